@@ -1,0 +1,54 @@
+// Configuration from the environment, with the defaults of API.md's table.
+import path from 'node:path';
+
+function int(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return n;
+}
+
+export interface Config {
+  port: number;
+  bureauPort: number;
+  bureauUrl: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  temporalUiPort: number;
+  taskQueue: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  apiKeys: string | undefined;
+  declaration: DeclarationTiming;
+}
+
+/** How a declaration or void waits for the bureau's asynchronous result (F-2.6, F-5.3). */
+export interface DeclarationTiming {
+  resultWaitSeconds: number; // the automatic wait before the first fetch
+  pollFirstSeconds: number; // then, while pending, poll with doubling delays…
+  pollMaxSeconds: number;
+  resultDeadlineSeconds: number; // …until this long after submission: then result_unknown
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const bureauPort = int('BUREAU_PORT', 4100);
+  return {
+    port: int('PORT', 3000),
+    bureauPort,
+    bureauUrl: env.BUREAU_URL || `http://127.0.0.1:${bureauPort}`,
+    temporalAddress: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
+    temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
+    temporalUiPort: int('TEMPORAL_UI_PORT', 8233),
+    taskQueue: env.TASK_QUEUE || 'social-insurance-fees',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: path.resolve(env.DATA_DIR || './data'),
+    apiKeys: env.API_KEYS || undefined,
+    declaration: {
+      resultWaitSeconds: int('RESULT_WAIT_SECONDS', 20),
+      pollFirstSeconds: int('RESULT_POLL_FIRST_SECONDS', 5),
+      pollMaxSeconds: int('RESULT_POLL_MAX_SECONDS', 60),
+      resultDeadlineSeconds: int('RESULT_DEADLINE_SECONDS', 15 * 60),
+    },
+  };
+}

@@ -1,0 +1,186 @@
+// Reading and writing declarations. Every status change is audited in the same transaction.
+import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { DecisionResult } from '../bureau/contract';
+import type { DeclarationStatus, PaymentStatus } from '../domain/declaration';
+import type { DeclarationKind, FeeItem } from '../domain/fee-items';
+import { sumFen } from '../domain/money';
+import { appendAudit } from './audit';
+import type { Db } from './client';
+import { declarationLines, declarations } from './schema';
+
+export type DeclarationRow = typeof declarations.$inferSelect;
+export type DeclarationLineRow = typeof declarationLines.$inferSelect;
+export type DeclarationRecord = DeclarationRow & { lines: DeclarationLineRow[] };
+
+/** Thrown when an item is already held by another declaration (unique index on held items). */
+export class ItemsAlreadyDeclaredError extends Error {
+  constructor(readonly itemIds: string[]) {
+    super(`already declared: ${itemIds.join(', ')}`);
+  }
+}
+
+export async function heldItemIds(db: Db, employerId: string): Promise<Set<string>> {
+  const rows = await db
+    .select({ itemId: declarationLines.itemId })
+    .from(declarationLines)
+    .innerJoin(declarations, eq(declarations.id, declarationLines.declarationId))
+    .where(and(eq(declarations.employerId, employerId), eq(declarationLines.holdsItem, true)));
+  return new Set(rows.map((r) => r.itemId));
+}
+
+export async function insertDeclaration(
+  db: Db,
+  d: { id: string; employerId: string; kind: DeclarationKind; workflowId: string; actor: string; items: FeeItem[] },
+): Promise<DeclarationRecord> {
+  try {
+    return await db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(declarations)
+        .values({
+          id: d.id,
+          employerId: d.employerId,
+          kind: d.kind,
+          status: 'submitted',
+          totalFen: sumFen(d.items.map((i) => i.amountFen)),
+          workflowId: d.workflowId,
+          declaredBy: d.actor,
+        })
+        .returning();
+      const lines = await tx
+        .insert(declarationLines)
+        .values(
+          d.items.map((i) => ({
+            id: `${d.id}:${i.itemId}`,
+            declarationId: d.id,
+            itemId: i.itemId,
+            unitNumber: i.unitNumber,
+            insuranceType: i.insuranceType,
+            agency: i.agency,
+            period: i.period,
+            headcount: i.headcount,
+            baseFen: i.baseFen,
+            employerFen: i.employerFen,
+            employeeFen: i.employeeFen,
+            amountFen: i.amountFen,
+            collectionOrder: i.collectionOrder,
+          })),
+        )
+        .returning();
+      await appendAudit(tx, {
+        actor: d.actor,
+        action: 'declaration.submitted',
+        subject: d.id,
+        detail: { employerId: d.employerId, kind: d.kind, itemIds: d.items.map((i) => i.itemId), totalFen: row!.totalFen },
+      });
+      return { ...row!, lines };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err, 'declaration_lines_item_held_uq')) {
+      const held = await heldItemIds(db, d.employerId);
+      throw new ItemsAlreadyDeclaredError(d.items.map((i) => i.itemId).filter((id) => held.has(id)));
+    }
+    throw err;
+  }
+}
+
+/** Undoes an insert whose workflow could not be started, so nothing half-made remains. */
+export async function deleteUnstartedDeclaration(db: Db, id: string, actor: string, reason: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(declarations).where(and(eq(declarations.id, id), eq(declarations.status, 'submitted')));
+    await appendAudit(tx, { actor, action: 'declaration.withdrawn', subject: id, detail: { reason } });
+  });
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  // postgres.js and PGlite both expose the SQLSTATE as `code`; drizzle may wrap it in `cause`.
+  for (let e = err as { code?: string; constraint_name?: string; constraint?: string; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === '23505') return `${e.constraint_name ?? ''} ${e.constraint ?? ''} ${e.message ?? ''}`.includes(constraint);
+  }
+  return false;
+}
+
+/** Records the bureau's decision once; a repeat (activity retry) changes nothing. */
+export async function recordDecision(db: Db, id: string, result: Exclude<DecisionResult, { status: 'pending' }>): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const status: DeclarationStatus = result.status;
+    const updated = await tx
+      .update(declarations)
+      .set({
+        status,
+        serial: result.status === 'accepted' ? result.serial : null,
+        resultReason: result.status === 'rejected' ? result.reason : null,
+        decidedAt: new Date(result.decidedAt),
+        updatedAt: new Date(),
+      })
+      .where(and(eq(declarations.id, id), inArray(declarations.status, ['submitted', 'result_unknown'])))
+      .returning({ id: declarations.id });
+    if (updated.length === 0) return false;
+    if (result.status === 'rejected') {
+      // A rejected declaration lets its items go: they can be declared again.
+      await tx.update(declarationLines).set({ holdsItem: false }).where(eq(declarationLines.declarationId, id));
+    }
+    await appendAudit(tx, { actor: 'bureau', action: `declaration.${result.status}`, subject: id, detail: { ...result } });
+    return true;
+  });
+}
+
+export async function markResultUnknown(db: Db, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const updated = await tx
+      .update(declarations)
+      .set({ status: 'result_unknown', updatedAt: new Date() })
+      .where(and(eq(declarations.id, id), eq(declarations.status, 'submitted')))
+      .returning({ id: declarations.id });
+    if (updated.length > 0) {
+      await appendAudit(tx, { actor: 'system', action: 'declaration.result_unknown', subject: id, detail: {} });
+    }
+  });
+}
+
+export async function getDeclaration(db: Db, id: string): Promise<DeclarationRecord | undefined> {
+  const row = await db.query.declarations.findFirst({ where: eq(declarations.id, id) });
+  if (!row) return undefined;
+  const lines = await db.select().from(declarationLines).where(eq(declarationLines.declarationId, id)).orderBy(declarationLines.id);
+  return { ...row, lines };
+}
+
+export interface DeclarationQuery {
+  employerId?: string | undefined;
+  status?: DeclarationStatus | undefined;
+  declaredFrom?: string | undefined; // YYYY-MM-DD, inclusive
+  declaredTo?: string | undefined; // YYYY-MM-DD, inclusive
+  limit: number;
+}
+
+export async function listDeclarations(db: Db, q: DeclarationQuery): Promise<DeclarationRow[]> {
+  const conditions = [
+    q.employerId ? eq(declarations.employerId, q.employerId) : undefined,
+    q.status ? eq(declarations.status, q.status) : undefined,
+    q.declaredFrom ? gte(declarations.declaredAt, new Date(`${q.declaredFrom}T00:00:00+08:00`)) : undefined,
+    q.declaredTo ? lt(declarations.declaredAt, sql`(${`${q.declaredTo}T00:00:00+08:00`}::timestamptz + interval '1 day')`) : undefined,
+  ];
+  return db
+    .select()
+    .from(declarations)
+    .where(and(...conditions))
+    .orderBy(desc(declarations.declaredAt))
+    .limit(q.limit);
+}
+
+export type { PaymentStatus };
+
+/** F-5.1: whether any accepted declaration (of this employer, or any) is unpaid or partly paid. */
+export async function hasUnpaidDeclarations(db: Db, employerId?: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: declarations.id })
+    .from(declarations)
+    .where(
+      and(
+        employerId ? eq(declarations.employerId, employerId) : undefined,
+        eq(declarations.status, 'accepted'),
+        inArray(declarations.paymentStatus, ['unpaid', 'partially_paid']),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}

@@ -1,0 +1,201 @@
+// The database schema, as code (drizzle). Money columns are bigint fen; secrets are never stored.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const fen = (name: string) => bigint(name, { mode: 'number' });
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** 用人单位 */
+export const employers = pgTable('employers', {
+  id: text('id').primaryKey(),
+  taxpayerId: text('taxpayer_id').notNull().unique(), // 纳税人识别号
+  unitNumber: text('unit_number').notNull(), // 单位编号
+  name: text('name').notNull(),
+  taxOfficeCode: text('tax_office_code').notNull(),
+  taxOfficeName: text('tax_office_name').notNull(),
+  passwordChangeRequired: boolean('password_change_required').notNull().default(true),
+  signedInUntil: timestamp('signed_in_until', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** 申报: one declaration of assessed items. */
+export const declarations = pgTable(
+  'declarations',
+  {
+    id: text('id').primaryKey(), // also the bureau request id: a retry never declares twice
+    employerId: text('employer_id')
+      .notNull()
+      .references(() => employers.id),
+    kind: text('kind', { enum: ['regular', 'special'] }).notNull(),
+    status: text('status').notNull(), // see domain/declaration.ts
+    paymentStatus: text('payment_status').notNull().default('unpaid'),
+    totalFen: fen('total_fen').notNull(),
+    workflowId: text('workflow_id').notNull(),
+    serial: text('serial'), // 申报序号, from the bureau on acceptance
+    resultReason: text('result_reason'),
+    declaredBy: text('declared_by').notNull(),
+    declaredAt: timestamp('declared_at', { withTimezone: true }).notNull().defaultNow(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('declarations_employer_idx').on(t.employerId, t.declaredAt)],
+);
+
+/** The assessed items a declaration carries, as they were when declared. */
+export const declarationLines = pgTable(
+  'declaration_lines',
+  {
+    id: text('id').primaryKey(),
+    declarationId: text('declaration_id')
+      .notNull()
+      .references(() => declarations.id, { onDelete: 'cascade' }),
+    itemId: text('item_id').notNull(),
+    unitNumber: text('unit_number').notNull(),
+    insuranceType: text('insurance_type').notNull(), // 险种
+    agency: text('agency').notNull(),
+    period: text('period').notNull(), // 费款所属期
+    headcount: integer('headcount').notNull(),
+    baseFen: fen('base_fen').notNull(),
+    employerFen: fen('employer_fen').notNull(),
+    employeeFen: fen('employee_fen').notNull(),
+    amountFen: fen('amount_fen').notNull(),
+    collectionOrder: text('collection_order').notNull(), // 征集单号
+    paidFen: fen('paid_fen').notNull().default(0),
+    // true while the declaration holds the item; a rejected or voided one lets it go
+    holdsItem: boolean('holds_item').notNull().default(true),
+  },
+  (t) => [
+    // The same item can be held by one declaration at a time: declaring it twice is refused here.
+    uniqueIndex('declaration_lines_item_held_uq').on(t.itemId).where(sql`${t.holdsItem}`),
+    index('declaration_lines_declaration_idx').on(t.declarationId),
+  ],
+);
+
+/** 缴费: paying declared lines by three-party agreement or bank-side voucher. */
+export const payments = pgTable(
+  'payments',
+  {
+    id: text('id').primaryKey(),
+    employerId: text('employer_id')
+      .notNull()
+      .references(() => employers.id),
+    method: text('method', { enum: ['three_party', 'bank_voucher'] }).notNull(),
+    status: text('status').notNull(),
+    totalFen: fen('total_fen').notNull(),
+    lineIds: jsonb('line_ids').$type<string[]>().notNull(),
+    agreementId: text('agreement_id'),
+    accountMasked: text('account_masked'), // 6222 **** 1234: the full number is never stored
+    workflowId: text('workflow_id').notNull(),
+    nextRetryAt: timestamp('next_retry_at', { withTimezone: true }),
+    reason: text('reason'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('payments_employer_idx').on(t.employerId, t.createdAt)],
+);
+
+/** Each deduction attempt (实时扣款) of a payment, with its idempotency key. */
+export const paymentAttempts = pgTable(
+  'payment_attempts',
+  {
+    paymentId: text('payment_id')
+      .notNull()
+      .references(() => payments.id, { onDelete: 'cascade' }),
+    n: integer('n').notNull(),
+    deductionKey: text('deduction_key').notNull().unique(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    outcome: text('outcome').notNull(), // succeeded | failed | unknown
+    code: text('code'),
+    reason: text('reason'),
+  },
+  (t) => [primaryKey({ columns: [t.paymentId, t.n] })],
+);
+
+/** 银行端查询缴费凭证 and its print records (缴费凭证打印记录). */
+export const vouchers = pgTable('vouchers', {
+  id: text('id').primaryKey(),
+  paymentId: text('payment_id')
+    .notNull()
+    .references(() => payments.id),
+  employerId: text('employer_id')
+    .notNull()
+    .references(() => employers.id),
+  voucherNumber: text('voucher_number').notNull().unique(), // 凭证序号
+  status: text('status').notNull(), // issued | paid | voided | expired
+  amountFen: fen('amount_fen').notNull(),
+  issuedAt: timestamp('issued_at', { withTimezone: true }).notNull(),
+  deadline: date('deadline').notNull(), // 限缴日期
+  pdfPath: text('pdf_path'),
+  pdfSha256: text('pdf_sha256'),
+  printCount: integer('print_count').notNull().default(0),
+  lastPrintError: text('last_print_error'),
+  updatedAt: updatedAt(),
+});
+
+/** 缴费证明 and 完税证明, each file with its SHA-256. */
+export const certificates = pgTable(
+  'certificates',
+  {
+    id: text('id').primaryKey(),
+    employerId: text('employer_id')
+      .notNull()
+      .references(() => employers.id),
+    kind: text('kind', { enum: ['payment', 'tax'] }).notNull(),
+    period: text('period').notNull(),
+    certificateNumber: text('certificate_number'),
+    issueDate: date('issue_date').notNull(), // 开具日期
+    reprintOf: text('reprint_of'),
+    pdfPath: text('pdf_path').notNull(),
+    pdfSha256: text('pdf_sha256').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // F-7.1: the tax payment certificate's first print happens once per period.
+    uniqueIndex('certificates_first_tax_print_uq')
+      .on(t.employerId, t.period)
+      .where(sql`${t.kind} = 'tax' and ${t.reprintOf} is null`),
+  ],
+);
+
+/** Append-only, each entry chained to the one before by hash. */
+export const auditLog = pgTable('audit_log', {
+  seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  subject: text('subject').notNull(),
+  detail: jsonb('detail').$type<Record<string, unknown>>().notNull(),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});
+
+/** The first answer to a POST with an Idempotency-Key, replayed on a repeat. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    actor: text('actor').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code'),
+    body: jsonb('body'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.actor, t.key] })],
+);
