@@ -28,6 +28,7 @@ export interface BureauEmployer {
   balanceFen: Fen; // the balance behind its agreements, for simulating deductions
   agreements: BureauAgreement[];
   accounts: BureauAccount[]; // 存款账户账号报告
+  passwordIsInitial: boolean; // still the F-1.2 initial password: F-1.3 asks for a change
 }
 
 /** GET /v1/employers/:taxpayerId/fee-items?kind=&page=&pageSize= */
@@ -50,7 +51,7 @@ export interface DeclareRequest {
 export type DecisionResult =
   | { status: 'pending' }
   | { status: 'accepted'; serial: string; decidedAt: string }
-  | { status: 'rejected'; reason: string; decidedAt: string };
+  | { status: 'rejected'; reason: string; decidedAt: string; code?: string };
 
 /** Error body of every non-2xx answer of the bureau. */
 export interface BureauErrorBody {
@@ -90,4 +91,130 @@ export interface FaultRule {
   times?: number; // applies to the next n calls (default: until cleared)
   rate?: number; // probability 0..1 per call (default 1)
   delayMs?: number;
+}
+
+/** Answer of POST /v1/declarations and POST /v1/voids: received, decided later. */
+export interface SubmissionReceipt {
+  requestId: string;
+  status: 'pending';
+}
+
+/** POST /v1/employers/:taxpayerId/verify-password */
+export interface PasswordCheck {
+  password: string;
+}
+
+/** POST /v1/employers/:taxpayerId/password */
+export interface PasswordChange {
+  password: string;
+  newPassword: string;
+}
+
+/** POST /v1/voids — 作废 of an accepted declaration, idempotent by requestId. */
+export interface VoidRequest {
+  requestId: string;
+  declarationRequestId: string;
+}
+
+/** One declared fee item paid in full by a deduction or a voucher. */
+export interface PaymentLine {
+  itemId: string;
+  amountFen: Fen;
+}
+
+/** POST /v1/deductions — real-time deduction (实时扣款) through TIPS, idempotent by key. */
+export interface DeductRequest {
+  key: string;
+  taxpayerId: string;
+  agreementId: string;
+  lines: PaymentLine[];
+  amountFen: Fen; // must equal the sum of the lines
+}
+
+/** TIPS result code of a successful deduction. */
+export const DEDUCTION_SUCCESS_CODE = '90000';
+
+export const DEDUCTION_FAILURE_CODES = ['INSUFFICIENT_BALANCE', 'ACCOUNT_FROZEN', 'AGREEMENT_INVALID'] as const;
+export type DeductionFailureCode = (typeof DEDUCTION_FAILURE_CODES)[number];
+
+/** A business answer of the bank (HTTP 200 both ways); only `succeeded` moved money. */
+export type DeductionResult =
+  | { key: string; result: 'succeeded'; code: typeof DEDUCTION_SUCCESS_CODE; applied: true; amountFen: Fen; at: string }
+  | { key: string; result: 'failed'; code: DeductionFailureCode; reason: string; applied: false; at: string };
+
+/** GET /v1/deductions/:key — how an attempt whose answer was lost really ended. */
+export type DeductionStatus =
+  | { key: string; state: 'applied'; result: DeductionResult }
+  | { key: string; state: 'failed'; result: DeductionResult }
+  | { key: string; state: 'not_found' };
+
+export interface VoucherAccount {
+  bankName: string;
+  accountName: string;
+  accountNumber: string;
+}
+
+/** POST /v1/vouchers — bank-side voucher (银行端查询缴税凭证), idempotent by key. */
+export interface VoucherRequest {
+  key: string;
+  taxpayerId: string;
+  lines: PaymentLine[];
+  account?: VoucherAccount; // the payer's account printed on the voucher; the first reported account when absent
+}
+
+export interface VoucherIssued {
+  voucherNumber: string;
+  issuedAt: string;
+  deadline: string; // 限缴日期, YYYY-MM-DD
+  amountFen: Fen;
+}
+
+export type VoucherState = 'issued' | 'paid' | 'voided' | 'expired';
+
+/** GET /v1/vouchers/:number and the answer of POST /v1/vouchers/:number/void */
+export interface BureauVoucher extends VoucherIssued {
+  taxpayerId: string;
+  state: VoucherState;
+  lines: PaymentLine[];
+  account: VoucherAccount | null;
+  paidAt?: string;
+  voidedAt?: string;
+}
+
+/** POST /v1/certificates — tax payment certificate number (完税证明号码), idempotent by key. */
+export interface CertificateRequest {
+  key: string;
+  taxpayerId: string;
+  period: string;
+}
+
+/** One paid item as printed on the certificate. */
+export interface CertificateLine {
+  itemId: string;
+  insuranceType: FeeItem['insuranceType'];
+  period: string;
+  amountFen: Fen;
+  paidAt: string; // 入库日期
+  originalVoucher: string; // 原凭证号: the voucher number, or the deduction key
+}
+
+export interface BureauCertificate {
+  certificateNumber: string;
+  issuedAt: string;
+  taxpayerId: string;
+  period: string;
+  amountFen: Fen;
+  lines: CertificateLine[];
+}
+
+/** GET /admin/ledger — money the bureau received, each with the key that applied it once. */
+export interface BureauLedgerEntry {
+  key: string; // deduction key, or the voucher's issue key for a counter payment
+  kind: 'deduction' | 'counter_payment';
+  taxpayerId: string;
+  amountFen: Fen;
+  lines: PaymentLine[];
+  at: string;
+  agreementId?: string;
+  voucherNumber?: string;
 }

@@ -1,0 +1,157 @@
+// `npm start`: the whole service from one command. Temporal's dev server (persistent database
+// and UI), the mock bureau (seeded with demo employers on first start), then the API and the
+// worker. Ctrl-C stops every child; a restart keeps all data under DATA_DIR.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { formatApiKeys, generateDevKeys, parseApiKeys } from '../src/api/auth';
+import { loadConfig } from '../src/config';
+import { initialPassword } from '../src/domain/password';
+
+const config = loadConfig();
+const children: { name: string; proc: ChildProcess }[] = [];
+let stopping = false;
+
+function log(message: string): void {
+  console.log(`[start] ${message}`);
+}
+
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (stopping) throw new Error('stopping');
+    if (Date.now() > until) throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+const httpOk = (url: string) => () =>
+  fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+
+function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const proc = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  children.push({ name, proc });
+  proc.once('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[start] ${name} exited (${signal ?? code}); stopping everything`);
+      void stop(1);
+    }
+  });
+  return proc;
+}
+
+async function stop(exitCode = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log('stopping…');
+  for (const { name, proc } of [...children].reverse()) {
+    if (proc.exitCode !== null || proc.signalCode !== null) continue;
+    proc.kill('SIGTERM');
+    const exited = await Promise.race([
+      new Promise<boolean>((r) => proc.once('exit', () => r(true))),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
+    ]);
+    if (!exited) {
+      console.error(`[start] ${name} did not stop in 10 s; killing it`);
+      proc.kill('SIGKILL');
+    }
+  }
+  process.exit(exitCode);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+/** Development keys are generated once and kept in DATA_DIR, so a restart keeps them. */
+function apiKeys(): string {
+  if (config.apiKeys) return config.apiKeys;
+  const file = path.join(config.dataDir, 'dev-api-keys');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const keys = formatApiKeys(generateDevKeys());
+  writeFileSync(file, `${keys}\n`, { mode: 0o600 });
+  return keys;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(config.dataDir, { recursive: true });
+  execFileSync('bash', ['scripts/provision.sh', '--quiet'], { stdio: 'inherit' });
+  const temporalPath = readFileSync('.tools/temporal-path', 'utf8').trim();
+
+  const [temporalHost = '127.0.0.1', temporalPortText = '7233'] = config.temporalAddress.split(':');
+  const temporalPort = Number(temporalPortText);
+  if (await answers(temporalHost, temporalPort)) {
+    log(`Temporal answers at ${config.temporalAddress}: using it`);
+  } else {
+    log(`starting the Temporal dev server (${temporalPath})`);
+    launch('temporal', temporalPath, [
+      'server', 'start-dev',
+      '--db-filename', path.join(config.dataDir, 'temporal.db'),
+      '--ip', temporalHost,
+      '--port', String(temporalPort),
+      '--ui-port', String(config.temporalUiPort),
+      '--log-level', 'warn',
+      '--sqlite-pragma', 'journal_mode=WAL',
+    ]);
+    await waitFor('Temporal', () => answers(temporalHost, temporalPort));
+  }
+
+  const tsx = path.resolve('node_modules/.bin/tsx');
+  launch('bureau', tsx, ['src/bureau/main.ts'], { BUREAU_PORT: String(config.bureauPort), DATA_DIR: config.dataDir });
+  await waitFor('the mock bureau', httpOk(`${config.bureauUrl}/health`));
+  const known = (await (await fetch(`${config.bureauUrl}/admin/employers`)).json()) as { employers: { taxpayerId: string; unitNumber: string; name: string }[] };
+  let employers = known.employers;
+  if (employers.length === 0) {
+    const now = new Date();
+    const month = (offset: number) => {
+      const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+      return d.toISOString().slice(0, 7);
+    };
+    const seeded = await fetch(`${config.bureauUrl}/admin/seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ employers: 5, periods: [month(-2), month(-1)] }),
+    });
+    employers = ((await seeded.json()) as { employers: typeof employers }).employers;
+    log(`seeded the mock bureau with ${employers.length} demo employers`);
+  }
+
+  const keys = apiKeys();
+  launch('api+worker', tsx, ['src/service-main.ts'], { API_KEYS: keys, DATA_DIR: config.dataDir, BUREAU_URL: config.bureauUrl });
+  await waitFor('the API', httpOk(`http://127.0.0.1:${config.port}/health`));
+
+  const api = `http://127.0.0.1:${config.port}`;
+  const lines = [
+    '',
+    'Social insurance fees back office is running (社保费申报缴费):',
+    `  API               ${api}/api`,
+    `  API docs          ${api}/docs`,
+    `  Temporal UI       http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.temporalNamespace}/workflows`,
+    `  Mock bureau       ${config.bureauUrl}/admin/employers`,
+    `  Data              ${config.dataDir} (${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : 'embedded PGlite'})`,
+    '',
+    'API keys (Authorization: Bearer <key>):',
+    ...parseApiKeys(keys).map((k) => `  ${k.role.padEnd(9)} ${k.key}`),
+    '',
+    'Employers at the bureau (taxpayer ID, unit number, initial password):',
+    ...employers.slice(0, 5).map((e) => `  ${e.taxpayerId}  ${e.unitNumber.padEnd(12)} ${initialPassword(e.unitNumber)}  ${e.name}`),
+    '',
+    'Ctrl-C stops everything; data stays for the next start.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`[start] ${(err as Error).message}`);
+  void stop(1);
+});

@@ -1,0 +1,3 @@
+import { runService } from '../service';
+
+await runService({ api: true, worker: false });

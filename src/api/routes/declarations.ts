@@ -1,0 +1,202 @@
+// Declarations (F-2 daily, F-3 special, F-5.2 records): declare selected items, fetch the result now.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  ItemsAlreadyDeclaredError,
+  deleteUnstartedDeclaration,
+  getDeclaration,
+  hasUnpaidDeclarations,
+  insertDeclaration,
+  listDeclarations,
+  type DeclarationRecord,
+} from '../../db/declarations';
+import { findEmployer } from '../../db/employers';
+import { DECLARATION_STATUSES, payNowPrompt, type DeclarationStatus } from '../../domain/declaration';
+import { DECLARATION_KINDS, type DeclarationKind } from '../../domain/fee-items';
+import type { declarationWorkflow } from '../../workflows/declaration';
+import { declarationStateQuery, fetchResultNowUpdate } from '../../workflows/messages';
+import { Problem, notFound } from '../problem';
+import { declarationLineView, declarationView } from '../views';
+import { chinaToday, dateSchema, errors, idParams } from './common';
+import { loadFeeItems } from './fee-items';
+
+/** F-2.4, the warning shown before declaring. */
+export const HEADCOUNT_WARNING =
+  '请核对缴费人数，如有人员减少，请先到社保经办机构办理减员后再申报。Check the headcount: if staff left, register the reduction with the agency before declaring.';
+
+/** How long "fetch now" waits for the workflow's fetch before answering the state as it is. */
+const FETCH_NOW_WAIT_MS = 5_000;
+
+function newDeclarationId(): string {
+  return `D${chinaToday().replaceAll('-', '')}-${randomBytes(5).toString('hex')}`;
+}
+
+export default async function declarationRoutes(app: FastifyInstance) {
+  async function declarationOr404(id: string): Promise<DeclarationRecord> {
+    const record = await getDeclaration(app.db, id);
+    if (!record) throw notFound('declaration', id);
+    return record;
+  }
+
+  /** Asks the running workflow, giving up after `ms`: a stopped worker must not stall the API. */
+  function askWorkflow<T>(workflowId: string, ms: number, ask: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<T>): Promise<T> {
+    return app.temporal.connection.withDeadline(Date.now() + ms, () => ask(app.temporal.workflow.getHandle(workflowId)));
+  }
+
+  async function present(record: DeclarationRecord, extra: Record<string, unknown> = {}) {
+    let nextFetchAt: string | null = null;
+    if (record.status === 'submitted' || record.status === 'result_unknown') {
+      // Best effort: the running workflow knows when it will fetch next.
+      nextFetchAt = await askWorkflow(record.workflowId, 1000, (h) => h.query(declarationStateQuery))
+        .then((s) => s.nextFetchAt ?? null)
+        .catch(() => null);
+    }
+    return {
+      ...declarationView(record),
+      items: record.lines.map(declarationLineView),
+      nextFetchAt,
+      payNowPrompt: payNowPrompt([{ status: record.status as DeclarationStatus, paymentStatus: record.paymentStatus as 'unpaid' }]),
+      ...extra,
+    };
+  }
+
+  app.post<{ Params: { id: string }; Body: { kind: DeclarationKind; itemIds: string[]; headcountConfirmed: boolean } }>(
+    '/employers/:id/declarations',
+    {
+      config: { access: 'write' },
+      schema: {
+        summary: 'Declare selected fee items (F-2.4, F-2.5); the result follows asynchronously',
+        tags: ['declarations'],
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: {
+            kind: { type: 'string', enum: DECLARATION_KINDS },
+            itemIds: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, minItems: 1, maxItems: 500, uniqueItems: true },
+            headcountConfirmed: { type: 'boolean', description: HEADCOUNT_WARNING },
+          },
+          required: ['kind', 'itemIds', 'headcountConfirmed'],
+          additionalProperties: false,
+        },
+        response: errors(400, 401, 403, 404, 409, 422, 503),
+      },
+    },
+    async (request, reply) => {
+      const { kind, itemIds, headcountConfirmed } = request.body;
+      if (headcountConfirmed !== true) {
+        throw new Problem(422, 'HEADCOUNT_NOT_CONFIRMED', 'Confirm the headcount before declaring', HEADCOUNT_WARNING);
+      }
+      const employer = await findEmployer(app.db, request.params.id);
+      if (!employer) throw notFound('employer', request.params.id);
+
+      const { all, items, excluded } = await loadFeeItems(app, employer, { kind });
+      const known = new Set(all.map((i) => i.itemId));
+      const unknown = itemIds.filter((id) => !known.has(id));
+      if (unknown.length > 0) {
+        throw new Problem(422, 'UNKNOWN_ITEMS', 'Some items are not assessed for this employer', `not among the ${kind} items of ${employer.taxpayerId}: ${unknown.join(', ')}`, { itemIds: unknown });
+      }
+      const blocked = excluded.filter((e) => itemIds.includes(e.itemId));
+      if (blocked.length > 0) {
+        const onlyDeclared = blocked.every((b) => b.reason === 'ALREADY_DECLARED');
+        throw new Problem(
+          409,
+          onlyDeclared ? 'ALREADY_DECLARED' : 'ITEM_NOT_DECLARABLE',
+          onlyDeclared ? 'These items are declared already' : 'Some items cannot be declared',
+          blocked.map((b) => `${b.itemId}: ${b.explanation}`).join('; '),
+          { excluded: blocked },
+        );
+      }
+      const selected = items.filter((i) => itemIds.includes(i.itemId));
+      const id = newDeclarationId();
+      const workflowId = `declaration-${id}`;
+      const actor = request.actor!.name;
+      let record: DeclarationRecord;
+      try {
+        record = await insertDeclaration(app.db, { id, employerId: employer.id, kind, workflowId, actor, items: selected });
+      } catch (err) {
+        if (err instanceof ItemsAlreadyDeclaredError) {
+          throw new Problem(409, 'ALREADY_DECLARED', 'These items are declared already', `held by another declaration: ${err.itemIds.join(', ')}`, { itemIds: err.itemIds });
+        }
+        throw err;
+      }
+      try {
+        await app.temporal.workflow.start<typeof declarationWorkflow>('declarationWorkflow', {
+          taskQueue: app.config.taskQueue,
+          workflowId,
+          args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind, itemIds: selected.map((i) => i.itemId), timing: app.config.declaration }],
+        });
+      } catch (err) {
+        request.log.error({ err, declarationId: id }, 'could not start the declaration workflow');
+        await deleteUnstartedDeclaration(app.db, id, actor, 'workflow did not start');
+        throw new Problem(503, 'TEMPORAL_UNAVAILABLE', 'The declaration could not be started', 'the workflow service did not answer; nothing was declared, try again');
+      }
+      return reply.status(202).send(await present(record));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/declarations/:id',
+    {
+      config: { access: 'read' },
+      schema: { summary: 'One declaration with its items, result and pay-now prompt (F-2.7)', tags: ['declarations'], params: idParams, response: errors(401, 403, 404) },
+    },
+    async (request) => present(await declarationOr404(request.params.id)),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/declarations/:id/fetch-result',
+    {
+      config: { access: 'write' },
+      schema: { summary: 'Fetch the declaration result now (立即获取, F-2.6) and answer the state', tags: ['declarations'], params: idParams, response: errors(401, 403, 404, 503) },
+    },
+    async (request) => {
+      const record = await declarationOr404(request.params.id);
+      let fetched = true;
+      if (record.status === 'submitted' || record.status === 'result_unknown') {
+        fetched = await askWorkflow(record.workflowId, FETCH_NOW_WAIT_MS, (h) => h.executeUpdate(fetchResultNowUpdate)).then(
+          () => true,
+          (err: unknown) => {
+            // A workflow that has just finished cannot take the update, but its result is recorded.
+            if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) return true;
+            request.log.warn({ err, declarationId: record.id }, 'fetch-now did not complete; answering the current state');
+            return false;
+          },
+        );
+      }
+      // `resultFetched: false` says the fetch is still to come (e.g. no worker is running).
+      return present(await declarationOr404(request.params.id), { resultFetched: fetched });
+    },
+  );
+
+  app.get<{ Querystring: { employerId?: string; status?: DeclarationStatus; declaredFrom?: string; declaredTo?: string; limit: number } }>(
+    '/declarations',
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'Declaration records (申报记录, F-5.1, F-5.2), newest first, with the pay-now prompt',
+        tags: ['declarations'],
+        querystring: {
+          type: 'object',
+          properties: {
+            employerId: { type: 'string', maxLength: 100 },
+            status: { type: 'string', enum: DECLARATION_STATUSES },
+            declaredFrom: dateSchema,
+            declaredTo: dateSchema,
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+          },
+          additionalProperties: false,
+        },
+        response: errors(400, 401, 403),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      if (q.declaredFrom && q.declaredTo && q.declaredFrom > q.declaredTo) {
+        throw new Problem(400, 'DATE_RANGE_INVALID', 'declaredFrom is after declaredTo', 'give a range whose start is not after its end');
+      }
+      const [records, unpaid] = await Promise.all([listDeclarations(app.db, q), hasUnpaidDeclarations(app.db, q.employerId)]);
+      return { declarations: records.map(declarationView), payNowPrompt: unpaid };
+    },
+  );
+}

@@ -1,0 +1,79 @@
+// How records leave the API: money as fen plus a yuan display string, dates as ISO strings.
+import type { DeclarationLineRow, DeclarationRow } from '../db/declarations';
+import type { EmployerRow } from '../db/employers';
+import type { FeeItem } from '../domain/fee-items';
+import { INSURANCE_NAMES, type InsuranceType } from '../domain/fee-items';
+import { formatYuan } from '../domain/money';
+
+export const moneySchema = (name: string) => ({
+  [`${name}Fen`]: { type: 'integer', description: 'fen (分)' },
+  [`${name}Yuan`]: { type: 'string', description: 'yuan, for display', examples: ['84079.24'] },
+});
+
+export function money(name: string, fen: number): Record<string, number | string> {
+  return { [`${name}Fen`]: fen, [`${name}Yuan`]: formatYuan(fen) };
+}
+
+export function employerView(e: EmployerRow) {
+  return {
+    id: e.id,
+    taxpayerId: e.taxpayerId,
+    unitNumber: e.unitNumber,
+    name: e.name,
+    taxOfficeName: e.taxOfficeName,
+    passwordChangeRequired: e.passwordChangeRequired,
+    signedInUntil: e.signedInUntil?.toISOString() ?? null,
+    createdAt: e.createdAt.toISOString(),
+  };
+}
+
+export function feeItemView(i: FeeItem) {
+  return {
+    itemId: i.itemId,
+    kind: i.kind,
+    unitNumber: i.unitNumber,
+    insuranceType: i.insuranceType,
+    insuranceName: INSURANCE_NAMES[i.insuranceType],
+    agency: i.agency,
+    period: i.period,
+    headcount: i.headcount,
+    ...money('base', i.baseFen),
+    ...money('employer', i.employerFen),
+    ...money('employee', i.employeeFen),
+    ...money('amount', i.amountFen),
+    collectionOrder: i.collectionOrder,
+    validUntil: i.validUntil,
+  };
+}
+
+export function declarationLineView(l: DeclarationLineRow) {
+  return {
+    lineId: l.id,
+    itemId: l.itemId,
+    insuranceType: l.insuranceType,
+    insuranceName: INSURANCE_NAMES[l.insuranceType as InsuranceType],
+    agency: l.agency,
+    period: l.period,
+    headcount: l.headcount,
+    ...money('amount', l.amountFen),
+    ...money('paid', l.paidFen),
+  };
+}
+
+export function declarationView(d: DeclarationRow) {
+  return {
+    id: d.id,
+    employerId: d.employerId,
+    kind: d.kind,
+    status: d.status,
+    paymentStatus: d.paymentStatus,
+    ...money('total', d.totalFen),
+    workflowId: d.workflowId,
+    declaredBy: d.declaredBy,
+    declaredAt: d.declaredAt.toISOString(),
+    result:
+      d.status === 'submitted'
+        ? null
+        : { serial: d.serial, reason: d.resultReason, decidedAt: d.decidedAt?.toISOString() ?? null },
+  };
+}

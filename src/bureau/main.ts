@@ -1,0 +1,27 @@
+// Runs the mock bureau on its own port (npm run bureau). Reads BUREAU_PORT, BUREAU_RESULT_DELAY_MS,
+// BUREAU_STATE_FILE and DATA_DIR; listens on 127.0.0.1 only, since its admin routes have no auth.
+import { join } from 'node:path';
+import { DEFAULT_RESULT_DELAY_MS, buildBureau } from './server';
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got "${raw}"`);
+  return value;
+}
+
+const port = intFromEnv('BUREAU_PORT', 4100);
+const resultDelayMs = intFromEnv('BUREAU_RESULT_DELAY_MS', DEFAULT_RESULT_DELAY_MS);
+const stateFile = process.env.BUREAU_STATE_FILE || join(process.env.DATA_DIR || './data', 'bureau-state.json');
+
+const app = await buildBureau({ stateFile, resultDelayMs, logger: true });
+await app.listen({ port, host: '127.0.0.1' });
+app.log.info({ stateFile, resultDelayMs }, 'mock bureau ready');
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    app.log.info({ signal }, 'mock bureau stopping');
+    void app.close().then(() => process.exit(0));
+  });
+}

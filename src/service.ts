@@ -1,0 +1,56 @@
+// Runs the API, the worker, or both in one process. With embedded PGlite (no DATABASE_URL) both
+// must share this process, because PGlite is a database inside one process.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { parseApiKeys } from './api/auth';
+import { buildApp } from './api/app';
+import { BureauClient } from './bureau/client';
+import { loadConfig } from './config';
+import { openDatabase } from './db/client';
+import { createLogger } from './logging';
+import { createWorker } from './worker/worker';
+
+export async function runService(parts: { api: boolean; worker: boolean }): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(parts.api && parts.worker ? 'service' : parts.api ? 'api' : 'worker');
+  if (!config.databaseUrl && !(parts.api && parts.worker)) {
+    throw new Error('without DATABASE_URL the API and the worker share one embedded database: run both with `tsx src/service-main.ts`');
+  }
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  await database.migrate();
+  const bureau = new BureauClient(config.bureauUrl);
+  const stops: (() => Promise<unknown>)[] = [];
+
+  if (parts.worker) {
+    const connection = await NativeConnection.connect({ address: config.temporalAddress });
+    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps: { db: database.db, bureau } });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    });
+    log.info({ taskQueue: config.taskQueue }, 'worker running');
+  }
+
+  if (parts.api) {
+    if (!config.apiKeys) throw new Error('API_KEYS is not set: give name:role:key,... (npm start generates development keys)');
+    const connection = await Connection.connect({ address: config.temporalAddress });
+    const temporal = new Client({ connection, namespace: config.temporalNamespace });
+    const app = await buildApp({ db: database.db, temporal, bureau, config, keys: parseApiKeys(config.apiKeys) }, { loggerInstance: log });
+    await app.listen({ port: config.port, host: process.env.HOST ?? '127.0.0.1' });
+    stops.unshift(async () => {
+      await app.close();
+      await connection.close();
+    });
+  }
+
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'stopping');
+    for (const stop of stops) await stop().catch((err) => log.error({ err }, 'error while stopping'));
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}

@@ -1,0 +1,2 @@
+// Every workflow the worker runs.
+export { declarationWorkflow } from './declaration';

@@ -1,0 +1,58 @@
+// Both drivers run the same migrations: the embedded PGlite default works like PostgreSQL.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client';
+import { insertEmployer } from '../../src/db/employers';
+import { insertDeclaration, ItemsAlreadyDeclaredError } from '../../src/db/declarations';
+import type { FeeItem } from '../../src/domain/fee-items';
+
+const item: FeeItem = {
+  itemId: 'I-1',
+  kind: 'regular',
+  unitNumber: '5201000001',
+  insuranceType: 'pension',
+  agency: '贵阳市社会保险事业局',
+  assessedBy: 'hr',
+  period: '2026-10',
+  headcount: 3,
+  baseFen: 2_400_000,
+  employerFen: 384_000,
+  employeeFen: 192_000,
+  amountFen: 576_000,
+  collectionOrder: 'ZJ1',
+  validUntil: '2027-01-31',
+  state: 'normal',
+};
+
+describe('embedded PGlite', () => {
+  it('applies the migrations, keeps data across a reopen and enforces one declaration per item', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sifee-pglite-'));
+    try {
+      const first = await openDatabase({ dataDir });
+      await first.migrate();
+      await insertEmployer(
+        first.db,
+        { id: 'E1', taxpayerId: '915201146629566696', unitNumber: '5201000001', name: '测试', taxOfficeCode: '1', taxOfficeName: '税务局' },
+        'test',
+      );
+      await insertDeclaration(first.db, { id: 'D1', employerId: 'E1', kind: 'regular', workflowId: 'w1', actor: 'test', items: [item] });
+      await expect(
+        insertDeclaration(first.db, { id: 'D2', employerId: 'E1', kind: 'regular', workflowId: 'w2', actor: 'test', items: [item] }),
+      ).rejects.toBeInstanceOf(ItemsAlreadyDeclaredError);
+      await first.close();
+
+      const again = await openDatabase({ dataDir });
+      await again.migrate();
+      const rows = await again.db.execute(sql`select count(*)::int as n from declarations`);
+      expect((rows as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
+      const audit = await again.db.execute(sql`select action from audit_log order by seq`);
+      expect((audit as unknown as { rows: { action: string }[] }).rows.map((r) => r.action)).toEqual(['employer.added', 'declaration.submitted']);
+      await again.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,135 @@
+// A whole service for one test file: its own database (a copy of the migrated template), its own
+// mock bureau over HTTP, a worker on its own task queue of the shared Temporal dev server, and
+// the API. Everything is real; only the timings are short.
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { buildApp } from '../../src/api/app';
+import type { ApiKey } from '../../src/api/auth';
+import { BureauClient } from '../../src/bureau/client';
+import { buildBureau } from '../../src/bureau/server';
+import { loadConfig, type Config, type DeclarationTiming } from '../../src/config';
+import { openDatabase, type Database } from '../../src/db/client';
+import { createWorker } from '../../src/worker/worker';
+
+export const KEYS: ApiKey[] = [
+  { name: 'olivia', role: 'operator', key: 'operator-key-0123456789' },
+  { name: 'arthur', role: 'auditor', key: 'auditor-key-0123456789' },
+  { name: 'sam', role: 'staff', key: 'staff-key-0123456789abc' },
+];
+export const auth = (role: 'operator' | 'auditor' | 'staff' = 'operator') => ({
+  authorization: `Bearer ${KEYS.find((k) => k.role === role)!.key}`,
+});
+
+export interface StackOptions {
+  resultDelayMs?: number;
+  timing?: Partial<DeclarationTiming>;
+}
+
+export interface Stack {
+  app: FastifyInstance;
+  bureauUrl: string;
+  bureau: BureauClient;
+  database: Database;
+  temporal: Client;
+  config: Config;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  admin(path: string, body?: unknown, method?: string): Promise<any>;
+  close(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
+async function createDatabaseCopy(): Promise<string> {
+  const adminUrl = inject('adminDatabaseUrl');
+  const name = `${inject('templateDatabase').replace(/_tpl$/, '')}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}" template "${inject('templateDatabase')}"`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  quietRuntime();
+  const bureauServer = await buildBureau({ resultDelayMs: opts.resultDelayMs ?? 200, logger: false });
+  await bureauServer.listen({ port: 0, host: '127.0.0.1' });
+  const address = bureauServer.server.address();
+  const bureauUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const bureau = new BureauClient(bureauUrl, { timeoutMs: 2000 });
+
+  const databaseUrl = await createDatabaseCopy();
+  const database = await openDatabase({ url: databaseUrl, dataDir: '' });
+  const base = loadConfig({});
+  const config: Config = {
+    ...base,
+    bureauUrl,
+    databaseUrl,
+    temporalAddress: inject('temporalAddress'),
+    taskQueue: `test-${randomBytes(4).toString('hex')}`,
+    declaration: { resultWaitSeconds: 20, pollFirstSeconds: 1, pollMaxSeconds: 2, resultDeadlineSeconds: 60, ...opts.timing },
+  };
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const app = await buildApp({ db: database.db, temporal, bureau, config, keys: KEYS });
+  await app.ready();
+
+  const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+  let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
+
+  const stack: Stack = {
+    app,
+    bureauUrl,
+    bureau,
+    database,
+    temporal,
+    config,
+    async startWorker() {
+      const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
+      const w = await createWorker({
+        connection: nativeConnection,
+        namespace: config.temporalNamespace,
+        taskQueue: config.taskQueue,
+        deps: { db: database.db, bureau },
+        workflowBundle,
+      });
+      worker = { worker: w, running: w.run(), connection: nativeConnection };
+    },
+    async stopWorker() {
+      if (!worker) return;
+      worker.worker.shutdown();
+      await worker.running;
+      await worker.connection.close();
+      worker = undefined;
+    },
+    async admin(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
+      const res = await fetch(`${bureauUrl}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`bureau ${method} ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    async close() {
+      await stack.stopWorker();
+      await app.close();
+      await connection.close();
+      await database.close();
+      await bureauServer.close();
+    },
+  };
+  await stack.startWorker();
+  return stack;
+}
