@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { formatApiKeys, generateDevKeys, parseApiKeys } from '../src/api/auth';
+import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
 import { initialPassword } from '../src/domain/password';
 
@@ -72,14 +73,14 @@ async function stop(exitCode = 0): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-/** Development keys are generated once and kept in DATA_DIR, so a restart keeps them. */
-function apiKeys(): string {
-  if (config.apiKeys) return config.apiKeys;
-  const file = path.join(config.dataDir, 'dev-api-keys');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const keys = formatApiKeys(generateDevKeys());
-  writeFileSync(file, `${keys}\n`, { mode: 0o600 });
-  return keys;
+/** Development secrets are generated once and kept in DATA_DIR, so a restart keeps them. */
+function devSecret(given: string | undefined, file: string, generate: () => string): string {
+  if (given) return given;
+  const where = path.join(config.dataDir, file);
+  if (existsSync(where)) return readFileSync(where, 'utf8').trim();
+  const value = generate();
+  writeFileSync(where, `${value}\n`, { mode: 0o600 });
+  return value;
 }
 
 async function main(): Promise<void> {
@@ -101,6 +102,8 @@ async function main(): Promise<void> {
       '--ui-port', String(config.temporalUiPort),
       '--log-level', 'warn',
       '--sqlite-pragma', 'journal_mode=WAL',
+      // The UI decrypts payloads through our codec endpoint for anyone signed in with a key.
+      '--ui-codec-endpoint', `http://127.0.0.1:${config.port}/codec`,
     ]);
     await waitFor('Temporal', () => answers(temporalHost, temporalPort));
   }
@@ -125,8 +128,9 @@ async function main(): Promise<void> {
     log(`seeded the mock bureau with ${employers.length} demo employers`);
   }
 
-  const keys = apiKeys();
-  launch('api+worker', tsx, ['src/service-main.ts'], { API_KEYS: keys, DATA_DIR: config.dataDir, BUREAU_URL: config.bureauUrl });
+  const keys = devSecret(config.apiKeys, 'dev-api-keys', () => formatApiKeys(generateDevKeys()));
+  const codecKeys = devSecret(config.payloadCodecKeys, 'dev-codec-keys', () => generateCodecKey('dev1'));
+  launch('api+worker', tsx, ['src/service-main.ts'], { API_KEYS: keys, PAYLOAD_CODEC_KEYS: codecKeys, DATA_DIR: config.dataDir, BUREAU_URL: config.bureauUrl });
   await waitFor('the API', httpOk(`http://127.0.0.1:${config.port}/health`));
 
   const api = `http://127.0.0.1:${config.port}`;

@@ -1,8 +1,8 @@
 // Configuration from the environment, with the defaults of API.md's table.
 import path from 'node:path';
 
-function int(name: string, fallback: number): number {
-  const raw = process.env[name];
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
@@ -20,6 +20,9 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   apiKeys: string | undefined;
+  payloadCodecKeys: string | undefined; // kid:base64key,... — the first encrypts workflow payloads
+  signInMinutes: number; // how long a sign-in to an employer lasts (F-1.4)
+  rateLimitPerMinute: number; // requests per API key (or address) per minute
   declaration: DeclarationTiming;
 }
 
@@ -32,23 +35,26 @@ export interface DeclarationTiming {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const bureauPort = int('BUREAU_PORT', 4100);
+  const bureauPort = int(env, 'BUREAU_PORT', 4100);
   return {
-    port: int('PORT', 3000),
+    port: int(env, 'PORT', 3000),
     bureauPort,
     bureauUrl: env.BUREAU_URL || `http://127.0.0.1:${bureauPort}`,
     temporalAddress: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
-    temporalUiPort: int('TEMPORAL_UI_PORT', 8233),
+    temporalUiPort: int(env, 'TEMPORAL_UI_PORT', 8233),
     taskQueue: env.TASK_QUEUE || 'social-insurance-fees',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.DATA_DIR || './data'),
     apiKeys: env.API_KEYS || undefined,
+    payloadCodecKeys: env.PAYLOAD_CODEC_KEYS || undefined,
+    signInMinutes: int(env, 'SIGN_IN_MINUTES', 30),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600),
     declaration: {
-      resultWaitSeconds: int('RESULT_WAIT_SECONDS', 20),
-      pollFirstSeconds: int('RESULT_POLL_FIRST_SECONDS', 5),
-      pollMaxSeconds: int('RESULT_POLL_MAX_SECONDS', 60),
-      resultDeadlineSeconds: int('RESULT_DEADLINE_SECONDS', 15 * 60),
+      resultWaitSeconds: int(env, 'RESULT_WAIT_SECONDS', 20),
+      pollFirstSeconds: int(env, 'RESULT_POLL_FIRST_SECONDS', 5),
+      pollMaxSeconds: int(env, 'RESULT_POLL_MAX_SECONDS', 60),
+      resultDeadlineSeconds: int(env, 'RESULT_DEADLINE_SECONDS', 15 * 60),
     },
   };
 }

@@ -1,5 +1,5 @@
 // pino, with secrets redacted wherever they could appear in a log line.
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -11,11 +11,12 @@ export const REDACTED_PATHS = [
   '*.account',
 ];
 
-export function createLogger(name: string): Logger {
+export function createLogger(name: string, destination?: DestinationStream): Logger {
+  const pretty = !destination && process.stdout.isTTY && !process.env.CI;
   return pino({
     name,
     level: process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    ...(process.stdout.isTTY && !process.env.CI ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
-  });
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
+  }, destination);
 }

@@ -7,6 +7,7 @@ import { buildApp } from './api/app';
 import { BureauClient } from './bureau/client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/client';
+import { dataConverterFor } from './codec/aes-gcm-codec';
 import { createLogger } from './logging';
 import { createWorker } from './worker/worker';
 
@@ -19,11 +20,14 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   await database.migrate();
   const bureau = new BureauClient(config.bureauUrl);
+  if (!config.payloadCodecKeys) throw new Error('PAYLOAD_CODEC_KEYS is not set: give kid:base64key (npm start generates a development key)');
+  // Every workflow payload is encrypted: histories hold no taxpayer data in plain text.
+  const dataConverter = dataConverterFor(config.payloadCodecKeys);
   const stops: (() => Promise<unknown>)[] = [];
 
   if (parts.worker) {
     const connection = await NativeConnection.connect({ address: config.temporalAddress });
-    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps: { db: database.db, bureau } });
+    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps: { db: database.db, bureau }, options: { dataConverter } });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();
@@ -36,8 +40,8 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
   if (parts.api) {
     if (!config.apiKeys) throw new Error('API_KEYS is not set: give name:role:key,... (npm start generates development keys)');
     const connection = await Connection.connect({ address: config.temporalAddress });
-    const temporal = new Client({ connection, namespace: config.temporalNamespace });
-    const app = await buildApp({ db: database.db, temporal, bureau, config, keys: parseApiKeys(config.apiKeys) }, { loggerInstance: log });
+    const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter });
+    const app = await buildApp({ codec: dataConverter.payloadCodecs[0], db: database.db, temporal, bureau, config, keys: parseApiKeys(config.apiKeys) }, { loggerInstance: log });
     await app.listen({ port: config.port, host: process.env.HOST ?? '127.0.0.1' });
     stops.unshift(async () => {
       await app.close();

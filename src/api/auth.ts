@@ -63,14 +63,28 @@ function findKey(keys: readonly ApiKey[], presented: string): ApiKey | undefined
   });
 }
 
+/** The session cookie a browser gets from POST /api/session (for the console and the Temporal UI's codec calls). */
+export const SESSION_COOKIE = 'sifee_key';
+
+/** A key from `Authorization: Bearer …`, or else from the session cookie. */
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  if (bearer) return bearer[1];
+  const cookie = (request.headers.cookie ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+  return cookie ? decodeURIComponent(cookie.slice(SESSION_COOKIE.length + 1)) : undefined;
+}
+
+export function isKnownKey(keys: readonly ApiKey[], presented: string): ApiKey | undefined {
+  return findKey(keys, presented);
+}
+
 export default fp(async function authPlugin(app: FastifyInstance, opts: { keys: readonly ApiKey[] }) {
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const access = request.routeOptions.config?.access ?? 'public';
     if (access === 'public') return;
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const key = match ? findKey(opts.keys, match[1] as string) : undefined;
+    const presented = presentedKey(request);
+    const key = presented ? findKey(opts.keys, presented) : undefined;
     if (!key) {
       throw new Problem(401, 'UNAUTHENTICATED', 'An API key is required', 'send Authorization: Bearer <key> with a key from API_KEYS');
     }

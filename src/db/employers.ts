@@ -2,7 +2,8 @@
 import { asc, eq } from 'drizzle-orm';
 import { appendAudit } from './audit';
 import type { Db } from './client';
-import { employers } from './schema';
+import { NO_FAILURES, type PasswordFailures } from '../domain/password';
+import { employers, passwordFailures } from './schema';
 
 export type EmployerRow = typeof employers.$inferSelect;
 
@@ -29,4 +30,33 @@ export async function insertEmployer(db: Db, row: typeof employers.$inferInsert,
     });
     return created!;
   });
+}
+
+export async function updateEmployer(
+  db: Db,
+  id: string,
+  changes: Partial<Pick<EmployerRow, 'passwordChangeRequired' | 'signedInUntil'>>,
+  audit: { actor: string; action: string; detail?: Record<string, unknown> },
+): Promise<EmployerRow> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.update(employers).set({ ...changes, updatedAt: new Date() }).where(eq(employers.id, id)).returning();
+    await appendAudit(tx, { actor: audit.actor, action: audit.action, subject: id, detail: audit.detail ?? {} });
+    return row!;
+  });
+}
+
+export async function readPasswordFailures(db: Db, taxpayerId: string): Promise<PasswordFailures> {
+  const [row] = await db.select().from(passwordFailures).where(eq(passwordFailures.taxpayerId, taxpayerId));
+  return row ? { failures: row.failures, windowStartedAt: row.windowStartedAt, lockedUntil: row.lockedUntil } : NO_FAILURES;
+}
+
+export async function writePasswordFailures(db: Db, taxpayerId: string, state: PasswordFailures): Promise<void> {
+  if (state.failures === 0) {
+    await db.delete(passwordFailures).where(eq(passwordFailures.taxpayerId, taxpayerId));
+    return;
+  }
+  await db
+    .insert(passwordFailures)
+    .values({ taxpayerId, ...state })
+    .onConflictDoUpdate({ target: passwordFailures.taxpayerId, set: state });
 }

@@ -199,3 +199,11 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.actor, t.key] })],
 );
+
+/** Wrong declaration passwords per taxpayer, for the lockout (F-4.3 retries are limited). */
+export const passwordFailures = pgTable('password_failures', {
+  taxpayerId: text('taxpayer_id').primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }),
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+});

@@ -82,4 +82,20 @@ describe('API basics', () => {
     const res = await stack.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'trace-123' } });
     expect(res.headers['x-request-id']).toBe('trace-123');
   });
+
+  it('keeps a browser session in an HttpOnly cookie that authorizes like the key', async () => {
+    const wrong = await stack.app.inject({ method: 'POST', url: '/api/session', payload: { key: 'not-a-key' } });
+    expect(wrong.statusCode).toBe(401);
+    const res = await stack.app.inject({ method: 'POST', url: '/api/session', payload: { key: auth('auditor').authorization.slice(7) } });
+    expect(res.statusCode).toBe(200);
+    const cookie = String(res.headers['set-cookie']);
+    expect(cookie).toContain('HttpOnly');
+    const sessionCookie = cookie.split(';')[0]!;
+    const read = await stack.app.inject({ method: 'GET', url: '/api/employers', headers: { cookie: sessionCookie } });
+    expect(read.statusCode).toBe(200);
+    const write = await stack.app.inject({ method: 'POST', url: '/api/employers', headers: { cookie: sessionCookie }, payload: {} });
+    expect(write.statusCode).toBe(403);
+    const decode = await stack.app.inject({ method: 'POST', url: '/codec/decode', headers: { cookie: sessionCookie }, payload: { payloads: [] } });
+    expect(decode.statusCode).toBe(200);
+  });
 });

@@ -15,6 +15,11 @@ import { buildBureau } from '../../src/bureau/server';
 import { loadConfig, type Config, type DeclarationTiming } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db/client';
 import { createWorker } from '../../src/worker/worker';
+import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
+import { createLogger } from '../../src/logging';
+
+/** A fixed codec key for tests: histories are encrypted as in production. */
+export const TEST_CODEC_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 export const KEYS: ApiKey[] = [
   { name: 'olivia', role: 'operator', key: 'operator-key-0123456789' },
@@ -28,6 +33,9 @@ export const auth = (role: 'operator' | 'auditor' | 'staff' = 'operator') => ({
 export interface StackOptions {
   resultDelayMs?: number;
   timing?: Partial<DeclarationTiming>;
+  config?: Partial<Config>;
+  /** Collects the API's log lines (debug level, with the production redaction rules). */
+  logLines?: string[];
 }
 
 export interface Stack {
@@ -79,10 +87,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     temporalAddress: inject('temporalAddress'),
     taskQueue: `test-${randomBytes(4).toString('hex')}`,
     declaration: { resultWaitSeconds: 20, pollFirstSeconds: 1, pollMaxSeconds: 2, resultDeadlineSeconds: 60, ...opts.timing },
+    ...opts.config,
   };
+  const dataConverter = dataConverterFor(TEST_CODEC_KEYS);
   const connection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
-  const app = await buildApp({ db: database.db, temporal, bureau, config, keys: KEYS });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter });
+  const logLines = opts.logLines;
+  const logger = logLines ? createLogger('api', { write: (line: string) => void logLines.push(line) }) : undefined;
+  if (logger) logger.level = 'debug';
+  const app = await buildApp({ codec: dataConverter.payloadCodecs[0], db: database.db, temporal, bureau, config, keys: KEYS }, logger ? { loggerInstance: logger } : {});
   await app.ready();
 
   const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
@@ -103,6 +116,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         taskQueue: config.taskQueue,
         deps: { db: database.db, bureau },
         workflowBundle,
+        options: { dataConverter },
       });
       worker = { worker: w, running: w.run(), connection: nativeConnection };
     },

@@ -11,7 +11,7 @@ import {
   listDeclarations,
   type DeclarationRecord,
 } from '../../db/declarations';
-import { findEmployer } from '../../db/employers';
+import { openEmployer } from '../employer-access';
 import { DECLARATION_STATUSES, payNowPrompt, type DeclarationStatus } from '../../domain/declaration';
 import { DECLARATION_KINDS, type DeclarationKind } from '../../domain/fee-items';
 import type { declarationWorkflow } from '../../workflows/declaration';
@@ -87,8 +87,7 @@ export default async function declarationRoutes(app: FastifyInstance) {
       if (headcountConfirmed !== true) {
         throw new Problem(422, 'HEADCOUNT_NOT_CONFIRMED', 'Confirm the headcount before declaring', HEADCOUNT_WARNING);
       }
-      const employer = await findEmployer(app.db, request.params.id);
-      if (!employer) throw notFound('employer', request.params.id);
+      const employer = await openEmployer(app, request.params.id);
 
       const { all, items, excluded } = await loadFeeItems(app, employer, { kind });
       const known = new Set(all.map((i) => i.itemId));

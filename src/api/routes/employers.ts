@@ -2,10 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { BureauBusinessError } from '../../bureau/client';
-import { findEmployer, findEmployerByTaxpayerId, insertEmployer, listEmployers } from '../../db/employers';
-import { WRONG_PASSWORD_CODE } from '../../domain/password';
+import { findEmployerByTaxpayerId, insertEmployer, listEmployers, updateEmployer, writePasswordFailures } from '../../db/employers';
+import { NO_FAILURES, newPasswordProblem } from '../../domain/password';
 import { checkTaxpayerId } from '../../domain/taxpayer-id';
-import { Problem, notFound } from '../problem';
+import { employerOr404, withDeclarationPassword } from '../employer-access';
+import { Problem } from '../problem';
 import { employerView } from '../views';
 import { errors, idParams } from './common';
 
@@ -56,12 +57,7 @@ export default async function employerRoutes(app: FastifyInstance) {
       if (known.unitNumber !== body.unitNumber) {
         throw new Problem(422, 'UNIT_NUMBER_MISMATCH', 'The unit number does not match', 'the unit number (单位编号) differs from the one the bureau has for this taxpayer ID');
       }
-      await app.bureau.verifyPassword(taxpayerId, body.password).catch((err: unknown) => {
-        if (err instanceof BureauBusinessError && err.code === WRONG_PASSWORD_CODE) {
-          throw new Problem(422, 'PASSWORD_INVALID', 'Wrong declaration password', err.message, { bureauCode: err.code });
-        }
-        throw err;
-      });
+      await withDeclarationPassword(app, taxpayerId, () => app.bureau.verifyPassword(taxpayerId, body.password));
       const employer = await insertEmployer(
         app.db,
         {
@@ -75,7 +71,7 @@ export default async function employerRoutes(app: FastifyInstance) {
         },
         request.actor!.name,
       );
-      return reply.status(201).send({ ...employerView(employer), passwordChangeRequired: employer.passwordChangeRequired });
+      return reply.status(201).send(employerView(employer));
     },
   );
 
@@ -90,8 +86,7 @@ export default async function employerRoutes(app: FastifyInstance) {
       schema: { summary: 'One employer with its agreements and reported accounts', tags: ['employers'], params: idParams, response: errors(401, 403, 404) },
     },
     async (request) => {
-      const employer = await findEmployer(app.db, request.params.id);
-      if (!employer) throw notFound('employer', request.params.id);
+      const employer = await employerOr404(app, request.params.id);
       const known = await app.bureau.getEmployer(employer.taxpayerId);
       return {
         ...employerView(employer),
@@ -109,6 +104,104 @@ export default async function employerRoutes(app: FastifyInstance) {
           account: maskAccount(a.accountNumber),
         })),
       };
+    },
+  );
+
+  const passwordField = { type: 'string', minLength: 1, maxLength: 64 } as const;
+
+  app.post<{ Params: { id: string }; Body: { password: string; newPassword: string; newPasswordConfirm: string } }>(
+    '/employers/:id/password',
+    {
+      config: { access: 'write' },
+      schema: {
+        summary: 'Change the declaration password (F-1.3): the current one, the new one twice',
+        tags: ['employers'],
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: { password: passwordField, newPassword: passwordField, newPasswordConfirm: passwordField },
+          required: ['password', 'newPassword', 'newPasswordConfirm'],
+          additionalProperties: false,
+        },
+        response: errors(400, 401, 403, 404, 422, 429, 503),
+      },
+    },
+    async (request) => {
+      const employer = await employerOr404(app, request.params.id);
+      const problem = newPasswordProblem({ ...request.body, unitNumber: employer.unitNumber });
+      if (problem) throw new Problem(422, 'NEW_PASSWORD_INVALID', 'The new password cannot be used', problem);
+      await withDeclarationPassword(app, employer.taxpayerId, () =>
+        app.bureau.changePassword(employer.taxpayerId, request.body.password, request.body.newPassword),
+      );
+      // F-1.3: "modified successfully", then back to sign-in.
+      const updated = await updateEmployer(
+        app.db,
+        employer.id,
+        { passwordChangeRequired: false, signedInUntil: null },
+        { actor: request.actor!.name, action: 'employer.password_changed' },
+      );
+      return { ...employerView(updated), message: '修改成功 Modified successfully: sign in with the new password' };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { password: string } }>(
+    '/employers/:id/sign-in',
+    {
+      config: { access: 'write' },
+      schema: {
+        summary: 'Sign in to an employer with its declaration password (F-1.4), for a limited time',
+        tags: ['employers'],
+        params: idParams,
+        body: { type: 'object', properties: { password: passwordField }, required: ['password'], additionalProperties: false },
+        response: errors(400, 401, 403, 404, 409, 422, 429, 503),
+      },
+    },
+    async (request) => {
+      const employer = await employerOr404(app, request.params.id);
+      if (employer.passwordChangeRequired) {
+        throw new Problem(409, 'PASSWORD_CHANGE_REQUIRED', 'The declaration password must be changed first', `change the initial password with POST /api/employers/${employer.id}/password before signing in`);
+      }
+      await withDeclarationPassword(app, employer.taxpayerId, () => app.bureau.verifyPassword(employer.taxpayerId, request.body.password));
+      const signedInUntil = new Date(Date.now() + app.config.signInMinutes * 60_000);
+      const updated = await updateEmployer(app.db, employer.id, { signedInUntil }, { actor: request.actor!.name, action: 'employer.signed_in', detail: { signedInUntil: signedInUntil.toISOString() } });
+      return employerView(updated);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/employers/:id/sign-out',
+    {
+      config: { access: 'write' },
+      schema: { summary: 'End the sign-in to an employer now', tags: ['employers'], params: idParams, response: errors(401, 403, 404) },
+    },
+    async (request) => {
+      const employer = await employerOr404(app, request.params.id);
+      return employerView(await updateEmployer(app.db, employer.id, { signedInUntil: null }, { actor: request.actor!.name, action: 'employer.signed_out' }));
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/employers/:id/password-reset',
+    {
+      config: { access: 'staff' },
+      schema: {
+        summary: 'Reset a forgotten declaration password (F-1.5, tax bureau staff only): back to the initial one, to be changed again',
+        tags: ['employers'],
+        params: idParams,
+        response: errors(401, 403, 404, 503),
+      },
+    },
+    async (request) => {
+      const employer = await employerOr404(app, request.params.id);
+      await app.bureau.resetPassword(employer.taxpayerId);
+      await writePasswordFailures(app.db, employer.taxpayerId, NO_FAILURES);
+      const updated = await updateEmployer(
+        app.db,
+        employer.id,
+        { passwordChangeRequired: true, signedInUntil: null },
+        { actor: request.actor!.name, action: 'employer.password_reset' },
+      );
+      return { ...employerView(updated), message: 'the password is the initial one again (last 6 characters of the unit number); it must be changed before use' };
     },
   );
 }

@@ -2,10 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import ExcelJS from 'exceljs';
 import { heldItemIds } from '../../db/declarations';
-import { findEmployer, type EmployerRow } from '../../db/employers';
+import type { EmployerRow } from '../../db/employers';
 import { DECLARATION_KINDS, INSURANCE_NAMES, partitionItems, type DeclarationKind, type FeeItem, type FeeItemFilter } from '../../domain/fee-items';
 import { formatYuan } from '../../domain/money';
-import { notFound } from '../problem';
+import { openEmployer } from '../employer-access';
 import { feeItemView } from '../views';
 import { chinaToday, errors, idParams, periodSchema } from './common';
 
@@ -27,12 +27,6 @@ export async function loadFeeItems(app: FastifyInstance, employer: EmployerRow, 
     heldItemIds(app.db, employer.id),
   ]);
   return { all, ...partitionItems(all, query, chinaToday(), held) };
-}
-
-async function employerOr404(app: FastifyInstance, id: string): Promise<EmployerRow> {
-  const employer = await findEmployer(app.db, id);
-  if (!employer) throw notFound('employer', id);
-  return employer;
 }
 
 const SUMMARY_COLUMNS: { header: string; value: (i: FeeItem) => string | number }[] = [
@@ -68,7 +62,7 @@ export default async function feeItemRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const employer = await employerOr404(app, request.params.id);
+      const employer = await openEmployer(app, request.params.id);
       const { all, items, excluded } = await loadFeeItems(app, employer, request.query);
       return {
         employerId: employer.id,
@@ -98,7 +92,7 @@ export default async function feeItemRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const employer = await employerOr404(app, request.params.id);
+      const employer = await openEmployer(app, request.params.id);
       const { items } = await loadFeeItems(app, employer, request.query);
       const filename = `pre-processing-summary-${employer.unitNumber}-${request.query.kind}`;
       if (request.query.format === 'xlsx') {

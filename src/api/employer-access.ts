@@ -1,0 +1,71 @@
+// Guards around an employer: the declaration password check with its lockout (F-4.3), and
+// "change the initial password first" / "sign in first" (F-1.3, F-1.4) before any action.
+import type { FastifyInstance } from 'fastify';
+import { BureauBusinessError } from '../bureau/client';
+import { findEmployer, readPasswordFailures, writePasswordFailures, type EmployerRow } from '../db/employers';
+import { NO_FAILURES, WRONG_PASSWORD_CODE, afterWrongPassword, attemptsLeft, lockedUntil } from '../domain/password';
+import { Problem, notFound } from './problem';
+
+function lockedProblem(until: Date): Problem {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+  return new Problem(
+    429,
+    'PASSWORD_LOCKED',
+    'Too many wrong declaration passwords',
+    `this employer is locked until ${until.toISOString()} after repeated wrong passwords; try again then, or ask tax bureau staff to reset the password`,
+    { lockedUntil: until.toISOString(), retryAfterSeconds: seconds },
+  );
+}
+
+/**
+ * Runs a bureau call that checks the declaration password. A wrong password answers the
+ * bureau's exact 20101 message and counts towards the lockout; a right one clears the count.
+ */
+export async function withDeclarationPassword<T>(app: FastifyInstance, taxpayerId: string, call: () => Promise<T>): Promise<T> {
+  const now = new Date();
+  const state = await readPasswordFailures(app.db, taxpayerId);
+  const locked = lockedUntil(state, now);
+  if (locked) throw lockedProblem(locked);
+  try {
+    const result = await call();
+    if (state.failures > 0) await writePasswordFailures(app.db, taxpayerId, NO_FAILURES);
+    return result;
+  } catch (err) {
+    if (!(err instanceof BureauBusinessError) || err.code !== WRONG_PASSWORD_CODE) throw err;
+    const next = afterWrongPassword(state, now);
+    await writePasswordFailures(app.db, taxpayerId, next);
+    if (next.lockedUntil) throw lockedProblem(next.lockedUntil);
+    throw new Problem(422, 'PASSWORD_INVALID', 'Wrong declaration password', err.message, {
+      bureauCode: err.code,
+      attemptsLeft: attemptsLeft(next),
+    });
+  }
+}
+
+export async function employerOr404(app: FastifyInstance, id: string): Promise<EmployerRow> {
+  const employer = await findEmployer(app.db, id);
+  if (!employer) throw notFound('employer', id);
+  return employer;
+}
+
+/** An employer that may be acted for: its initial password changed, and signed in now. */
+export async function openEmployer(app: FastifyInstance, id: string): Promise<EmployerRow> {
+  const employer = await employerOr404(app, id);
+  if (employer.passwordChangeRequired) {
+    throw new Problem(
+      409,
+      'PASSWORD_CHANGE_REQUIRED',
+      'The declaration password must be changed first',
+      `employer ${employer.name} still has its initial (or reset) password: change it with POST /api/employers/${employer.id}/password, then sign in`,
+    );
+  }
+  if (!employer.signedInUntil || employer.signedInUntil <= new Date()) {
+    throw new Problem(
+      409,
+      'SIGN_IN_REQUIRED',
+      'Sign in to this employer first',
+      `sign in with the declaration password: POST /api/employers/${employer.id}/sign-in${employer.signedInUntil ? ` (the last sign-in ended at ${employer.signedInUntil.toISOString()})` : ''}`,
+    );
+  }
+  return employer;
+}

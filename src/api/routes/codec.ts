@@ -1,0 +1,174 @@
+// The Temporal codec server protocol (POST /codec/decode, /codec/encode), so the Temporal UI and
+// CLI can show encrypted payloads. Payloads travel as proto3 JSON: `{ payloads: [{ metadata:
+// { key: base64 }, data: base64 }] }`. Both routes want an API key like every other route:
+//   temporal workflow show -w <id> --codec-endpoint http://<api>/codec --codec-auth 'Bearer <key>'
+// The UI sends `Authorization` only with "Pass the user access token" on, i.e. its own OIDC token,
+// so a browser needs that token to be an API key (or a proxy that adds one).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { PayloadDecryptionError } from '../../codec/aes-gcm-codec';
+import { Problem } from '../problem';
+
+export interface CodecRoutesOptions {
+  codec: PayloadCodec;
+  /** Origins of the Temporal UI allowed to call from a browser, e.g. `http://localhost:8233`. */
+  uiOrigins: string[];
+  /** Largest request body in bytes; payloads can be large. Default 4 MiB. */
+  bodyLimit?: number;
+}
+
+interface JsonPayload {
+  metadata?: Record<string, string>;
+  data?: string;
+}
+
+interface PayloadsBody {
+  payloads: JsonPayload[];
+}
+
+const base64String = { type: 'string', maxLength: 8 * 1024 * 1024 } as const;
+
+const payloadSchema = {
+  type: 'object',
+  properties: {
+    metadata: { type: 'object', additionalProperties: base64String },
+    data: base64String,
+  },
+  additionalProperties: true,
+} as const;
+
+const payloadsSchema = {
+  type: 'object',
+  properties: { payloads: { type: 'array', maxItems: 10_000, items: payloadSchema } },
+  required: ['payloads'],
+  additionalProperties: true,
+} as const;
+
+// Standard or URL-safe base64, padded or not (proto3 JSON parsers accept both).
+const BASE64 = /^(?:[A-Za-z0-9+/]*|[A-Za-z0-9_-]*)={0,2}$/;
+
+function fromBase64(value: string, where: string): Uint8Array {
+  if (!BASE64.test(value) || value.replace(/=+$/, '').length % 4 === 1) {
+    throw new Problem(400, 'INVALID_PAYLOAD', 'A payload is not valid', `${where} is not valid base64`);
+  }
+  return Buffer.from(value, 'base64');
+}
+
+function toBase64(bytes: Uint8Array | null | undefined): string {
+  if (!bytes || bytes.length === 0) return '';
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+function fromJson(payloads: JsonPayload[]): Payload[] {
+  return payloads.map((p, i) => ({
+    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, fromBase64(v, `payloads[${i}].metadata.${k}`)])),
+    data: fromBase64(p.data ?? '', `payloads[${i}].data`),
+  }));
+}
+
+function toJson(payloads: Payload[]): JsonPayload[] {
+  return payloads.map((p) => ({
+    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, toBase64(v)])),
+    data: toBase64(p.data),
+  }));
+}
+
+const ALLOW_HEADERS = 'authorization, content-type, x-namespace';
+
+export default async function codecRoutes(app: FastifyInstance, opts: CodecRoutesOptions) {
+  const { codec } = opts;
+  const origins = new Set(opts.uiOrigins.map((o) => o.replace(/\/+$/, '')));
+  const bodyLimit = opts.bodyLimit ?? 4 * 1024 * 1024;
+
+  /** Sets CORS headers when the request comes from an allowed Temporal UI origin. */
+  function cors(request: FastifyRequest, reply: FastifyReply): void {
+    reply.header('vary', 'Origin');
+    const origin = request.headers.origin;
+    if (typeof origin !== 'string' || !origins.has(origin)) return;
+    reply.header('access-control-allow-origin', origin);
+    reply.header('access-control-allow-credentials', 'true');
+  }
+
+  // Encapsulated: applies to this plugin's routes only, error answers (401, 400…) included, so
+  // the UI can read why a call failed.
+  app.addHook('onSend', async (request, reply) => {
+    cors(request, reply);
+  });
+
+  const payloadsResponse = {
+    description: 'The payloads, in the same order',
+    ...payloadsSchema,
+    properties: {
+      payloads: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { metadata: { type: 'object', additionalProperties: { type: 'string' } }, data: { type: 'string' } },
+        },
+      },
+    },
+  };
+
+  const errorResponses = {
+    400: { $ref: 'Problem#' },
+    401: { $ref: 'Problem#' },
+    403: { $ref: 'Problem#' },
+  };
+
+  for (const op of ['decode', 'encode'] as const) {
+    const url = `/codec/${op}`;
+
+    app.options(
+      url,
+      {
+        config: { access: 'public' },
+        schema: {
+          summary: `CORS preflight for ${url} (Temporal UI)`,
+          tags: ['codec'],
+          security: [],
+          response: { 204: { description: 'Preflight answer; CORS headers only for allowed origins', type: 'null' } },
+        },
+      },
+      async (request, reply) => {
+        if (typeof request.headers.origin === 'string' && origins.has(request.headers.origin)) {
+          reply.header('access-control-allow-methods', 'POST');
+          reply.header('access-control-allow-headers', ALLOW_HEADERS);
+          reply.header('access-control-max-age', '600');
+        }
+        return reply.status(204).send();
+      },
+    );
+
+    app.post<{ Body: PayloadsBody }>(
+      url,
+      {
+        bodyLimit,
+        config: { access: op === 'decode' ? 'read' : 'write' },
+        schema: {
+          summary:
+            op === 'decode'
+              ? 'Decrypt payloads for the Temporal UI and CLI (codec server protocol)'
+              : 'Encrypt payloads for the Temporal UI and CLI (codec server protocol)',
+          description:
+            'Body and answer are Temporal `Payloads` in proto3 JSON: `{ payloads: [{ metadata: { key: base64 }, data: base64 }] }`.',
+          tags: ['codec'],
+          body: payloadsSchema,
+          response: { 200: payloadsResponse, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const input = fromJson(request.body.payloads);
+        let output: Payload[];
+        try {
+          output = op === 'decode' ? await codec.decode(input) : await codec.encode(input);
+        } catch (err) {
+          if (err instanceof PayloadDecryptionError) {
+            throw new Problem(400, 'PAYLOAD_NOT_DECRYPTABLE', 'A payload cannot be decrypted', err.message);
+          }
+          throw err;
+        }
+        return { payloads: toJson(output) };
+      },
+    );
+  }
+}
