@@ -1,5 +1,6 @@
 // Configuration from the environment, with the defaults of API.md's table.
 import path from 'node:path';
+import { parseRetrySchedule } from './domain/payment';
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -24,6 +25,14 @@ export interface Config {
   signInMinutes: number; // how long a sign-in to an employer lasts (F-1.4)
   rateLimitPerMinute: number; // requests per API key (or address) per minute
   declaration: DeclarationTiming;
+  payment: PaymentTiming;
+}
+
+/** How payments wait (F-4.5–F-4.7). */
+export interface PaymentTiming {
+  retryScheduleSeconds: number[]; // waits between failed deductions, the last repeating until the deadline
+  statusPollSeconds: number; // while a deduction's outcome is unknown, ask this often
+  counterPollSeconds: number; // how often to ask whether a voucher was paid at a bank counter
 }
 
 /** How a declaration or void waits for the bureau's asynchronous result (F-2.6, F-5.3). */
@@ -50,6 +59,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     payloadCodecKeys: env.PAYLOAD_CODEC_KEYS || undefined,
     signInMinutes: int(env, 'SIGN_IN_MINUTES', 30),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600),
+    payment: {
+      retryScheduleSeconds: parseRetrySchedule(env.PAYMENT_RETRY_SCHEDULE || '10m,1h,4h,1d'),
+      statusPollSeconds: int(env, 'DEDUCTION_STATUS_POLL_SECONDS', 15),
+      counterPollSeconds: int(env, 'VOUCHER_POLL_SECONDS', 60),
+    },
     declaration: {
       resultWaitSeconds: int(env, 'RESULT_WAIT_SECONDS', 20),
       pollFirstSeconds: int(env, 'RESULT_POLL_FIRST_SECONDS', 5),

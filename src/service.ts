@@ -1,5 +1,6 @@
 // Runs the API, the worker, or both in one process. With embedded PGlite (no DATABASE_URL) both
 // must share this process, because PGlite is a database inside one process.
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { parseApiKeys } from './api/auth';
@@ -9,6 +10,7 @@ import { loadConfig } from './config';
 import { openDatabase } from './db/client';
 import { dataConverterFor } from './codec/aes-gcm-codec';
 import { createLogger } from './logging';
+import { BrowserPool, Renderer } from './render';
 import { createWorker } from './worker/worker';
 
 export async function runService(parts: { api: boolean; worker: boolean }): Promise<void> {
@@ -27,12 +29,16 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
 
   if (parts.worker) {
     const connection = await NativeConnection.connect({ address: config.temporalAddress });
-    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps: { db: database.db, bureau }, options: { dataConverter } });
+    // One Chromium per worker process, started at the first print (vouchers, certificates).
+    const browsers = new BrowserPool({ logger: log });
+    const deps = { db: database.db, bureau, renderer: new Renderer(browsers), filesDir: path.join(config.dataDir, 'files') };
+    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, options: { dataConverter } });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();
       await running;
       await connection.close();
+      await browsers.close();
     });
     log.info({ taskQueue: config.taskQueue }, 'worker running');
   }

@@ -1,6 +1,8 @@
 // Declaration activities: bureau calls and database writes, nothing more.
 import type { DecisionResult } from '../bureau/contract';
+import { appendAudit } from '../db/audit';
 import { markResultUnknown, recordDecision } from '../db/declarations';
+import { recordVoidDecision } from '../db/voids';
 import type { DeclarationKind } from '../domain/fee-items';
 import { callBureau } from './bureau-errors';
 import type { ActivityDeps } from './deps';
@@ -24,6 +26,27 @@ export function declarationActivities({ db, bureau }: ActivityDeps) {
 
     async markDeclarationResultUnknown(input: { declarationId: string }): Promise<void> {
       await markResultUnknown(db, input.declarationId);
+    },
+  };
+}
+
+/** Voids (作废, F-5.3): the same shape as declaring, against the bureau's void requests. */
+export function voidActivities({ db, bureau }: ActivityDeps) {
+  return {
+    async submitVoid(input: { declarationId: string; voidRequestId: string }): Promise<void> {
+      await callBureau(() => bureau.requestVoid({ requestId: input.voidRequestId, declarationRequestId: input.declarationId }));
+    },
+
+    async fetchVoidResult(input: { voidRequestId: string }): Promise<DecisionResult> {
+      return callBureau(() => bureau.getVoidResult(input.voidRequestId));
+    },
+
+    async recordVoidDecision(input: { declarationId: string; result: Exclude<DecisionResult, { status: 'pending' }> }): Promise<void> {
+      await recordVoidDecision(db, input.declarationId, input.result);
+    },
+
+    async noteVoidResultUnknown(input: { declarationId: string }): Promise<void> {
+      await db.transaction((tx) => appendAudit(tx, { actor: 'system', action: 'declaration.void_result_unknown', subject: input.declarationId, detail: {} }));
     },
   };
 }

@@ -1,8 +1,11 @@
 import type { BureauClient } from '../bureau/client';
 import type { Db } from '../db/client';
+import type { Renderer } from '../render';
 
 /** What activities reach the outside world through. */
 export interface ActivityDeps {
   db: Db;
   bureau: BureauClient;
+  renderer: Renderer; // one browser pool per worker process
+  filesDir: string; // rendered files (vouchers, certificates) live here: `${DATA_DIR}/files`
 }

@@ -1,9 +1,13 @@
 // All activities, built from their dependencies once per worker.
-import { declarationActivities } from './declarations';
+import { declarationActivities, voidActivities } from './declarations';
+import { paymentActivities } from './payments';
+import { voucherActivities } from './vouchers';
+import { batchActivities } from './batches';
+import { certificateActivities } from './certificates';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...declarationActivities(deps) };
+  return { ...declarationActivities(deps), ...voidActivities(deps), ...paymentActivities(deps), ...voucherActivities(deps), ...batchActivities(deps), ...certificateActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

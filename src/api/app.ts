@@ -12,9 +12,13 @@ import authPlugin, { type Access, type ApiKey } from './auth';
 import idempotencyPlugin from './idempotency';
 import problemPlugin, { Problem } from './problem';
 import declarationRoutes from './routes/declarations';
+import declarationBatchRoutes from './routes/declaration-batches';
 import employerRoutes from './routes/employers';
 import feeItemRoutes from './routes/fee-items';
 import healthRoutes from './routes/health';
+import paymentRoutes from './routes/payments';
+import voucherRoutes from './routes/vouchers';
+import certificateRoutes from './routes/certificates';
 import codecRoutes from './routes/codec';
 import sessionRoutes from './routes/session';
 
@@ -101,5 +105,9 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(employerRoutes, { prefix: '/api' });
   await app.register(feeItemRoutes, { prefix: '/api' });
   await app.register(declarationRoutes, { prefix: '/api' });
+  await app.register(declarationBatchRoutes, { prefix: '/api' });
+  await app.register(paymentRoutes, { prefix: '/api' });
+  await app.register(voucherRoutes, { prefix: '/api' });
+  await app.register(certificateRoutes, { prefix: '/api' });
   return app;
 }

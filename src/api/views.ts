@@ -1,6 +1,7 @@
 // How records leave the API: money as fen plus a yuan display string, dates as ISO strings.
 import type { DeclarationLineRow, DeclarationRow } from '../db/declarations';
 import type { EmployerRow } from '../db/employers';
+import { recordActions, type DeclarationStatus, type PaymentStatus } from '../domain/declaration';
 import type { FeeItem } from '../domain/fee-items';
 import { INSURANCE_NAMES, type InsuranceType } from '../domain/fee-items';
 import { formatYuan } from '../domain/money';
@@ -71,6 +72,7 @@ export function declarationView(d: DeclarationRow) {
     workflowId: d.workflowId,
     declaredBy: d.declaredBy,
     declaredAt: d.declaredAt.toISOString(),
+    actions: recordActions(d.status as DeclarationStatus, d.paymentStatus as PaymentStatus),
     result:
       d.status === 'submitted'
         ? null

@@ -63,6 +63,7 @@ export async function insertDeclaration(
             employeeFen: i.employeeFen,
             amountFen: i.amountFen,
             collectionOrder: i.collectionOrder,
+            validUntil: i.validUntil,
           })),
         )
         .returning();

@@ -47,6 +47,7 @@ export const declarations = pgTable(
     totalFen: fen('total_fen').notNull(),
     workflowId: text('workflow_id').notNull(),
     serial: text('serial'), // 申报序号, from the bureau on acceptance
+    voidWorkflowId: text('void_workflow_id'), // the latest void (作废) of this declaration
     resultReason: text('result_reason'),
     declaredBy: text('declared_by').notNull(),
     declaredAt: timestamp('declared_at', { withTimezone: true }).notNull().defaultNow(),
@@ -75,6 +76,7 @@ export const declarationLines = pgTable(
     employeeFen: fen('employee_fen').notNull(),
     amountFen: fen('amount_fen').notNull(),
     collectionOrder: text('collection_order').notNull(), // 征集单号
+    validUntil: date('valid_until').notNull(), // the collection order's last valid day: payments end there
     paidFen: fen('paid_fen').notNull().default(0),
     // true while the declaration holds the item; a rejected or voided one lets it go
     holdsItem: boolean('holds_item').notNull().default(true),
@@ -102,6 +104,7 @@ export const payments = pgTable(
     accountMasked: text('account_masked'), // 6222 **** 1234: the full number is never stored
     workflowId: text('workflow_id').notNull(),
     nextRetryAt: timestamp('next_retry_at', { withTimezone: true }),
+    deadline: timestamp('deadline', { withTimezone: true }).notNull(), // retries end here
     reason: text('reason'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
@@ -141,9 +144,13 @@ export const vouchers = pgTable('vouchers', {
   amountFen: fen('amount_fen').notNull(),
   issuedAt: timestamp('issued_at', { withTimezone: true }).notNull(),
   deadline: date('deadline').notNull(), // 限缴日期
+  bankName: text('bank_name'),
+  accountName: text('account_name'),
+  accountMasked: text('account_masked'),
   pdfPath: text('pdf_path'),
   pdfSha256: text('pdf_sha256'),
   printCount: integer('print_count').notNull().default(0),
+  paidAt: timestamp('paid_at', { withTimezone: true }),
   lastPrintError: text('last_print_error'),
   updatedAt: updatedAt(),
 });
@@ -207,3 +214,68 @@ export const passwordFailures = pgTable('password_failures', {
   windowStartedAt: timestamp('window_started_at', { withTimezone: true }),
   lockedUntil: timestamp('locked_until', { withTimezone: true }),
 });
+
+/** The declared lines a payment pays; `open` while the payment may still pay them. */
+export const paymentLines = pgTable(
+  'payment_lines',
+  {
+    paymentId: text('payment_id')
+      .notNull()
+      .references(() => payments.id, { onDelete: 'cascade' }),
+    lineId: text('line_id')
+      .notNull()
+      .references(() => declarationLines.id),
+    itemId: text('item_id').notNull(),
+    amountFen: fen('amount_fen').notNull(),
+    open: boolean('open').notNull().default(true),
+  },
+  (t) => [
+    primaryKey({ columns: [t.paymentId, t.lineId] }),
+    // A line is in one open payment at a time: it is never charged twice.
+    uniqueIndex('payment_lines_open_uq').on(t.lineId).where(sql`${t.open}`),
+  ],
+);
+
+/** 批量申报: one period's regular items declared for many employers by one workflow. */
+export const declarationBatches = pgTable(
+  'declaration_batches',
+  {
+    id: text('id').primaryKey(),
+    period: text('period').notNull(), // 费款所属期, YYYY-MM
+    status: text('status').notNull(), // running | completed (domain/batch.ts)
+    total: integer('total').notNull(),
+    allEmployers: boolean('all_employers').notNull(), // every employer, or a list
+    concurrency: integer('concurrency').notNull(),
+    workflowId: text('workflow_id').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('declaration_batches_created_idx').on(t.createdAt)],
+);
+
+/** Each employer of a batch and what became of it: its declaration, or why it was skipped or failed. */
+export const declarationBatchEntries = pgTable(
+  'declaration_batch_entries',
+  {
+    batchId: text('batch_id')
+      .notNull()
+      .references(() => declarationBatches.id, { onDelete: 'cascade' }),
+    n: integer('n').notNull(), // the employer's place in the batch, from 0
+    employerId: text('employer_id')
+      .notNull()
+      .references(() => employers.id),
+    status: text('status').notNull(), // pending | declaring | done | skipped | failed
+    declarationId: text('declaration_id'), // the batch's declaration for this employer, once made
+    reasonCode: text('reason_code'),
+    reason: text('reason'),
+    excluded: jsonb('excluded').$type<{ itemId: string; reason: string; explanation: string }[]>(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.batchId, t.n] }),
+    // Every employer is in a batch once.
+    uniqueIndex('declaration_batch_entries_employer_uq').on(t.batchId, t.employerId),
+  ],
+);

@@ -50,3 +50,13 @@ export function nextPollDelaySeconds(attempt: number, firstSeconds: number, maxS
 export function payNowPrompt(records: readonly { status: DeclarationStatus; paymentStatus: PaymentStatus }[]): boolean {
   return records.some((r) => r.status === 'accepted' && r.paymentStatus !== 'paid');
 }
+
+export type RecordAction = 'view' | 'pay' | 'void';
+
+/** F-5.2: what an operator can do with a declaration record now. */
+export function recordActions(status: DeclarationStatus, paymentStatus: PaymentStatus): RecordAction[] {
+  const actions: RecordAction[] = ['view'];
+  if (status === 'accepted' && paymentStatus !== 'paid') actions.push('pay');
+  if ((status === 'accepted' || status === 'void_rejected') && paymentStatus === 'unpaid') actions.push('void');
+  return actions;
+}

@@ -1,9 +1,10 @@
 // The wait for an asynchronous bureau result (F-2.6, F-5.3): a durable timer or an operator's
 // "fetch now", whichever comes first; then poll with backoff while the bureau says pending,
 // up to a deadline; past it only an operator's request fetches again.
-import { condition } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 import type { DeclarationTiming } from '../config';
 import { nextPollDelaySeconds } from '../domain/declaration';
+import { declarationStateQuery, fetchResultNowUpdate, type DeclarationView } from './messages';
 
 export class ResultWait {
   private asked = false;
@@ -18,6 +19,20 @@ export class ResultWait {
 
   get nextFetchAt(): string | undefined {
     return this.nextFetchAtMs === undefined ? undefined : new Date(this.nextFetchAtMs).toISOString();
+  }
+
+  /**
+   * Answers the state query and the fetch-now update for `view`; the update fetches only while
+   * `waiting()`. Returns the view as the handlers show it.
+   */
+  handleQueries(view: DeclarationView, waiting: () => boolean): () => DeclarationView {
+    const current = (): DeclarationView => ({ ...view, fetches: this.fetched, nextFetchAt: this.nextFetchAt });
+    setHandler(declarationStateQuery, current);
+    setHandler(fetchResultNowUpdate, async () => {
+      if (waiting()) await this.fetchNow();
+      return current();
+    });
+    return current;
   }
 
   /** An operator asked (立即获取): resolves once the next fetch has been made. */

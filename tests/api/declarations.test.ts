@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { addSignedInEmployer } from '../support/employers';
+import { eventually } from '../support/flows';
 import { auth, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -28,15 +29,6 @@ async function getDeclaration(id: string) {
   const res = await stack.app.inject({ method: 'GET', url: `/api/declarations/${id}`, headers: auth('auditor') });
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
-}
-
-async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /**

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initialPassword } from '../../src/domain/password';
 import { addEmployer } from '../support/employers';
 import { auth, startStack, type Stack } from '../support/stack';
+import { historyText } from '../support/history';
 
 const NEW_PASSWORD = 'Secret2026Xyz';
 const WRONG_PASSWORD = 'WrongSecret777';
@@ -18,18 +19,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** Every byte a history holds: its JSON and each payload's data read as text. */
-function historyText(history: unknown): string {
-  const texts: string[] = [];
-  const walk = (node: unknown): void => {
-    if (node instanceof Uint8Array) texts.push(Buffer.from(node).toString('utf8'));
-    else if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') Object.values(node).forEach(walk);
-    else if (typeof node === 'string') texts.push(node);
-  };
-  walk(history);
-  return texts.join('\n');
-}
 
 describe('no secret in plain text', () => {
   it('leaves no password or account number in histories, logs or the database', async () => {

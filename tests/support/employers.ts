@@ -18,10 +18,15 @@ export function unitNumber(n: number): string {
 }
 
 /** Registers the employer at the bureau and adds it here; its password is still the initial one. */
-export async function addEmployer(stack: Stack, n: number, periods = ['2026-10']): Promise<{ id: string; taxpayerId: string; unitNumber: string }> {
+export async function addEmployer(
+  stack: Stack,
+  n: number,
+  periods = ['2026-10'],
+  atBureau: Record<string, unknown> = {}, // e.g. balanceFen, agreements
+): Promise<{ id: string; taxpayerId: string; unitNumber: string }> {
   const id = taxpayerId(n);
   const unit = unitNumber(n);
-  await stack.admin('/admin/employers', { taxpayerId: id, unitNumber: unit, name: `贵阳测试${n}科技有限公司`, periods });
+  await stack.admin('/admin/employers', { taxpayerId: id, unitNumber: unit, name: `贵阳测试${n}科技有限公司`, periods, ...atBureau });
   const res = await stack.app.inject({
     method: 'POST',
     url: '/api/employers',
@@ -33,8 +38,8 @@ export async function addEmployer(stack: Stack, n: number, periods = ['2026-10']
 }
 
 /** Added, password changed to NEW_PASSWORD, and signed in. */
-export async function addSignedInEmployer(stack: Stack, n: number, periods?: string[]) {
-  const employer = await addEmployer(stack, n, periods);
+export async function addSignedInEmployer(stack: Stack, n: number, periods?: string[], atBureau?: Record<string, unknown>) {
+  const employer = await addEmployer(stack, n, periods, atBureau);
   const changed = await stack.app.inject({
     method: 'POST',
     url: `/api/employers/${employer.id}/password`,

@@ -1,8 +1,10 @@
 // A whole service for one test file: its own database (a copy of the migrated template), its own
 // mock bureau over HTTP, a worker on its own task queue of the shared Temporal dev server, and
 // the API. Everything is real; only the timings are short.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +19,7 @@ import { openDatabase, type Database } from '../../src/db/client';
 import { createWorker } from '../../src/worker/worker';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { createLogger } from '../../src/logging';
+import { BrowserPool, Renderer } from '../../src/render';
 
 /** A fixed codec key for tests: histories are encrypted as in production. */
 export const TEST_CODEC_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -45,6 +48,8 @@ export interface Stack {
   database: Database;
   temporal: Client;
   config: Config;
+  /** The worker's renderer (one browser per stack, started at the first print). */
+  renderer: Renderer;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   admin(path: string, body?: unknown, method?: string): Promise<any>;
@@ -80,8 +85,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const databaseUrl = await createDatabaseCopy();
   const database = await openDatabase({ url: databaseUrl, dataDir: '' });
   const base = loadConfig({});
+  // Rendered files (vouchers, certificates) go to `${dataDir}/files`, as in production.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sifee-stack-'));
   const config: Config = {
     ...base,
+    dataDir,
     bureauUrl,
     databaseUrl,
     temporalAddress: inject('temporalAddress'),
@@ -99,6 +107,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   await app.ready();
 
   const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+  // One browser per stack, started at the first print only: files that print nothing launch none.
+  const browsers = new BrowserPool({ concurrency: 2 });
+  const renderer = new Renderer(browsers);
   let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
 
   const stack: Stack = {
@@ -108,13 +119,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     database,
     temporal,
     config,
+    renderer,
     async startWorker() {
       const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
       const w = await createWorker({
         connection: nativeConnection,
         namespace: config.temporalNamespace,
         taskQueue: config.taskQueue,
-        deps: { db: database.db, bureau },
+        deps: { db: database.db, bureau, renderer, filesDir: path.join(config.dataDir, 'files') },
         workflowBundle,
         options: { dataConverter },
       });
@@ -142,6 +154,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await connection.close();
       await database.close();
       await bureauServer.close();
+      await browsers.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
   await stack.startWorker();

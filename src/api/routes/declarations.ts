@@ -1,6 +1,6 @@
 // Declarations (F-2 daily, F-3 special, F-5.2 records): declare selected items, fetch the result now.
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   ItemsAlreadyDeclaredError,
@@ -11,6 +11,8 @@ import {
   listDeclarations,
   type DeclarationRecord,
 } from '../../db/declarations';
+import { VoidRefusedError, startVoid, undoStartVoid } from '../../db/voids';
+import type { voidDeclarationWorkflow } from '../../workflows/void-declaration';
 import { openEmployer } from '../employer-access';
 import { DECLARATION_STATUSES, payNowPrompt, type DeclarationStatus } from '../../domain/declaration';
 import { DECLARATION_KINDS, type DeclarationKind } from '../../domain/fee-items';
@@ -44,11 +46,34 @@ export default async function declarationRoutes(app: FastifyInstance) {
     return app.temporal.connection.withDeadline(Date.now() + ms, () => ask(app.temporal.workflow.getHandle(workflowId)));
   }
 
+  /** The workflow waiting for a bureau result on this declaration, if any. */
+  function waitingWorkflow(record: DeclarationRecord): string | null {
+    if (record.status === 'submitted' || record.status === 'result_unknown') return record.workflowId;
+    if (record.status === 'voiding') return record.voidWorkflowId;
+    return null;
+  }
+
+  /** F-2.6 / F-5.3 立即获取: has the waiting workflow fetch now; answers whether it did. */
+  async function fetchNow(request: FastifyRequest, record: DeclarationRecord): Promise<boolean> {
+    const waiting = waitingWorkflow(record);
+    if (!waiting) return true;
+    return askWorkflow(waiting, FETCH_NOW_WAIT_MS, (h) => h.executeUpdate(fetchResultNowUpdate)).then(
+      () => true,
+      (err: unknown) => {
+        // A workflow that has just finished cannot take the update, but its result is recorded.
+        if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) return true;
+        request.log.warn({ err, declarationId: record.id }, 'fetch-now did not complete; answering the current state');
+        return false;
+      },
+    );
+  }
+
   async function present(record: DeclarationRecord, extra: Record<string, unknown> = {}) {
     let nextFetchAt: string | null = null;
-    if (record.status === 'submitted' || record.status === 'result_unknown') {
+    const waiting = waitingWorkflow(record);
+    if (waiting) {
       // Best effort: the running workflow knows when it will fetch next.
-      nextFetchAt = await askWorkflow(record.workflowId, 1000, (h) => h.query(declarationStateQuery))
+      nextFetchAt = await askWorkflow(waiting, 1000, (h) => h.query(declarationStateQuery))
         .then((s) => s.nextFetchAt ?? null)
         .catch(() => null);
     }
@@ -151,19 +176,8 @@ export default async function declarationRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const record = await declarationOr404(request.params.id);
-      let fetched = true;
-      if (record.status === 'submitted' || record.status === 'result_unknown') {
-        fetched = await askWorkflow(record.workflowId, FETCH_NOW_WAIT_MS, (h) => h.executeUpdate(fetchResultNowUpdate)).then(
-          () => true,
-          (err: unknown) => {
-            // A workflow that has just finished cannot take the update, but its result is recorded.
-            if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) return true;
-            request.log.warn({ err, declarationId: record.id }, 'fetch-now did not complete; answering the current state');
-            return false;
-          },
-        );
-      }
       // `resultFetched: false` says the fetch is still to come (e.g. no worker is running).
+      const fetched = await fetchNow(request, record);
       return present(await declarationOr404(request.params.id), { resultFetched: fetched });
     },
   );
@@ -196,6 +210,55 @@ export default async function declarationRoutes(app: FastifyInstance) {
       }
       const [records, unpaid] = await Promise.all([listDeclarations(app.db, q), hasUnpaidDeclarations(app.db, q.employerId)]);
       return { declarations: records.map(declarationView), payNowPrompt: unpaid };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/declarations/:id/void',
+    {
+      config: { access: 'write' },
+      schema: {
+        summary: 'Void an unpaid declaration (申报作废, F-5.3); the result follows asynchronously',
+        tags: ['declarations'],
+        params: idParams,
+        response: errors(401, 403, 404, 409, 503),
+      },
+    },
+    async (request, reply) => {
+      const record = await declarationOr404(request.params.id);
+      const actor = request.actor!.name;
+      let workflowId: string;
+      try {
+        workflowId = await startVoid(app.db, record.id, actor, (n) => `void-${record.id}-${n}`);
+      } catch (err) {
+        if (err instanceof VoidRefusedError) throw new Problem(err.reason === 'NOT_FOUND' ? 404 : 409, err.reason, 'This declaration cannot be voided now', err.message);
+        throw err;
+      }
+      try {
+        await app.temporal.workflow.start<typeof voidDeclarationWorkflow>('voidDeclarationWorkflow', {
+          taskQueue: app.config.taskQueue,
+          workflowId,
+          args: [{ declarationId: record.id, voidRequestId: workflowId, timing: app.config.declaration }],
+        });
+      } catch (err) {
+        request.log.error({ err, declarationId: record.id }, 'could not start the void workflow');
+        await undoStartVoid(app.db, record.id, record.status as 'accepted' | 'void_rejected', actor);
+        throw new Problem(503, 'TEMPORAL_UNAVAILABLE', 'The void could not be started', 'the workflow service did not answer; nothing was voided, try again');
+      }
+      return reply.status(202).send(await present(await declarationOr404(record.id), { voidWorkflowId: workflowId }));
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/declarations/:id/void/fetch-result',
+    {
+      config: { access: 'write' },
+      schema: { summary: 'Fetch the void result now (立即获取, F-5.3) and answer the state', tags: ['declarations'], params: idParams, response: errors(401, 403, 404, 503) },
+    },
+    async (request) => {
+      const record = await declarationOr404(request.params.id);
+      const fetched = record.status === 'voiding' ? await fetchNow(request, record) : true;
+      return present(await declarationOr404(request.params.id), { resultFetched: fetched });
     },
   );
 }

@@ -4,16 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { BureauBusinessError } from '../../bureau/client';
 import { findEmployerByTaxpayerId, insertEmployer, listEmployers, updateEmployer, writePasswordFailures } from '../../db/employers';
 import { NO_FAILURES, newPasswordProblem } from '../../domain/password';
+import { maskAccount } from '../../domain/payment';
 import { checkTaxpayerId } from '../../domain/taxpayer-id';
 import { employerOr404, withDeclarationPassword } from '../employer-access';
 import { Problem } from '../problem';
 import { employerView } from '../views';
 import { errors, idParams } from './common';
-
-/** Shows the bank and last four digits only: full account numbers never leave the bureau. */
-export function maskAccount(accountNumber: string): string {
-  return `**** ${accountNumber.slice(-4)}`;
-}
 
 export default async function employerRoutes(app: FastifyInstance) {
   app.post<{ Body: { taxpayerId: string; taxpayerIdConfirm: string; unitNumber: string; password: string } }>(

@@ -1,0 +1,1 @@
+ALTER TABLE "declarations" ADD COLUMN "void_workflow_id" text;

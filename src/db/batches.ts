@@ -1,0 +1,203 @@
+// Batch declarations (批量申报): the batch, each employer's entry and its outcome. The API reads a
+// batch's progress from here; the batch workflow's activities write it.
+import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
+import { countBatch, type BatchCounts, type BatchEntryStatus, type BatchReason } from '../domain/batch';
+import { appendAudit } from './audit';
+import type { Db } from './client';
+import { declarationBatchEntries, declarationBatches, declarations, employers } from './schema';
+
+export type BatchRow = typeof declarationBatches.$inferSelect;
+export type BatchEntryRow = typeof declarationBatchEntries.$inferSelect;
+
+/** An entry with what the API shows next to it: the employer and its declaration as it is now. */
+export interface BatchEntryRecord extends BatchEntryRow {
+  taxpayerId: string;
+  employerName: string;
+  declarationStatus: string | null;
+  declarationSerial: string | null;
+  declarationReason: string | null;
+  declarationTotalFen: number | null;
+}
+
+export async function insertBatch(
+  db: Db,
+  b: { id: string; period: string; employerIds: string[]; allEmployers: boolean; concurrency: number; workflowId: string; actor: string },
+): Promise<BatchRow> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(declarationBatches)
+      .values({
+        id: b.id,
+        period: b.period,
+        status: 'running',
+        total: b.employerIds.length,
+        allEmployers: b.allEmployers,
+        concurrency: b.concurrency,
+        workflowId: b.workflowId,
+        createdBy: b.actor,
+      })
+      .returning();
+    // In slices: one statement's parameters are limited (65535 in PostgreSQL).
+    for (let i = 0; i < b.employerIds.length; i += 1000) {
+      await tx.insert(declarationBatchEntries).values(
+        b.employerIds.slice(i, i + 1000).map((employerId, k) => ({ batchId: b.id, n: i + k, employerId, status: 'pending' })),
+      );
+    }
+    await appendAudit(tx, {
+      actor: b.actor,
+      action: 'declaration_batch.started',
+      subject: b.id,
+      detail: { period: b.period, total: b.employerIds.length, allEmployers: b.allEmployers, concurrency: b.concurrency },
+    });
+    return row!;
+  });
+}
+
+/** Undoes a batch whose workflow could not be started. */
+export async function deleteUnstartedBatch(db: Db, id: string, actor: string, reason: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(declarationBatches).where(eq(declarationBatches.id, id));
+    await appendAudit(tx, { actor, action: 'declaration_batch.withdrawn', subject: id, detail: { reason } });
+  });
+}
+
+export async function getBatch(db: Db, id: string): Promise<BatchRow | undefined> {
+  return db.query.declarationBatches.findFirst({ where: eq(declarationBatches.id, id) });
+}
+
+/** One entry with its batch, for the activity that prepares its declaration. */
+export async function getBatchEntry(db: Db, batchId: string, n: number): Promise<{ batch: BatchRow; entry: BatchEntryRow } | undefined> {
+  const [row] = await db
+    .select({ batch: declarationBatches, entry: declarationBatchEntries })
+    .from(declarationBatchEntries)
+    .innerJoin(declarationBatches, eq(declarationBatches.id, declarationBatchEntries.batchId))
+    .where(and(eq(declarationBatchEntries.batchId, batchId), eq(declarationBatchEntries.n, n)));
+  return row;
+}
+
+export async function listBatchEntries(db: Db, batchId: string, status?: BatchEntryStatus): Promise<BatchEntryRecord[]> {
+  return db
+    .select({
+      batchId: declarationBatchEntries.batchId,
+      n: declarationBatchEntries.n,
+      employerId: declarationBatchEntries.employerId,
+      status: declarationBatchEntries.status,
+      declarationId: declarationBatchEntries.declarationId,
+      reasonCode: declarationBatchEntries.reasonCode,
+      reason: declarationBatchEntries.reason,
+      excluded: declarationBatchEntries.excluded,
+      updatedAt: declarationBatchEntries.updatedAt,
+      taxpayerId: employers.taxpayerId,
+      employerName: employers.name,
+      declarationStatus: declarations.status,
+      declarationSerial: declarations.serial,
+      declarationReason: declarations.resultReason,
+      declarationTotalFen: declarations.totalFen,
+    })
+    .from(declarationBatchEntries)
+    .innerJoin(employers, eq(employers.id, declarationBatchEntries.employerId))
+    .leftJoin(declarations, eq(declarations.id, declarationBatchEntries.declarationId))
+    .where(and(eq(declarationBatchEntries.batchId, batchId), status ? eq(declarationBatchEntries.status, status) : undefined))
+    .orderBy(asc(declarationBatchEntries.n));
+}
+
+/** Progress of each batch, counted from its entries (and their declarations' statuses). */
+export async function batchCounts(db: Db, batchIds: string[]): Promise<Map<string, BatchCounts>> {
+  const result = new Map<string, BatchCounts>();
+  if (batchIds.length === 0) return result;
+  const rows = await db
+    .select({
+      batchId: declarationBatchEntries.batchId,
+      status: declarationBatchEntries.status,
+      declarationStatus: declarations.status,
+      n: count(),
+    })
+    .from(declarationBatchEntries)
+    .leftJoin(declarations, eq(declarations.id, declarationBatchEntries.declarationId))
+    .where(inArray(declarationBatchEntries.batchId, batchIds))
+    .groupBy(declarationBatchEntries.batchId, declarationBatchEntries.status, declarations.status);
+  for (const id of batchIds) {
+    const entries = rows
+      .filter((r) => r.batchId === id)
+      .map((r) => ({ status: r.status as BatchEntryStatus, declarationStatus: r.declarationStatus, weight: Number(r.n) }));
+    result.set(id, countBatch(entries));
+  }
+  return result;
+}
+
+export async function listBatches(db: Db, limit: number): Promise<BatchRow[]> {
+  return db.select().from(declarationBatches).orderBy(desc(declarationBatches.createdAt)).limit(limit);
+}
+
+/** The employer's declaration is submitted; its own workflow waits for the result. */
+export async function markEntryDeclaring(db: Db, batchId: string, n: number, declarationId: string): Promise<void> {
+  await db
+    .update(declarationBatchEntries)
+    .set({ status: 'declaring', declarationId, updatedAt: new Date() })
+    .where(and(eq(declarationBatchEntries.batchId, batchId), eq(declarationBatchEntries.n, n), eq(declarationBatchEntries.status, 'pending')));
+}
+
+/** The end of one employer: done (its declaration's workflow ended), skipped or failed. Once only. */
+export async function finishEntry(
+  db: Db,
+  batchId: string,
+  n: number,
+  outcome: { status: 'done' | 'skipped' | 'failed'; reason?: BatchReason | undefined; declarationId?: string | undefined },
+  actor: string,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const updated = await tx
+      .update(declarationBatchEntries)
+      .set({
+        status: outcome.status,
+        reasonCode: outcome.reason?.code ?? null,
+        reason: outcome.reason?.message ?? null,
+        excluded: outcome.reason?.excluded ?? null,
+        ...(outcome.declarationId !== undefined ? { declarationId: outcome.declarationId } : {}),
+        updatedAt: new Date(),
+      })
+      .where(
+        and(
+          eq(declarationBatchEntries.batchId, batchId),
+          eq(declarationBatchEntries.n, n),
+          inArray(declarationBatchEntries.status, ['pending', 'declaring']),
+        ),
+      )
+      .returning({ employerId: declarationBatchEntries.employerId });
+    if (updated.length === 0) return false;
+    if (outcome.status !== 'done') {
+      await appendAudit(tx, {
+        actor,
+        action: `declaration_batch.employer_${outcome.status}`,
+        subject: batchId,
+        detail: { n, employerId: updated[0]!.employerId, code: outcome.reason?.code, reason: outcome.reason?.message },
+      });
+    }
+    return true;
+  });
+}
+
+/** Every employer of the batch was handled: the batch is completed (once; a repeat changes nothing). */
+export async function completeBatch(db: Db, id: string): Promise<void> {
+  const counts = (await batchCounts(db, [id])).get(id);
+  await db.transaction(async (tx) => {
+    const updated = await tx
+      .update(declarationBatches)
+      .set({ status: 'completed', finishedAt: new Date(), updatedAt: new Date() })
+      .where(and(eq(declarationBatches.id, id), eq(declarationBatches.status, 'running')))
+      .returning({ id: declarationBatches.id });
+    if (updated.length > 0) {
+      await appendAudit(tx, { actor: 'system', action: 'declaration_batch.completed', subject: id, detail: { ...counts } });
+    }
+  });
+}
+
+/** Which of these employer ids we know, in the order given. */
+export async function knownEmployerIds(db: Db, ids: string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = await db.select({ id: employers.id }).from(employers).where(inArray(employers.id, ids.slice(i, i + 1000)));
+    rows.forEach((r) => known.add(r.id));
+  }
+  return known;
+}

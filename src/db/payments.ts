@@ -1,0 +1,234 @@
+// Payments, their lines, attempts and vouchers. A line is held by one open payment at a time
+// (unique index), and paying is recorded once, so nothing is paid twice here either.
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { AttemptOutcome, PaymentMethod, PaymentState } from '../domain/payment';
+import { declarationPaymentStatus, FINAL_PAYMENT_STATES } from '../domain/payment';
+import { sumFen } from '../domain/money';
+import { appendAudit } from './audit';
+import type { Db } from './client';
+import { declarationLines, declarations, paymentAttempts, paymentLines, payments, vouchers } from './schema';
+
+export type PaymentRow = typeof payments.$inferSelect;
+export type AttemptRow = typeof paymentAttempts.$inferSelect;
+export type VoucherRow = typeof vouchers.$inferSelect;
+export type PaymentLineRow = typeof paymentLines.$inferSelect;
+
+/** A declared line that can be paid now (F-4.1). */
+export interface Payable {
+  lineId: string;
+  declarationId: string;
+  itemId: string;
+  insuranceType: string;
+  agency: string;
+  period: string;
+  headcount: number;
+  amountFen: number;
+  paidFen: number;
+  dueFen: number;
+  validUntil: string;
+}
+
+export class LinesNotPayableError extends Error {
+  constructor(readonly lineIds: string[], readonly why: 'unknown' | 'in_payment') {
+    super(`${why === 'unknown' ? 'not payable' : 'already in a payment'}: ${lineIds.join(', ')}`);
+  }
+}
+
+const openLineIds = sql`(select ${paymentLines.lineId} from ${paymentLines} where ${paymentLines.open})`;
+
+/** Accepted declarations' lines not yet paid and not held by a running payment. */
+export async function listPayables(db: Db, employerId: string): Promise<Payable[]> {
+  const rows = await db
+    .select({ line: declarationLines })
+    .from(declarationLines)
+    .innerJoin(declarations, eq(declarations.id, declarationLines.declarationId))
+    .where(
+      and(
+        eq(declarations.employerId, employerId),
+        eq(declarations.status, 'accepted'),
+        sql`${declarationLines.paidFen} < ${declarationLines.amountFen}`,
+        sql`${declarationLines.id} not in ${openLineIds}`,
+      ),
+    )
+    .orderBy(declarationLines.period, declarationLines.id);
+  return rows.map(({ line }) => ({
+    lineId: line.id,
+    declarationId: line.declarationId,
+    itemId: line.itemId,
+    insuranceType: line.insuranceType,
+    agency: line.agency,
+    period: line.period,
+    headcount: line.headcount,
+    amountFen: line.amountFen,
+    paidFen: line.paidFen,
+    dueFen: line.amountFen - line.paidFen,
+    validUntil: line.validUntil,
+  }));
+}
+
+export interface NewPayment {
+  id: string;
+  employerId: string;
+  method: PaymentMethod;
+  lines: Payable[];
+  agreementId: string | null;
+  accountMasked: string | null;
+  workflowId: string;
+  deadline: Date;
+  actor: string;
+}
+
+/** Holds the lines for a new payment; refuses lines another open payment holds. */
+export async function createPayment(db: Db, p: NewPayment): Promise<PaymentRow> {
+  try {
+    return await db.transaction(async (tx) => {
+      // Lock the declarations first, as a void does: a void and a payment cannot both start.
+      const declarationIds = [...new Set(p.lines.map((l) => l.declarationId))];
+      const locked = await tx.select({ id: declarations.id, status: declarations.status }).from(declarations).where(inArray(declarations.id, declarationIds)).for('update');
+      const notAccepted = locked.filter((d) => d.status !== 'accepted');
+      if (notAccepted.length > 0) throw new LinesNotPayableError(p.lines.map((l) => l.lineId), 'unknown');
+      const [row] = await tx
+        .insert(payments)
+        .values({
+          id: p.id,
+          employerId: p.employerId,
+          method: p.method,
+          status: p.method === 'three_party' ? 'deducting' : 'voucher_issued',
+          totalFen: sumFen(p.lines.map((l) => l.dueFen)),
+          lineIds: p.lines.map((l) => l.lineId),
+          agreementId: p.agreementId,
+          accountMasked: p.accountMasked,
+          workflowId: p.workflowId,
+          deadline: p.deadline,
+          createdBy: p.actor,
+        })
+        .returning();
+      await tx.insert(paymentLines).values(p.lines.map((l) => ({ paymentId: p.id, lineId: l.lineId, itemId: l.itemId, amountFen: l.dueFen })));
+      await appendAudit(tx, {
+        actor: p.actor,
+        action: 'payment.started',
+        subject: p.id,
+        detail: { employerId: p.employerId, method: p.method, lineIds: p.lines.map((l) => l.lineId), totalFen: row!.totalFen, agreementId: p.agreementId },
+      });
+      return row!;
+    });
+  } catch (err) {
+    if (err instanceof LinesNotPayableError) throw err;
+    if (String((err as { constraint_name?: string; message?: string }).constraint_name ?? (err as Error).message).includes('payment_lines_open_uq') || (err as { code?: string }).code === '23505') {
+      throw new LinesNotPayableError(p.lines.map((l) => l.lineId), 'in_payment');
+    }
+    throw err;
+  }
+}
+
+/** Undoes a payment whose workflow could not be started. */
+export async function deleteUnstartedPayment(db: Db, id: string, actor: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(payments).where(eq(payments.id, id));
+    await appendAudit(tx, { actor, action: 'payment.withdrawn', subject: id, detail: { reason: 'workflow did not start' } });
+  });
+}
+
+export async function recordAttempt(
+  db: Db,
+  a: { paymentId: string; n: number; deductionKey: string; outcome: AttemptOutcome; code?: string | undefined; reason?: string | undefined },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    // An attempt first recorded as unknown gets its real outcome later; a repeat changes nothing.
+    const written = await tx
+      .insert(paymentAttempts)
+      .values({ paymentId: a.paymentId, n: a.n, deductionKey: a.deductionKey, outcome: a.outcome, code: a.code, reason: a.reason })
+      .onConflictDoUpdate({
+        target: [paymentAttempts.paymentId, paymentAttempts.n],
+        set: { outcome: a.outcome, code: a.code ?? null, reason: a.reason ?? null },
+        setWhere: sql`${paymentAttempts.outcome} = 'unknown' and ${a.outcome} <> 'unknown'`,
+      })
+      .returning();
+    if (written.length > 0) {
+      await appendAudit(tx, { actor: 'bureau', action: `deduction.${a.outcome}`, subject: a.paymentId, detail: { n: a.n, key: a.deductionKey, code: a.code, reason: a.reason } });
+    }
+  });
+}
+
+/** Moves a payment to a non-final state (deducting, awaiting_retry) with its reason and next retry. */
+export async function setPaymentState(
+  db: Db,
+  id: string,
+  state: PaymentState,
+  extra: { reason?: string | null; nextRetryAt?: Date | null; actor?: string } = {},
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const updated = await tx
+      .update(payments)
+      .set({ status: state, reason: extra.reason ?? null, nextRetryAt: extra.nextRetryAt ?? null, updatedAt: new Date() })
+      .where(and(eq(payments.id, id), sql`${payments.status} not in ${FINAL_PAYMENT_STATES}`))
+      .returning({ id: payments.id });
+    if (updated.length > 0) {
+      await appendAudit(tx, { actor: extra.actor ?? 'system', action: `payment.${state}`, subject: id, detail: { reason: extra.reason ?? null, nextRetryAt: extra.nextRetryAt?.toISOString() ?? null } });
+    }
+  });
+}
+
+/**
+ * Ends a payment. `paid` adds its amounts to the declared lines and updates the declarations'
+ * payment status; every final state lets the lines go. Runs once: a repeat changes nothing.
+ */
+export async function finishPayment(db: Db, id: string, state: PaymentState, reason: string | null, actor = 'system'): Promise<boolean> {
+  if (!FINAL_PAYMENT_STATES.includes(state)) throw new Error(`${state} is not a final payment state`);
+  return db.transaction(async (tx) => {
+    const updated = await tx
+      .update(payments)
+      .set({ status: state, reason, nextRetryAt: null, updatedAt: new Date() })
+      .where(and(eq(payments.id, id), sql`${payments.status} not in ${FINAL_PAYMENT_STATES}`))
+      .returning();
+    if (updated.length === 0) return false;
+    const lines = await tx.update(paymentLines).set({ open: false }).where(eq(paymentLines.paymentId, id)).returning();
+    if (state === 'paid') {
+      for (const line of lines) {
+        await tx
+          .update(declarationLines)
+          .set({ paidFen: sql`${declarationLines.paidFen} + ${line.amountFen}` })
+          .where(eq(declarationLines.id, line.lineId));
+      }
+      const touched = await tx
+        .selectDistinct({ id: declarationLines.declarationId })
+        .from(declarationLines)
+        .where(inArray(declarationLines.id, lines.map((l) => l.lineId)));
+      for (const { id: declarationId } of touched) {
+        const all = await tx.select().from(declarationLines).where(eq(declarationLines.declarationId, declarationId));
+        await tx
+          .update(declarations)
+          .set({ paymentStatus: declarationPaymentStatus(all), updatedAt: new Date() })
+          .where(eq(declarations.id, declarationId));
+      }
+    }
+    await appendAudit(tx, { actor, action: `payment.${state}`, subject: id, detail: { reason, totalFen: updated[0]!.totalFen } });
+    return true;
+  });
+}
+
+export interface PaymentRecord extends PaymentRow {
+  attempts: AttemptRow[];
+  lines: PaymentLineRow[];
+  voucher: VoucherRow | null;
+}
+
+export async function getPayment(db: Db, id: string): Promise<PaymentRecord | undefined> {
+  const [row] = await db.select().from(payments).where(eq(payments.id, id));
+  if (!row) return undefined;
+  const [attempts, lines, voucherRows] = await Promise.all([
+    db.select().from(paymentAttempts).where(eq(paymentAttempts.paymentId, id)).orderBy(paymentAttempts.n),
+    db.select().from(paymentLines).where(eq(paymentLines.paymentId, id)),
+    db.select().from(vouchers).where(eq(vouchers.paymentId, id)),
+  ]);
+  return { ...row, attempts, lines, voucher: voucherRows[0] ?? null };
+}
+
+export async function listPayments(db: Db, q: { employerId?: string | undefined; status?: PaymentState | undefined; limit: number }): Promise<PaymentRow[]> {
+  return db
+    .select()
+    .from(payments)
+    .where(and(q.employerId ? eq(payments.employerId, q.employerId) : undefined, q.status ? eq(payments.status, q.status) : undefined))
+    .orderBy(desc(payments.createdAt))
+    .limit(q.limit);
+}

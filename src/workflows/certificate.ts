@@ -1,0 +1,69 @@
+// 缴费证明 (F-6) and 完税证明 (F-7, first print and 补打): gather and check, number (tax, first
+// print only), render and store, record. The API waits for the result and answers the PDF.
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+export type CertificateKind = 'payment' | 'tax';
+
+export interface CertificateInput {
+  certificateId: string;
+  employerId: string;
+  kind: CertificateKind;
+  /** The fee period (YYYY-MM): a first print's; for a reprint, chooses among that day's prints. */
+  period?: string | undefined;
+  /** A reprint (补打) of the tax certificate first printed on this day (YYYY-MM-DD). */
+  issueDate?: string | undefined;
+  /** A reprint of this certificate (id), instead of finding it by its issue date. */
+  reprintOf?: string | undefined;
+  actor: string;
+}
+
+export interface CertificateResult {
+  certificateId: string;
+  kind: CertificateKind;
+  period: string;
+  certificateNumber: string | null;
+  issueDate: string;
+  reprintOf: string | null;
+  pdfPath: string;
+  sha256: string;
+}
+
+// Someone waits for the answer: technical failures retry a few times, then the print fails.
+const act = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
+});
+
+/** An activity's business refusal (e.g. NOT_PAID) ends the workflow with the same type, for the API. */
+function refusalOf(err: unknown): ApplicationFailure | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure && cause.nonRetryable) return ApplicationFailure.nonRetryable(cause.message, cause.type);
+  return undefined;
+}
+
+export async function certificateWorkflow(input: CertificateInput): Promise<CertificateResult> {
+  try {
+    const data = await act.gatherCertificate(input);
+    let { certificateNumber, issueDate } = data;
+    if (data.kind === 'tax' && data.reprintOf === null) {
+      ({ certificateNumber, issueDate } = await act.issueTaxCertificateNumber({ certificateId: input.certificateId, taxpayerId: data.employer.taxpayerId, period: data.period }));
+    }
+    if (issueDate === null) throw ApplicationFailure.nonRetryable('no issue date', 'NO_ISSUE_DATE');
+    const stored = await act.renderCertificate({ certificateId: input.certificateId, data, certificateNumber, issueDate });
+    await act.recordCertificate({
+      certificateId: input.certificateId,
+      employerId: input.employerId,
+      kind: data.kind,
+      period: data.period,
+      certificateNumber,
+      issueDate,
+      reprintOf: data.reprintOf,
+      stored,
+      actor: input.actor,
+    });
+    return { certificateId: input.certificateId, kind: data.kind, period: data.period, certificateNumber, issueDate, reprintOf: data.reprintOf, ...stored };
+  } catch (err) {
+    throw refusalOf(err) ?? err;
+  }
+}
