@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EXCLUSION_EXPLANATIONS, exclusionReason, partitionItems, type FeeItem } from '../../src/domain/fee-items';
+import { feeItem } from '../support/fee-item';
 
-const base: FeeItem = {
-  itemId: 'I1',
-  kind: 'regular',
-  unitNumber: '5201001234',
-  insuranceType: 'pension',
-  agency: '贵阳市社会保险事业局',
-  assessedBy: 'hr',
-  period: '2026-10',
-  headcount: 12,
-  baseFen: 96_000_00,
-  employerFen: 15_360_00,
-  employeeFen: 7_680_00,
-  amountFen: 23_040_00,
-  collectionOrder: 'ZJ202610000001',
-  validUntil: '2026-12-31',
-  state: 'normal',
-};
+const base = feeItem('I1');
 const today = '2026-11-27';
 const none = new Set<string>();
 
