@@ -8,6 +8,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { findCertificate, listCertificates, type CertificateRow } from '../../db/certificates';
 import type { CertificateInput, CertificateResult, certificateWorkflow } from '../../workflows/certificate';
+import { startAttributes } from '../../workflows/search-attributes';
 import { employerOr404, openEmployer } from '../employer-access';
 import { Problem, notFound } from '../problem';
 import { chinaToday, dateSchema, errors, idParams, periodSchema } from './common';
@@ -87,6 +88,7 @@ export default async function certificateRoutes(app: FastifyInstance) {
           taskQueue: app.config.taskQueue,
           workflowId: `certificate-${certificateId}`,
           workflowExecutionTimeout: '5 minutes',
+          typedSearchAttributes: startAttributes({ employerId: input.employerId, period: input.period, status: 'printing' }),
           args: [{ certificateId, ...input }],
         }),
       );
@@ -104,43 +106,29 @@ export default async function certificateRoutes(app: FastifyInstance) {
   const send = (reply: FastifyReply, r: CertificateResult) =>
     sendPdf(reply, { id: r.certificateId, pdfPath: r.pdfPath, sha256: r.sha256, name: `${r.kind}-certificate-${r.certificateNumber ?? r.certificateId}${r.reprintOf ? '-reprint' : ''}` });
 
-  app.post<{ Params: { id: string }; Body: { period: string } }>(
-    '/employers/:id/certificates/payment',
-    {
-      config: { access: 'write' },
-      schema: {
-        summary: 'Print the social insurance payment certificate of a period (社会保险费缴费证明, F-6)',
-        tags: ['certificates'],
-        params: idParams,
-        body: periodBody,
-        produces: ['application/pdf'],
-        response: { 200: pdfResponse, ...errors(400, 401, 403, 404, 409, 502, 503) },
+  for (const [kind, url, summary] of [
+    ['payment', '/employers/:id/certificates/payment', 'Print the social insurance payment certificate of a period (社会保险费缴费证明, F-6)'],
+    ['tax', '/employers/:id/certificates/tax', 'First print of the tax payment certificate of a period (税收完税证明, F-7.1): once, after every declared fee is paid'],
+  ] as const) {
+    app.post<{ Params: { id: string }; Body: { period: string } }>(
+      url,
+      {
+        config: { access: 'write' },
+        schema: {
+          summary,
+          tags: ['certificates'],
+          params: idParams,
+          body: periodBody,
+          produces: ['application/pdf'],
+          response: { 200: pdfResponse, ...errors(400, 401, 403, 404, 409, 502, 503) },
+        },
       },
-    },
-    async (request, reply) => {
-      const employer = await openEmployer(app, request.params.id);
-      return send(reply, await print({ employerId: employer.id, kind: 'payment', period: request.body.period, actor: request.actor!.name }));
-    },
-  );
-
-  app.post<{ Params: { id: string }; Body: { period: string } }>(
-    '/employers/:id/certificates/tax',
-    {
-      config: { access: 'write' },
-      schema: {
-        summary: 'First print of the tax payment certificate of a period (税收完税证明, F-7.1): once, after every declared fee is paid',
-        tags: ['certificates'],
-        params: idParams,
-        body: periodBody,
-        produces: ['application/pdf'],
-        response: { 200: pdfResponse, ...errors(400, 401, 403, 404, 409, 502, 503) },
+      async (request, reply) => {
+        const employer = await openEmployer(app, request.params.id);
+        return send(reply, await print({ employerId: employer.id, kind, period: request.body.period, actor: request.actor!.name }));
       },
-    },
-    async (request, reply) => {
-      const employer = await openEmployer(app, request.params.id);
-      return send(reply, await print({ employerId: employer.id, kind: 'tax', period: request.body.period, actor: request.actor!.name }));
-    },
-  );
+    );
+  }
 
   app.post<{ Params: { id: string }; Body: { issueDate: string; period?: string } }>(
     '/employers/:id/certificates/tax/reprint',
