@@ -6,6 +6,7 @@ import type { DeclarationKind, FeeItem } from '../domain/fee-items';
 import { sumFen } from '../domain/money';
 import { appendAudit } from './audit';
 import type { Db } from './client';
+import { isUniqueViolation } from './errors';
 import { declarationLines, declarations } from './schema';
 
 export type DeclarationRow = typeof declarations.$inferSelect;
@@ -90,14 +91,6 @@ export async function deleteUnstartedDeclaration(db: Db, id: string, actor: stri
     await tx.delete(declarations).where(and(eq(declarations.id, id), eq(declarations.status, 'submitted')));
     await appendAudit(tx, { actor, action: 'declaration.withdrawn', subject: id, detail: { reason } });
   });
-}
-
-function isUniqueViolation(err: unknown, constraint: string): boolean {
-  // postgres.js and PGlite both expose the SQLSTATE as `code`; drizzle may wrap it in `cause`.
-  for (let e = err as { code?: string; constraint_name?: string; constraint?: string; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === '23505') return `${e.constraint_name ?? ''} ${e.constraint ?? ''} ${e.message ?? ''}`.includes(constraint);
-  }
-  return false;
 }
 
 /** Records the bureau's decision once; a repeat (activity retry) changes nothing. */

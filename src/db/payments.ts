@@ -6,6 +6,7 @@ import { declarationPaymentStatus, FINAL_PAYMENT_STATES } from '../domain/paymen
 import { sumFen } from '../domain/money';
 import { appendAudit } from './audit';
 import type { Db } from './client';
+import { isUniqueViolation } from './errors';
 import { declarationLines, declarations, paymentAttempts, paymentLines, payments, vouchers } from './schema';
 
 export type PaymentRow = typeof payments.$inferSelect;
@@ -114,9 +115,7 @@ export async function createPayment(db: Db, p: NewPayment): Promise<PaymentRow> 
     });
   } catch (err) {
     if (err instanceof LinesNotPayableError) throw err;
-    if (String((err as { constraint_name?: string; message?: string }).constraint_name ?? (err as Error).message).includes('payment_lines_open_uq') || (err as { code?: string }).code === '23505') {
-      throw new LinesNotPayableError(p.lines.map((l) => l.lineId), 'in_payment');
-    }
+    if (isUniqueViolation(err, 'payment_lines_open_uq')) throw new LinesNotPayableError(p.lines.map((l) => l.lineId), 'in_payment');
     throw err;
   }
 }
@@ -182,6 +181,16 @@ export async function finishPayment(db: Db, id: string, state: PaymentState, rea
       .where(and(eq(payments.id, id), sql`${payments.status} not in ${FINAL_PAYMENT_STATES}`))
       .returning();
     if (updated.length === 0) return false;
+    if (state === 'paid') {
+      // Lock the declarations first, in id order: another payment of the same declaration that
+      // finishes now must see these lines paid when it derives the declaration's payment status.
+      await tx
+        .select({ id: declarations.id })
+        .from(declarations)
+        .where(inArray(declarations.id, tx.select({ id: declarationLines.declarationId }).from(declarationLines).innerJoin(paymentLines, eq(paymentLines.lineId, declarationLines.id)).where(eq(paymentLines.paymentId, id))))
+        .orderBy(declarations.id)
+        .for('update');
+    }
     const lines = await tx.update(paymentLines).set({ open: false }).where(eq(paymentLines.paymentId, id)).returning();
     if (state === 'paid') {
       for (const line of lines) {
