@@ -9,6 +9,7 @@ import { formatApiKeys, generateDevKeys, parseApiKeys } from '../src/api/auth';
 import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
 import { initialPassword } from '../src/domain/password';
+import { searchAttributeFlags } from '../src/workflows/search-attributes';
 
 const config = loadConfig();
 const children: { name: string; proc: ChildProcess }[] = [];
@@ -104,6 +105,8 @@ async function main(): Promise<void> {
       '--sqlite-pragma', 'journal_mode=WAL',
       // The UI decrypts payloads through our codec endpoint for anyone signed in with a key.
       '--ui-codec-endpoint', `http://127.0.0.1:${config.port}/codec`,
+      // EmployerId, FeePeriod, BusinessStatus: GET /api/workflows and the UI search by them.
+      ...searchAttributeFlags(),
     ]);
     await waitFor('Temporal', () => answers(temporalHost, temporalPort));
   }
@@ -130,15 +133,25 @@ async function main(): Promise<void> {
 
   const keys = devSecret(config.apiKeys, 'dev-api-keys', () => formatApiKeys(generateDevKeys()));
   const codecKeys = devSecret(config.payloadCodecKeys, 'dev-codec-keys', () => generateCodecKey('dev1'));
-  launch('api+worker', tsx, ['src/service-main.ts'], { API_KEYS: keys, PAYLOAD_CODEC_KEYS: codecKeys, DATA_DIR: config.dataDir, BUREAU_URL: config.bureauUrl });
+  // The worker serves the Temporal SDK's metrics on 127.0.0.1:9464 unless WORKER_METRICS_PORT says otherwise ('' turns it off).
+  const workerMetricsPort = process.env.WORKER_METRICS_PORT ?? '9464';
+  launch('api+worker', tsx, ['src/service-main.ts'], {
+    API_KEYS: keys,
+    PAYLOAD_CODEC_KEYS: codecKeys,
+    DATA_DIR: config.dataDir,
+    BUREAU_URL: config.bureauUrl,
+    WORKER_METRICS_PORT: workerMetricsPort,
+  });
   await waitFor('the API', httpOk(`http://127.0.0.1:${config.port}/health`));
 
   const api = `http://127.0.0.1:${config.port}`;
   const lines = [
     '',
     'Social insurance fees back office is running (社保费申报缴费):',
+    `  Console           ${api}/   (sign in with a key below)`,
     `  API               ${api}/api`,
     `  API docs          ${api}/docs`,
+    `  Metrics           ${api}/metrics${workerMetricsPort ? ` (Temporal worker: http://${process.env.WORKER_METRICS_HOST || '127.0.0.1'}:${workerMetricsPort}/metrics)` : ''}`,
     `  Temporal UI       http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.temporalNamespace}/workflows`,
     `  Mock bureau       ${config.bureauUrl}/admin/employers`,
     `  Data              ${config.dataDir} (${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : 'embedded PGlite'})`,

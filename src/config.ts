@@ -24,6 +24,10 @@ export interface Config {
   payloadCodecKeys: string | undefined; // kid:base64key,... — the first encrypts workflow payloads
   signInMinutes: number; // how long a sign-in to an employer lasts (F-1.4)
   rateLimitPerMinute: number; // requests per API key (or address) per minute
+  /** host:port where a worker serves the Temporal SDK's Prometheus metrics (WORKER_METRICS_PORT); unset: not served. */
+  workerMetricsAddress: string | undefined;
+  /** Workflows a worker keeps in memory (its sticky cache, WORKER_MAX_CACHED_WORKFLOWS); others are replayed from history when they next have work. */
+  workerMaxCachedWorkflows: number;
   declaration: DeclarationTiming;
   payment: PaymentTiming;
 }
@@ -59,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     payloadCodecKeys: env.PAYLOAD_CODEC_KEYS || undefined,
     signInMinutes: int(env, 'SIGN_IN_MINUTES', 30),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600),
+    workerMaxCachedWorkflows: int(env, 'WORKER_MAX_CACHED_WORKFLOWS', 250),
+    workerMetricsAddress: int(env, 'WORKER_METRICS_PORT', 0) > 0 ? `${env.WORKER_METRICS_HOST || '127.0.0.1'}:${int(env, 'WORKER_METRICS_PORT', 0)}` : undefined,
     payment: {
       retryScheduleSeconds: parseRetrySchedule(env.PAYMENT_RETRY_SCHEDULE || '10m,1h,4h,1d'),
       statusPollSeconds: int(env, 'DEDUCTION_STATUS_POLL_SECONDS', 15),

@@ -10,8 +10,11 @@ import { loadConfig } from './config';
 import { openDatabase } from './db/client';
 import { dataConverterFor } from './codec/aes-gcm-codec';
 import { createLogger } from './logging';
+import { installWorkerRuntime } from './metrics/worker-runtime';
 import { BrowserPool, Renderer } from './render';
 import { createWorker } from './worker/worker';
+import { bundleWorkflowsOutOfProcess } from './worker/bundle-out-of-process';
+import { ensureSearchAttributes } from './worker/search-attributes';
 
 export async function runService(parts: { api: boolean; worker: boolean }): Promise<void> {
   const config = loadConfig();
@@ -28,11 +31,18 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
   const stops: (() => Promise<unknown>)[] = [];
 
   if (parts.worker) {
+    // The Temporal SDK's metrics: the Runtime is installed before the first NativeConnection.
+    if (installWorkerRuntime(config.workerMetricsAddress)) log.info({ address: `http://${config.workerMetricsAddress}/metrics` }, 'Temporal worker metrics served');
     const connection = await NativeConnection.connect({ address: config.temporalAddress });
     // One Chromium per worker process, started at the first print (vouchers, certificates).
     const browsers = new BrowserPool({ logger: log });
     const deps = { db: database.db, bureau, renderer: new Renderer(browsers), filesDir: path.join(config.dataDir, 'files') };
-    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, options: { dataConverter } });
+    // Bundled in a child process: webpack's memory leaves with it (else the worker bundles itself).
+    const workflowBundle = await bundleWorkflowsOutOfProcess().catch((err: unknown) => {
+      log.warn({ err }, 'could not bundle the workflows in a child process; bundling here');
+      return undefined;
+    });
+    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, workflowBundle, options: { dataConverter, maxCachedWorkflows: config.workerMaxCachedWorkflows } });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();
@@ -47,6 +57,9 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
     if (!config.apiKeys) throw new Error('API_KEYS is not set: give name:role:key,... (npm start generates development keys)');
     const connection = await Connection.connect({ address: config.temporalAddress });
     const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter });
+    // Before any workflow starts with them (the dev server of `npm start` registers them already).
+    const added = await ensureSearchAttributes(connection, config.temporalNamespace);
+    if (added.length > 0) log.info({ added }, 'registered custom search attributes');
     const app = await buildApp({ codec: dataConverter.payloadCodecs[0], db: database.db, temporal, bureau, config, keys: parseApiKeys(config.apiKeys) }, { loggerInstance: log });
     await app.listen({ port: config.port, host: process.env.HOST ?? '127.0.0.1' });
     stops.unshift(async () => {

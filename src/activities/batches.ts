@@ -26,7 +26,7 @@ import type { ActivityDeps } from './deps';
 
 /** What the workflow does next for one employer. */
 export type BatchPreparation =
-  | { action: 'declare'; declarationId: string; taxpayerId: string; itemIds: string[] }
+  | { action: 'declare'; declarationId: string; taxpayerId: string; itemIds: string[]; employerId?: string }
   | { action: 'skipped'; code: string }
   /** Handled before (a repeat after the entry was finished): nothing to do. */
   | { action: 'finished'; status: BatchEntryStatus };
@@ -35,7 +35,7 @@ const SYSTEM = 'system';
 
 /** The same answer whether the declaration was just inserted or found again (items in one order). */
 function declareOf(record: DeclarationRecord, taxpayerId: string): BatchPreparation {
-  return { action: 'declare', declarationId: record.id, taxpayerId, itemIds: record.lines.map((l) => l.itemId).sort() };
+  return { action: 'declare', declarationId: record.id, taxpayerId, itemIds: record.lines.map((l) => l.itemId).sort(), employerId: record.employerId };
 }
 
 export function batchActivities({ db, bureau }: Pick<ActivityDeps, 'db' | 'bureau'>) {

@@ -1,5 +1,5 @@
 // The Fastify application: plugins for errors, auth and idempotency, one plugin per resource.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
@@ -21,6 +21,10 @@ import voucherRoutes from './routes/vouchers';
 import certificateRoutes from './routes/certificates';
 import codecRoutes from './routes/codec';
 import sessionRoutes from './routes/session';
+import auditRoutes from './routes/audit';
+import metricsRoutes from './routes/metrics';
+import eventRoutes from './routes/events';
+import consoleRoutes from './routes/console';
 
 export interface AppDeps {
   codec: PayloadCodec;
@@ -29,6 +33,8 @@ export interface AppDeps {
   bureau: BureauClient;
   config: Config;
   keys: readonly ApiKey[];
+  /** The workflow code for POST /api/audit/replay, prebuilt (tests); otherwise bundled at the first replay. */
+  workflowBundle?: { code: string } | undefined;
 }
 
 /** Every route with what it allows, for the docs and the test that walks them all. */
@@ -49,12 +55,30 @@ declare module 'fastify' {
   }
 }
 
+/** A number that is not finite, or a string with a NUL (which no PostgreSQL text can hold), anywhere in a value. */
+function unusableValue(value: unknown, depth = 0): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'numbers must be finite';
+  if (typeof value === 'string') return value.includes('\u0000') ? 'text must not contain NUL characters' : undefined;
+  if (!value || typeof value !== 'object' || depth > 20 || Buffer.isBuffer(value)) return undefined;
+  for (const v of Object.values(value)) {
+    const problem = unusableValue(v, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
 export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     bodyLimit: 256 * 1024,
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // URLs the router refuses (bad percent-encoding, a param over 100 characters) answer problems too.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode ?? 400;
+      const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is longer than 100 characters' : 'the URL is not valid (check its percent-encoding)';
+      void (reply as unknown as FastifyReply).status(status).type('application/problem+json').send({ type: `about:blank#${error.code}`, status, code: error.code, title: 'The request URL cannot be routed', detail });
+    },
     ...options,
   });
   app.decorate('db', deps.db);
@@ -63,6 +87,12 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   app.decorate('config', deps.config);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Ajv's type coercion turns "Infinity" and 1e400 into Infinity and lets it past minimum and
+  // maximum, and JSON strings may hold NUL, which PostgreSQL refuses: both are bad input (400).
+  app.addHook('preHandler', async (request) => {
+    const problem = unusableValue(request.params) ?? unusableValue(request.query) ?? unusableValue(request.body);
+    if (problem) throw new Problem(400, 'VALIDATION_FAILED', 'The request is not valid', problem);
   });
   app.decorate('routeCatalog', [] as RouteEntry[]);
   app.addHook('onRoute', (route) => {
@@ -85,6 +115,8 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(problemPlugin);
+  // Before the resource plugins (its hook times every route) and outside the rate limit.
+  await app.register(metricsRoutes);
   await app.register(rateLimit, {
     max: deps.config.rateLimitPerMinute,
     timeWindow: '1 minute',
@@ -109,5 +141,8 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(paymentRoutes, { prefix: '/api' });
   await app.register(voucherRoutes, { prefix: '/api' });
   await app.register(certificateRoutes, { prefix: '/api' });
+  await app.register(auditRoutes, { prefix: '/api', codec: deps.codec, workflowBundle: deps.workflowBundle });
+  await app.register(eventRoutes, { prefix: '/api' });
+  await app.register(consoleRoutes);
   return app;
 }

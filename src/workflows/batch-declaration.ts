@@ -25,6 +25,7 @@ import type { DeclarationStatus } from '../domain/declaration';
 import { persistent } from './activity-options';
 import { declarationWorkflow } from './declaration';
 import { batchProgressQuery, type BatchProgressView } from './messages';
+import { setBusinessStatus, startAttributes } from './search-attributes';
 
 /** What a run carries over to the next one: where it stands and how many ended how. */
 export interface BatchCarry {
@@ -140,6 +141,7 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
         // A declaration workflow that ran already (e.g. the batch was reset) is not run again:
         // starting it fails, and the batch reads the declaration's status instead.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: startAttributes({ employerId: prepared.employerId, period: input.period, status: 'submitted' }),
         args: [{ declarationId, taxpayerId: prepared.taxpayerId, kind: 'regular', itemIds: prepared.itemIds, timing: input.timing }],
       });
       status = (await child.result()).status;
@@ -190,5 +192,6 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
   }
   await record.completeDeclarationBatch({ batchId: input.batchId });
   completed = true;
+  setBusinessStatus('completed');
   return { batchId: input.batchId, total: input.total, ...carry };
 }

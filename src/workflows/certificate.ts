@@ -2,6 +2,7 @@
 // print only), render and store, record. The API waits for the result and answers the PDF.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { setBusinessStatus } from './search-attributes';
 
 export type CertificateKind = 'payment' | 'tax';
 
@@ -62,8 +63,11 @@ export async function certificateWorkflow(input: CertificateInput): Promise<Cert
       stored,
       actor: input.actor,
     });
+    setBusinessStatus('printed');
     return { certificateId: input.certificateId, kind: data.kind, period: data.period, certificateNumber, issueDate, reprintOf: data.reprintOf, ...stored };
   } catch (err) {
-    throw refusalOf(err) ?? err;
+    const refusal = refusalOf(err);
+    if (refusal) setBusinessStatus(`refused:${refusal.type ?? 'REFUSED'}`);
+    throw refusal ?? err;
   }
 }

@@ -6,6 +6,7 @@ import type { DeclarationKind } from '../domain/fee-items';
 import { lookup, persistent } from './activity-options';
 import type { DeclarationView } from './messages';
 import { ResultWait } from './result-wait';
+import { setBusinessStatus } from './search-attributes';
 
 export interface DeclarationInput {
   declarationId: string; // also the bureau's request id, so a resubmission is recognised
@@ -36,6 +37,7 @@ export async function declarationWorkflow(input: DeclarationInput): Promise<Decl
     const result = { status: 'rejected' as const, reason: cause.message, decidedAt: new Date().toISOString() };
     await persistent.recordDeclarationDecision({ declarationId: input.declarationId, result });
     Object.assign(view, { status: 'rejected', reason: cause.message });
+    setBusinessStatus(view.status);
     return current();
   }
 
@@ -49,11 +51,13 @@ export async function declarationWorkflow(input: DeclarationInput): Promise<Decl
       await persistent.recordDeclarationDecision({ declarationId: input.declarationId, result });
       if (result.status === 'accepted') Object.assign(view, { status: 'accepted', serial: result.serial });
       else Object.assign(view, { status: 'rejected', reason: result.reason });
+      setBusinessStatus(view.status);
       return true;
     },
     async () => {
       await persistent.markDeclarationResultUnknown({ declarationId: input.declarationId });
       view.status = 'result_unknown';
+      setBusinessStatus(view.status);
     },
   );
   return current();

@@ -6,6 +6,7 @@ import { persistent } from './activity-options';
 import { nextRetryAt } from '../domain/payment';
 import { cancelPaymentUpdate, paymentStateQuery, retryPaymentNowUpdate, type PaymentView } from './messages';
 import type { ThreePartyPaymentInput } from './payment-inputs';
+import { setBusinessStatus } from './search-attributes';
 
 export async function threePartyPaymentWorkflow(input: ThreePartyPaymentInput): Promise<PaymentView> {
   const view: PaymentView = { paymentId: input.paymentId, status: 'deducting', attempts: 0 };
@@ -37,6 +38,7 @@ export async function threePartyPaymentWorkflow(input: ThreePartyPaymentInput): 
   const finish = async (status: 'paid' | 'failed' | 'cancelled', reason: string | null): Promise<PaymentView> => {
     await persistent.finishPayment({ paymentId: input.paymentId, state: status, reason });
     Object.assign(view, { status, reason: reason ?? undefined, nextRetryAt: undefined });
+    setBusinessStatus(status);
     return { ...view };
   };
 
@@ -45,6 +47,7 @@ export async function threePartyPaymentWorkflow(input: ThreePartyPaymentInput): 
     const key = `${input.paymentId}-${n}`;
     // The view changes before the record, so an operator's update never meets a stale view.
     Object.assign(view, { status: 'deducting', attempts: n, nextRetryAt: undefined });
+    setBusinessStatus('deducting');
     if (n > 1) await persistent.updatePaymentState({ paymentId: input.paymentId, state: 'deducting', reason: null, nextRetryAt: null });
 
     let outcome;
@@ -71,6 +74,7 @@ export async function threePartyPaymentWorkflow(input: ThreePartyPaymentInput): 
     retryNow = false;
     Object.assign(view, { status: 'awaiting_retry', reason, nextRetryAt: next.toISOString() });
     await persistent.updatePaymentState({ paymentId: input.paymentId, state: 'awaiting_retry', reason, nextRetryAt: next.toISOString() });
+    setBusinessStatus('awaiting_retry');
     await condition(() => retryNow || cancelRequested, next.getTime() - Date.now());
     if (cancelRequested) return finish('cancelled', `cancelled by an operator after: ${reason}`);
   }

@@ -5,6 +5,7 @@ import type { DeclarationTiming } from '../config';
 import { lookup, persistent } from './activity-options';
 import type { DeclarationView } from './messages';
 import { ResultWait } from './result-wait';
+import { setBusinessStatus } from './search-attributes';
 
 export interface VoidInput {
   declarationId: string;
@@ -28,6 +29,7 @@ export async function voidDeclarationWorkflow(input: VoidInput): Promise<Declara
       await persistent.recordVoidDecision({ declarationId: input.declarationId, result });
       if (result.status === 'accepted') view.status = 'voided';
       else Object.assign(view, { status: 'void_rejected', reason: result.reason });
+      setBusinessStatus(view.status);
       return true;
     },
     // No answer by the deadline: the declaration stays `voiding` until an operator fetches it.

@@ -14,6 +14,7 @@ import type { Activities } from '../activities';
 import { reprintVoucherUpdate, voidVoucherUpdate, voucherStateQuery, type VoucherActionArgs, type VoucherPrintResult, type VoucherView } from './messages';
 import type { VoucherPaymentInput } from './payment-inputs';
 import { lookup, persistent } from './activity-options';
+import { setBusinessStatus } from './search-attributes';
 
 /** What a continued run starts from: the voucher is issued already. */
 export interface VoucherResume {
@@ -97,6 +98,7 @@ export async function voucherPaymentWorkflow(input: VoucherPaymentInput, resume?
       actor: extra.actor ?? 'system',
     });
     Object.assign(view, { status, ...(extra.paidAt ? { paidAt: extra.paidAt } : {}), ...(extra.reason ? { reason: extra.reason } : {}) });
+    setBusinessStatus(status === 'paid' ? 'paid' : `voucher_${status}`); // as GET /api/payments/:id shows it
     await condition(allHandlersFinished);
     return { ...view };
   };
@@ -119,6 +121,7 @@ export async function voucherPaymentWorkflow(input: VoucherPaymentInput, resume?
       const reason = `${cause.type ?? 'REFUSED'}: ${cause.message}`;
       await persistent.finishPayment({ paymentId: input.paymentId, state: 'failed', reason });
       Object.assign(view, { status: 'failed', reason });
+      setBusinessStatus('failed');
       return { ...view };
     }
     await print('system');

@@ -10,6 +10,7 @@ import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client';
 import { WORKFLOWS_PATH } from '../../src/worker/workflows-path';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,6 +18,8 @@ declare module 'vitest' {
     templateDatabase: string;
     adminDatabaseUrl: string;
     workflowBundlePath: string;
+    /** The Temporal CLI that runs the dev server (tests use it as a client too, e.g. `workflow show`). */
+    temporalCliPath: string;
   }
 }
 
@@ -37,11 +40,14 @@ export function withDatabase(url: string, name: string): string {
 
 export default async function setup(project: TestProject) {
   const runId = `${Date.now().toString(36)}_${process.pid}`;
+  const temporalCliPath = temporalCli();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
-      executable: { type: 'existing-path', path: temporalCli() },
+      executable: { type: 'existing-path', path: temporalCliPath },
       ip: '127.0.0.1',
       extraArgs: ['--log-level', 'error'],
+      // EmployerId, FeePeriod, BusinessStatus (the API searches visibility by them).
+      searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
     },
   });
 
@@ -71,6 +77,7 @@ export default async function setup(project: TestProject) {
   project.provide('templateDatabase', template);
   project.provide('adminDatabaseUrl', ADMIN_DATABASE_URL);
   project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('temporalCliPath', temporalCliPath);
 
   return async () => {
     await env.teardown();

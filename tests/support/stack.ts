@@ -103,10 +103,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const logLines = opts.logLines;
   const logger = logLines ? createLogger('api', { write: (line: string) => void logLines.push(line) }) : undefined;
   if (logger) logger.level = 'debug';
-  const app = await buildApp({ codec: dataConverter.payloadCodecs[0], db: database.db, temporal, bureau, config, keys: KEYS }, logger ? { loggerInstance: logger } : {});
+  const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+  const app = await buildApp({ codec: dataConverter.payloadCodecs[0], db: database.db, temporal, bureau, config, keys: KEYS, workflowBundle }, logger ? { loggerInstance: logger } : {});
   await app.ready();
 
-  const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
   // One browser per stack, started at the first print only: files that print nothing launch none.
   const browsers = new BrowserPool({ concurrency: 2 });
   const renderer = new Renderer(browsers);

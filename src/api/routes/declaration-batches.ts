@@ -24,6 +24,7 @@ import {
   type BatchEntryStatus,
 } from '../../domain/batch';
 import type { BatchDeclarationInput, batchDeclarationWorkflow } from '../../workflows/batch-declaration';
+import { startAttributes } from '../../workflows/search-attributes';
 import { Problem, notFound } from '../problem';
 import { money } from '../views';
 import { chinaToday, errors, idParams, periodSchema } from './common';
@@ -154,7 +155,12 @@ export default async function declarationBatchRoutes(app: FastifyInstance) {
         timing: app.config.declaration,
       };
       try {
-        await app.temporal.workflow.start<typeof batchDeclarationWorkflow>('batchDeclarationWorkflow', { taskQueue: app.config.taskQueue, workflowId, args: [input] });
+        await app.temporal.workflow.start<typeof batchDeclarationWorkflow>('batchDeclarationWorkflow', {
+          taskQueue: app.config.taskQueue,
+          workflowId,
+          typedSearchAttributes: startAttributes({ period: body.period, status: 'running' }),
+          args: [input],
+        });
       } catch (err) {
         request.log.error({ err, batchId: id }, 'could not start the batch declaration workflow');
         await deleteUnstartedBatch(app.db, id, actor, 'workflow did not start');

@@ -18,6 +18,7 @@ import { DECLARATION_STATUSES, payNowPrompt, type DeclarationStatus } from '../.
 import { DECLARATION_KINDS, type DeclarationKind } from '../../domain/fee-items';
 import type { declarationWorkflow } from '../../workflows/declaration';
 import { declarationStateQuery, fetchResultNowUpdate } from '../../workflows/messages';
+import { singlePeriod, startAttributes } from '../../workflows/search-attributes';
 import { Problem, notFound } from '../problem';
 import { declarationLineView, declarationView } from '../views';
 import { chinaToday, dateSchema, errors, idParams } from './common';
@@ -68,10 +69,13 @@ export default async function declarationRoutes(app: FastifyInstance) {
     );
   }
 
-  async function present(record: DeclarationRecord, extra: Record<string, unknown> = {}) {
+  /** `justStarted`: the workflow was started by this request, so its first fetch is the automatic wait away (asking it would only wait for its first task). */
+  async function present(record: DeclarationRecord, extra: Record<string, unknown> = {}, justStarted = false) {
     let nextFetchAt: string | null = null;
     const waiting = waitingWorkflow(record);
-    if (waiting) {
+    if (waiting && justStarted) {
+      nextFetchAt = new Date(record.declaredAt.getTime() + app.config.declaration.resultWaitSeconds * 1000).toISOString();
+    } else if (waiting) {
       // Best effort: the running workflow knows when it will fetch next.
       nextFetchAt = await askWorkflow(waiting, 1000, (h) => h.query(declarationStateQuery))
         .then((s) => s.nextFetchAt ?? null)
@@ -148,6 +152,7 @@ export default async function declarationRoutes(app: FastifyInstance) {
         await app.temporal.workflow.start<typeof declarationWorkflow>('declarationWorkflow', {
           taskQueue: app.config.taskQueue,
           workflowId,
+          typedSearchAttributes: startAttributes({ employerId: employer.id, period: singlePeriod(selected.map((i) => i.period)), status: 'submitted' }),
           args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind, itemIds: selected.map((i) => i.itemId), timing: app.config.declaration }],
         });
       } catch (err) {
@@ -155,7 +160,7 @@ export default async function declarationRoutes(app: FastifyInstance) {
         await deleteUnstartedDeclaration(app.db, id, actor, 'workflow did not start');
         throw new Problem(503, 'TEMPORAL_UNAVAILABLE', 'The declaration could not be started', 'the workflow service did not answer; nothing was declared, try again');
       }
-      return reply.status(202).send(await present(record));
+      return reply.status(202).send(await present(record, {}, true));
     },
   );
 
@@ -238,6 +243,7 @@ export default async function declarationRoutes(app: FastifyInstance) {
         await app.temporal.workflow.start<typeof voidDeclarationWorkflow>('voidDeclarationWorkflow', {
           taskQueue: app.config.taskQueue,
           workflowId,
+          typedSearchAttributes: startAttributes({ employerId: record.employerId, period: singlePeriod(record.lines.map((l) => l.period)), status: 'voiding' }),
           args: [{ declarationId: record.id, voidRequestId: workflowId, timing: app.config.declaration }],
         });
       } catch (err) {

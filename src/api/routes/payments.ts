@@ -9,6 +9,7 @@ import { PAYMENT_METHODS, PAYMENT_STATES, maskAccount, paymentDeadline, type Pay
 import { INSURANCE_NAMES, type InsuranceType } from '../../domain/fee-items';
 import { cancelPaymentUpdate, retryPaymentNowUpdate } from '../../workflows/messages';
 import type { ThreePartyPaymentInput, VoucherPaymentInput } from '../../workflows/payment-inputs';
+import { singlePeriod, startAttributes } from '../../workflows/search-attributes';
 import { openEmployer, withDeclarationPassword } from '../employer-access';
 import { Problem, notFound } from '../problem';
 import { money } from '../views';
@@ -193,6 +194,7 @@ export default async function paymentRoutes(app: FastifyInstance) {
       }
       const paymentLines = lines.map((l) => ({ itemId: l.itemId, amountFen: l.dueFen }));
       const amountFen = paymentLines.reduce((sum, l) => sum + l.amountFen, 0);
+      const searchAttributes = (status: string) => startAttributes({ employerId: employer.id, period: singlePeriod(lines.map((l) => l.period)), status });
       try {
         if (body.method === 'three_party') {
           const input: ThreePartyPaymentInput = {
@@ -205,7 +207,7 @@ export default async function paymentRoutes(app: FastifyInstance) {
             deadline: deadline.toISOString(),
             statusPollSeconds: app.config.payment.statusPollSeconds,
           };
-          await app.temporal.workflow.start('threePartyPaymentWorkflow', { taskQueue: app.config.taskQueue, workflowId, args: [input] });
+          await app.temporal.workflow.start('threePartyPaymentWorkflow', { taskQueue: app.config.taskQueue, workflowId, typedSearchAttributes: searchAttributes('deducting'), args: [input] });
         } else {
           const input: VoucherPaymentInput = {
             paymentId: id,
@@ -216,7 +218,7 @@ export default async function paymentRoutes(app: FastifyInstance) {
             account,
             counterPollSeconds: app.config.payment.counterPollSeconds,
           };
-          await app.temporal.workflow.start('voucherPaymentWorkflow', { taskQueue: app.config.taskQueue, workflowId, args: [input] });
+          await app.temporal.workflow.start('voucherPaymentWorkflow', { taskQueue: app.config.taskQueue, workflowId, typedSearchAttributes: searchAttributes('voucher_issued'), args: [input] });
         }
       } catch (err) {
         request.log.error({ err, paymentId: id }, 'could not start the payment workflow');

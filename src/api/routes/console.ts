@@ -1,0 +1,74 @@
+// The operator console (src/console): three static files served at / with no key (the page
+// signs in itself), and the little it needs to know about this installation.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { errors } from './common';
+
+const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
+
+const FILES = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+} as const;
+
+/** The console loads only its own files and talks only to this API; links to the Temporal UI are plain navigations. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+export default async function consoleRoutes(app: FastifyInstance) {
+  for (const [url, { file, type }] of Object.entries(FILES)) {
+    app.get(
+      url,
+      {
+        config: { access: 'public' },
+        schema: { summary: `The operator console: ${file}`, tags: ['console'], security: [], hide: true },
+      },
+      async (_request, reply) => {
+        // Read on each request: three small files, and an edited console shows without a restart.
+        const body = await readFile(`${CONSOLE_DIR}${file}`);
+        return reply
+          .type(type)
+          .header('cache-control', 'no-cache')
+          .header('x-content-type-options', 'nosniff')
+          .header('referrer-policy', 'same-origin')
+          .header('content-security-policy', CONTENT_SECURITY_POLICY)
+          .send(body);
+      },
+    );
+  }
+
+  app.get(
+    '/api/console-config',
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'What the console needs to know: where the Temporal UI is',
+        tags: ['console'],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              temporalUiUrl: { type: 'string', description: 'the Temporal UI; a workflow is at <url>/namespaces/<namespace>/workflows/<workflowId>' },
+              temporalNamespace: { type: 'string' },
+            },
+          },
+          ...errors(401, 403),
+        },
+      },
+    },
+    async () => ({
+      temporalUiUrl: `http://127.0.0.1:${app.config.temporalUiPort}`,
+      temporalNamespace: app.config.temporalNamespace,
+    }),
+  );
+}

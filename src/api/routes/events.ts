@@ -1,0 +1,154 @@
+// GET /api/events: server-sent events of state changes, read from the audit log. The log is
+// the one place every process (API, workers) writes each state change to, so polling it for
+// entries after the last one sent works when the API and the workers are separate processes.
+import type { FastifyInstance } from 'fastify';
+import { asc, gt, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { auditLog } from '../../db/schema';
+import { errors } from './common';
+
+export interface EventRoutesOptions {
+  /** How often the audit log is read for new entries. Default 500 ms. */
+  pollIntervalMs?: number;
+  /** How often a comment line keeps the connection (and proxies) from timing out. Default 15 s. */
+  heartbeatMs?: number;
+}
+
+/** Entries sent per read; a longer backlog is read again at once. */
+const BATCH = 200;
+
+export interface EventData {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  detail: Record<string, unknown>;
+}
+
+/** The audit details hold no secrets; this keeps it so should one ever be written by mistake. */
+const SECRET_KEY = /password|secret|token|accountnumber|apikey/i;
+function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([k]) => !SECRET_KEY.test(k)).map(([k, v]) => [k, withoutSecrets(v)]));
+  }
+  return value;
+}
+
+/** One event in the text/event-stream format: the seq as its id, the action as its name. */
+export function formatEvent(e: EventData): string {
+  // An action is a dotted name without line breaks; the data is one line of JSON.
+  return `id: ${e.seq}\nevent: ${e.action.replace(/[\r\n]/g, ' ')}\ndata: ${JSON.stringify(e)}\n\n`;
+}
+
+async function entriesAfter(db: Db, seq: number): Promise<EventData[]> {
+  const rows = await db
+    .select({ seq: auditLog.seq, at: auditLog.at, actor: auditLog.actor, action: auditLog.action, subject: auditLog.subject, detail: auditLog.detail })
+    .from(auditLog)
+    .where(gt(auditLog.seq, seq))
+    .orderBy(asc(auditLog.seq))
+    .limit(BATCH);
+  return rows.map((r) => ({ ...r, at: r.at.toISOString(), detail: withoutSecrets(r.detail) as Record<string, unknown> }));
+}
+
+async function lastSeq(db: Db): Promise<number> {
+  const [row] = await db.select({ seq: sql<string | null>`max(${auditLog.seq})` }).from(auditLog);
+  return Number(row?.seq ?? 0);
+}
+
+/** Streams open in this process (for tests and metrics). */
+const open = new Set<{ end(): void }>();
+export function openEventStreams(): number {
+  return open.size;
+}
+
+export default async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions) {
+  const pollIntervalMs = opts.pollIntervalMs ?? 500;
+  const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const mine = new Set<{ end(): void }>();
+
+  // A hijacked reply is not closed by the server: end the streams, or closing would wait for them.
+  app.addHook('preClose', async () => {
+    for (const s of [...mine]) s.end();
+  });
+
+  app.get<{ Querystring: { after?: number } }>(
+    '/events',
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'Server-sent events of state changes (text/event-stream): each audit log entry as it is written',
+        description:
+          'Each event has `id: <seq>`, `event: <action>` (e.g. `declaration.accepted`) and data `{ seq, at, actor, action, subject, detail }`. ' +
+          'A reconnecting client sends `Last-Event-ID` and gets what it missed; without it the stream starts with the next change ' +
+          '(or after `?after=<seq>`). A comment line every 15 s keeps the connection open.',
+        tags: ['events'],
+        produces: ['text/event-stream'],
+        headers: { type: 'object', properties: { 'last-event-id': { type: 'string', pattern: '^[0-9]{1,15}$' } } },
+        querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 } }, additionalProperties: false },
+        response: { 200: { description: 'text/event-stream', type: 'string' }, ...errors(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const fromHeader = request.headers['last-event-id'];
+      let last = typeof fromHeader === 'string' ? Number(fromHeader) : request.query.after ?? (await lastSeq(app.db));
+
+      const injected = '_lightMyRequest' in request.raw;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': request.id,
+      });
+      // The reconnection delay for EventSource, and a first line so the client sees it is open.
+      res.write(`retry: 2000\n: connected after ${last}\n\n`);
+
+      let ended = false;
+      let timer: NodeJS.Timeout | undefined;
+      const stream = {
+        end() {
+          if (ended) return;
+          ended = true;
+          clearTimeout(timer);
+          clearInterval(heartbeat);
+          open.delete(stream);
+          mine.delete(stream);
+          if (!res.writableEnded) res.end();
+        },
+      };
+      open.add(stream);
+      mine.add(stream);
+      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+      res.on('close', () => stream.end());
+      res.on('error', () => stream.end());
+
+      const poll = async (): Promise<void> => {
+        if (ended) return;
+        let full = false;
+        try {
+          const entries = await entriesAfter(app.db, last);
+          full = entries.length === BATCH;
+          for (const e of entries) {
+            if (ended) return;
+            last = e.seq;
+            // A slow client: wait until it has read what was sent before sending more.
+            if (!res.write(formatEvent(e))) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+          }
+        } catch (err) {
+          request.log.warn({ err }, 'reading the audit log for events failed; trying again');
+        }
+        if (full) return poll();
+        if (!ended && !injected) timer = setTimeout(() => void poll(), pollIntervalMs);
+      };
+      await poll();
+      // app.inject() (tests, route walkers) waits for the end of a response: it gets what is
+      // there now, and the stream ends instead of waiting forever.
+      if (injected) stream.end();
+    },
+  );
+}

@@ -1,0 +1,1161 @@
+// The operator console (社保费申报缴费): a plain ES module, no framework, no build step. It
+// talks to the API under /api with the session cookie that POST /api/session sets, and
+// follows state changes live through EventSource on /api/events.
+/* global document, window, location, history, localStorage, fetch, EventSource, console, setTimeout, clearTimeout, setInterval, clearInterval, performance, TextDecoder, Blob, CSS, URLSearchParams, FormData, Node, crypto */
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+/** Builds an element; text is always text (no HTML from data ever reaches innerHTML). */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'value' || k === 'checked') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+function time(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+function yuan(s) {
+  if (s === undefined || s === null) return '';
+  const [int, dec = '00'] = String(s).split('.');
+  return `¥${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${dec}`;
+}
+const fenToYuan = (fen) => `${Math.floor(fen / 100)}.${pad(fen % 100)}`;
+function qs(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  return q.toString();
+}
+function formValues(form) {
+  return Object.fromEntries([...new FormData(form).entries()].map(([k, v]) => [k, typeof v === 'string' ? v.trim() : v]));
+}
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `console-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Words: the business terms in English and Chinese
+const DECLARATION_STATUS = {
+  submitted: 'submitted 已提交',
+  accepted: 'accepted 申报成功',
+  rejected: 'rejected 申报失败',
+  result_unknown: 'result unknown 结果未知',
+  voiding: 'voiding 作废中',
+  voided: 'voided 已作废',
+  void_rejected: 'void rejected 作废失败',
+};
+const PAID_STATUS = { unpaid: 'unpaid 未缴费', partially_paid: 'partly paid 部分缴费', paid: 'paid 已缴费' };
+const PAYMENT_STATUS = {
+  deducting: 'deducting 扣款中',
+  awaiting_retry: 'awaiting retry 等待重试',
+  paid: 'paid 缴费成功',
+  failed: 'failed 缴费失败',
+  cancelled: 'cancelled 已取消',
+  voucher_issued: 'voucher issued 凭证已开具',
+  voucher_voided: 'voucher voided 凭证已作废',
+  voucher_expired: 'voucher expired 凭证已过期',
+};
+const RUNNING_PAYMENTS = ['deducting', 'awaiting_retry', 'voucher_issued'];
+const VOUCHER_STATUS = { issued: 'issued 已开具', paid: 'paid 已缴款', voided: 'voided 已作废', expired: 'expired 已过期' };
+const KIND = { regular: 'daily 日常', special: 'special 特殊' };
+const METHOD = { three_party: 'three-party 三方协议', bank_voucher: 'voucher 银行端凭证' };
+const ROLE = { operator: 'operator 操作员', auditor: 'auditor 审计员 · read-only 只读', staff: 'staff 税务人员' };
+const TONE = {
+  accepted: 'ok', paid: 'ok', voided: 'muted', submitted: 'info', voiding: 'info', deducting: 'info', voucher_issued: 'info',
+  awaiting_retry: 'warn', result_unknown: 'warn', partially_paid: 'warn', unpaid: 'warn', issued: 'info',
+  rejected: 'bad', failed: 'bad', void_rejected: 'bad', cancelled: 'muted', voucher_voided: 'muted', voucher_expired: 'muted', expired: 'muted',
+};
+const badge = (value, words) => h('span', { class: `badge ${TONE[value] ?? ''}` }, words?.[value] ?? value);
+
+const HEADCOUNT_WARNING = '请核对缴费人数，如需做职工减员操作，请先去相关部门办理减员后再进行社保费申报！';
+const HEADCOUNT_WARNING_EN = 'Check the headcount: if staff left, register the reduction with the agency before declaring.';
+const AMOUNT_CHECK = '扣款前请确认扣费险种、金额是否正确。';
+const AMOUNT_CHECK_EN = 'Check the insurance types and amounts before the deduction.';
+const PAY_NOW = '当前存在申报成功且未缴费或部分缴费的记录，是否立即缴费？';
+
+// Every action the audit log writes, so EventSource delivers each named event to us. One we do
+// not know still shows as a gap in the seq, and a gap refreshes everything.
+const KNOWN_ACTIONS = [
+  ...['added', 'password_changed', 'password_reset', 'signed_in', 'signed_out'].map((a) => `employer.${a}`),
+  ...['submitted', 'withdrawn', ...Object.keys(DECLARATION_STATUS), 'void_withdrawn', 'void_result_unknown'].map((a) => `declaration.${a}`),
+  ...['started', 'withdrawn', ...Object.keys(PAYMENT_STATUS)].map((a) => `payment.${a}`),
+  ...['succeeded', 'failed', 'unknown'].map((a) => `deduction.${a}`),
+  ...['issued', 'printed', 'reprinted', 'print_failed', 'paid', 'voided', 'expired'].map((a) => `voucher.${a}`),
+  'certificate.payment.printed', 'certificate.tax.printed', 'certificate.tax.reprinted',
+  ...['started', 'withdrawn', 'completed', 'employer_done', 'employer_failed', 'employer_skipped'].map((a) => `declaration_batch.${a}`),
+];
+
+// ---------------------------------------------------------------------------------------------
+// State
+const state = {
+  me: null,
+  config: null,
+  employers: [],
+  employerId: localStorage.getItem('sifee.employer') ?? '',
+  tab: 'employers',
+  loaded: new Set(), // views shown since sign-in: these refresh on events
+  items: null,
+  selectedItems: new Set(),
+  payables: [],
+  selectedLines: new Set(),
+  employerDetail: null,
+  declarations: [],
+  payments: [],
+  workflows: [],
+  auditEntries: [],
+  auditCursor: null,
+  events: null,
+  lastSeq: 0,
+  watchDeclarations: new Map(), // declaration id → what we wait for ('result' | 'void')
+  watchPayments: new Set(),
+};
+const canWrite = () => state.me?.role === 'operator';
+const isStaff = () => state.me?.role === 'staff';
+const employer = () => state.employers.find((e) => e.id === state.employerId);
+const employerName = (id) => state.employers.find((e) => e.id === id)?.name ?? id;
+
+// ---------------------------------------------------------------------------------------------
+// The API and its problems (application/problem+json)
+class ApiError extends Error {
+  constructor(problem, status) {
+    super(problem.detail ?? problem.title ?? 'error');
+    this.status = status;
+    this.code = problem.code;
+    this.title = problem.title ?? `HTTP ${status}`;
+    this.detail = problem.detail;
+    this.problem = problem;
+  }
+}
+
+async function api(method, url, body, opts = {}) {
+  const headers = { accept: 'application/json, application/problem+json;q=0.9, */*;q=0.5' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.idempotent) headers['idempotency-key'] = newKey();
+  let res;
+  try {
+    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  } catch (err) {
+    throw new ApiError({ title: 'The API does not answer 服务无响应', detail: err.message, code: 'NETWORK' }, 0);
+  }
+  if (!res.ok) {
+    const problem = await res.json().catch(() => ({ title: res.statusText || `HTTP ${res.status}` }));
+    if (res.status === 401 && state.me && !opts.signingIn) signedOut('The session ended: sign in again 会话已结束，请重新登录');
+    throw new ApiError(problem, res.status);
+  }
+  if (opts.raw) return res;
+  return (res.headers.get('content-type') ?? '').includes('json') ? res.json() : res.text();
+}
+const get = (url, opts) => api('GET', url, undefined, opts);
+const post = (url, body, opts) => api('POST', url, body, opts);
+
+// ---------------------------------------------------------------------------------------------
+// Toasts, errors and dialogs
+function toast(title, kind = 'ok', detail) {
+  const el = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    h('button', { type: 'button', class: 'close', 'aria-label': 'close', onclick: () => el.remove() }, '×'),
+    h('strong', {}, title), detail ? h('div', { class: 'detail' }, detail) : null);
+  const box = $('#toasts');
+  box.append(el);
+  while (box.children.length > 4) box.firstChild.remove();
+  setTimeout(() => el.remove(), kind === 'error' ? 20_000 : 6_000);
+  return el;
+}
+function problemText(err) {
+  return [err.detail, err.code ? `(${err.code}${err.status ? ` · ${err.status}` : ''})` : ''].filter(Boolean).join(' ');
+}
+function showError(err) {
+  if (!(err instanceof ApiError)) err = new ApiError({ title: 'Something went wrong 出错了', detail: String(err?.message ?? err) }, 0);
+  toast(err.title, 'error', problemText(err));
+}
+/** Runs an action, showing its problem to the operator; disables the button meanwhile. */
+async function act(button, fn) {
+  if (button) button.disabled = true;
+  try {
+    return await fn();
+  } catch (err) {
+    showError(err);
+    return undefined;
+  } finally {
+    if (button?.isConnected) button.disabled = false;
+  }
+}
+
+let dialogChain = Promise.resolve();
+/** A modal: a title, some content, fields; resolves to the field values on OK, null on cancel. One at a time. */
+function dialog(opts) {
+  const shown = dialogChain.then(() => openDialog(opts));
+  dialogChain = shown.catch(() => undefined);
+  return shown;
+}
+function openDialog({ title, body = [], fields = [], ok = 'OK 确定', cancel = 'Cancel 取消', danger = false, error = null, id = 'dialog' }) {
+  const dlg = $('#dialog');
+  const form = $('#dialog-form');
+  form.replaceChildren(...[
+    h('h2', {}, title),
+    ...body,
+    error ? h('p', { class: 'problem', role: 'alert' }, error) : null,
+    ...fields.map((f) =>
+      h('label', {}, f.label, h('input', { name: f.name, type: f.type ?? 'text', required: f.required !== false, value: f.value ?? '', autocomplete: 'off', pattern: f.pattern, placeholder: f.placeholder }))),
+    h('menu', {},
+      cancel ? h('button', { type: 'submit', value: 'cancel', formnovalidate: true, class: 'secondary' }, cancel) : null,
+      h('button', { type: 'submit', value: 'ok', class: danger ? 'danger' : '' }, ok)),
+  ].filter(Boolean));
+  dlg.dataset.dialog = id;
+  return new Promise((resolve) => {
+    dlg.addEventListener('close', () => {
+      const values = dlg.returnValue === 'ok' ? formValues(form) : null;
+      delete dlg.dataset.dialog;
+      resolve(values);
+    }, { once: true });
+    dlg.returnValue = '';
+    dlg.showModal();
+    (form.querySelector('input') ?? form.querySelector('button[value=ok]'))?.focus();
+  });
+}
+const confirmDialog = (title, body, ok, opts = {}) => dialog({ title, body: body.map((b) => (b instanceof Node ? b : h('p', {}, b))), ok, ...opts }).then((v) => v !== null);
+
+/** A dialog whose action may be refused with a problem the operator can fix (a wrong password): asked again with the problem shown. */
+async function retryingDialog(opts, action) {
+  let error = null;
+  for (;;) {
+    const values = await dialog({ ...opts, error });
+    if (!values) return undefined;
+    try {
+      return await action(values);
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 400 || err.status === 422)) {
+        error = `${err.title}: ${err.detail ?? ''}`;
+        continue;
+      }
+      showError(err);
+      return undefined;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+function table(el, headers, rows, empty) {
+  headers = headers.filter((c) => c !== null);
+  el.replaceChildren(
+    h('thead', {}, h('tr', {}, headers.map((c) => h('th', {}, c)))),
+    h('tbody', {}, rows.length ? rows : h('tr', { class: 'empty' }, h('td', { colspan: headers.length }, empty))),
+  );
+}
+function tableProblem(el, err) {
+  el.replaceChildren(h('tbody', {}, h('tr', { class: 'empty problem' }, h('td', {}, h('strong', {}, err.title ?? 'Error'), ' ', problemText(err)))));
+}
+function temporalLink(workflowId) {
+  if (!workflowId || !state.config) return '';
+  const url = `${state.config.temporalUiUrl}/namespaces/${encodeURIComponent(state.config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return h('a', { href: url, target: '_blank', rel: 'noopener', class: 'temporal', title: `${workflowId} in the Temporal UI` }, 'Temporal ↗');
+}
+const writeButton = (label, action, onclick, extra = {}) =>
+  canWrite() ? h('button', { type: 'button', class: `small ${extra.class ?? ''}`, dataset: { action, write: '' }, onclick: (e) => act(e.currentTarget, () => onclick(e)) }, label) : null;
+const readButton = (label, action, onclick) => h('button', { type: 'button', class: 'small secondary', dataset: { action }, onclick: (e) => act(e.currentTarget, () => onclick(e)) }, label);
+
+function requireEmployer() {
+  if (!employer()) throw new ApiError({ title: 'Choose an employer first 请先选择单位', detail: 'pick one in “Employer 当前单位” above, or add one under Employers' }, 0);
+  return employer();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session (sign in with an API key; the key lives only in the HttpOnly cookie)
+async function start() {
+  bindStatic();
+  try {
+    state.me = await get('/api/session', { signingIn: true });
+  } catch {
+    state.me = null;
+  }
+  if (state.me) await enter();
+  else showSignIn();
+  document.body.dataset.ready = '1';
+}
+
+function showSignIn() {
+  $('#app').hidden = true;
+  $('#who').hidden = true;
+  $('#signin').hidden = false;
+  document.body.dataset.role = '';
+  $('#signin-form input[name=key]').focus();
+}
+
+async function enter() {
+  state.config = await get('/api/console-config').catch(() => null);
+  document.body.dataset.role = state.me.role;
+  $('#who-name').textContent = state.me.name;
+  $('#who-role').textContent = ROLE[state.me.role] ?? state.me.role;
+  $('#who-role').className = `badge role-${state.me.role}`;
+  $('#signin').hidden = true;
+  $('#who').hidden = false;
+  $('#app').hidden = false;
+  for (const el of $$('[data-write]')) el.hidden = !canWrite();
+  connectEvents();
+  await loadEmployers().catch(showError);
+  await showTab(location.hash.slice(1) || 'employers');
+}
+
+function signedOut(message) {
+  disconnectEvents();
+  state.me = null;
+  state.loaded.clear();
+  state.items = null;
+  state.watchDeclarations.clear();
+  state.watchPayments.clear();
+  for (const t of $$('#app table')) t.replaceChildren();
+  $('#event-feed').replaceChildren();
+  if (message) toast(message, 'warn');
+  showSignIn();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live events
+function connectEvents() {
+  disconnectEvents();
+  const es = new EventSource('/api/events');
+  state.events = es;
+  const onEvent = (msg) => {
+    try {
+      handleEvent(JSON.parse(msg.data));
+    } catch (err) {
+      console.warn('bad event', err);
+    }
+  };
+  for (const a of KNOWN_ACTIONS) es.addEventListener(a, onEvent);
+  es.addEventListener('message', onEvent);
+  es.onopen = () => setLive('on');
+  es.onerror = () => {
+    if (es.readyState === EventSource.CLOSED) {
+      setLive('off');
+      // Refused (session ended?) or the server went away: look again in a while.
+      setTimeout(async () => {
+        if (state.events !== es || !state.me) return;
+        if (await get('/api/session', { signingIn: true }).then(() => true, () => false)) connectEvents();
+        else signedOut('The session ended: sign in again 会话已结束，请重新登录');
+      }, 5_000);
+    } else setLive('connecting');
+  };
+}
+function disconnectEvents() {
+  state.events?.close();
+  state.events = null;
+  setLive('off');
+}
+function setLive(mode) {
+  const el = $('#live');
+  el.dataset.live = mode;
+  el.className = `live ${mode}`;
+  el.textContent = mode === 'on' ? 'live 实时' : mode === 'connecting' ? 'reconnecting…' : 'offline';
+}
+
+const VIEWS_OF = {
+  employer: ['employers'],
+  declaration: ['declarations', 'payables'],
+  declaration_batch: ['declarations'],
+  payment: ['payments', 'payables', 'declarations', 'vouchers'],
+  deduction: ['payments'],
+  voucher: ['vouchers', 'payments'],
+  certificate: ['certificates'],
+};
+const ALL_VIEWS = ['employers', 'declarations', 'payables', 'payments', 'vouchers', 'certificates'];
+
+function handleEvent(e) {
+  // A gap in the seq: an event we do not listen for; refresh everything shown.
+  const missed = state.lastSeq > 0 && e.seq > state.lastSeq + 1;
+  state.lastSeq = Math.max(state.lastSeq, e.seq);
+  const feed = $('#event-feed');
+  feed.prepend(h('li', { dataset: { seq: e.seq, action: e.action } },
+    h('time', {}, time(e.at)), ' ', h('code', {}, e.action), ' ', h('span', {}, e.subject), ' ', h('span', { class: 'muted' }, `by ${e.actor}`)));
+  while (feed.children.length > 100) feed.lastChild.remove();
+  const kind = e.action.split('.')[0];
+  refreshSoon([...(missed ? ALL_VIEWS : VIEWS_OF[kind] ?? ALL_VIEWS), 'workflows', 'auditLog']);
+  notify(e);
+}
+
+/** What the operator asked for and waits on: the declaration result, the void result, the payment. */
+function notify(e) {
+  const [kind, what] = [e.action.split('.')[0], e.action.slice(e.action.indexOf('.') + 1)];
+  if (kind === 'declaration' && state.watchDeclarations.has(e.subject)) {
+    const waiting = state.watchDeclarations.get(e.subject);
+    if (waiting === 'result' && ['accepted', 'rejected', 'result_unknown'].includes(what)) {
+      state.watchDeclarations.delete(e.subject);
+      void declarationDecided(e.subject);
+    }
+    if (waiting === 'void' && ['voided', 'void_rejected'].includes(what)) {
+      state.watchDeclarations.delete(e.subject);
+      if (what === 'voided') toast('Voided successfully 作废成功', 'ok', `declaration ${e.subject}`);
+      else toast('The void was refused 作废失败', 'error', `${e.subject}: ${e.detail?.reason ?? ''}`);
+    }
+  }
+  if (kind === 'payment' && state.watchPayments.has(e.subject)) {
+    if (what === 'paid') toast('Paid 缴费成功', 'ok', `payment ${e.subject}`);
+    if (what === 'awaiting_retry') toast('The deduction failed; a retry is scheduled 扣款失败，等待重试', 'warn', `${e.subject}: ${e.detail?.reason ?? ''}`);
+    if (what === 'failed') toast('Payment failed 缴费失败', 'error', `${e.subject}: ${e.detail?.reason ?? ''}`);
+    if (what === 'voucher_issued') toast('Voucher issued 缴费凭证开具完成', 'ok', `payment ${e.subject}: print it from the voucher records`);
+    if (['paid', 'failed', 'cancelled', 'voucher_issued'].includes(what)) state.watchPayments.delete(e.subject);
+  }
+}
+
+const LOADERS = {
+  employers: () => loadEmployers(),
+  declarations: () => loadDeclarations(),
+  payables: () => loadPayables(),
+  payments: () => loadPayments(),
+  vouchers: () => loadVouchers(),
+  certificates: () => loadCertificates(),
+  workflows: () => loadWorkflows(),
+  auditLog: () => loadAuditLog(),
+};
+let pendingViews = new Set();
+let refreshTimer = null;
+function refreshSoon(views) {
+  for (const v of views) pendingViews.add(v);
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(async () => {
+    const views = [...pendingViews].filter((v) => state.loaded.has(v));
+    pendingViews = new Set();
+    await Promise.all(views.map((v) => LOADERS[v]().catch(() => undefined)));
+  }, 200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tabs and the employer in context
+async function showTab(tab) {
+  if (!$(`#tab-${tab}`)) tab = 'employers';
+  state.tab = tab;
+  if (location.hash !== `#${tab}`) history.replaceState(null, '', `#${tab}`);
+  for (const s of $$('.tab')) s.hidden = s.id !== `tab-${tab}`;
+  for (const b of $$('#tabs button')) b.classList.toggle('active', b.dataset.tab === tab);
+  $('#context').hidden = tab === 'audit';
+  const load = {
+    employers: () => loadEmployers(),
+    items: () => (employer() && (!state.items || state.items.employerId !== state.employerId) ? downloadItems() : undefined),
+    declarations: () => loadDeclarations(),
+    payments: () => Promise.all([loadPayables(), loadPayments()]),
+    vouchers: () => loadVouchers(),
+    certificates: () => loadCertificates(),
+    audit: () => Promise.all([loadWorkflows(), loadAuditLog()]),
+  }[tab];
+  await act(null, load);
+}
+
+function renderEmployerSelect() {
+  const select = $('#employer-select');
+  if (!state.employers.some((e) => e.id === state.employerId)) state.employerId = state.employers[0]?.id ?? '';
+  select.replaceChildren(
+    ...(state.employers.length ? [] : [h('option', { value: '' }, '— add an employer first —')]),
+    ...state.employers.map((e) => h('option', { value: e.id }, `${e.name} · ${e.taxpayerId}`)),
+  );
+  select.value = state.employerId;
+  const e = employer();
+  const [tone, words] = e ? employerState(e) : ['muted', ''];
+  $('#employer-state').replaceChildren(...[e ? h('span', { class: `badge ${tone}` }, words) : null,
+    e && canWrite() && !e.passwordChangeRequired && tone !== 'ok' ? writeButton('Sign in 登录', 'context-sign-in', () => signIn(e)) : null].filter(Boolean));
+}
+function chooseEmployer(id) {
+  if (id === state.employerId) return;
+  state.employerId = id;
+  localStorage.setItem('sifee.employer', id);
+  state.items = null;
+  state.selectedItems.clear();
+  state.selectedLines.clear();
+  renderEmployerSelect();
+  void showTab(state.tab);
+}
+
+// ---------------------------------------------------------------------------------------------
+// F-1 Employers
+function employerState(e) {
+  if (e.passwordChangeRequired) return ['warn', 'change the password first 需修改密码'];
+  if (e.signedInUntil && Date.parse(e.signedInUntil) > Date.now()) return ['ok', `signed in 已登录 · until ${time(e.signedInUntil).slice(11, 16)}`];
+  return ['muted', 'signed out 未登录'];
+}
+
+async function loadEmployers() {
+  state.loaded.add('employers');
+  const { employers } = await get('/api/employers');
+  state.employers = employers;
+  renderEmployerSelect();
+  table($('#employers-table'), ['Name 单位名称', 'Taxpayer ID 纳税人识别号', 'Unit number 单位编号', 'Tax office 主管税务机关', 'State 状态', ''],
+    employers.map((e) => {
+      const [tone, words] = employerState(e);
+      return h('tr', { dataset: { employerId: e.id, taxpayerId: e.taxpayerId }, class: e.id === state.employerId ? 'current' : '' },
+        h('td', {}, e.name), h('td', { class: 'mono' }, e.taxpayerId), h('td', { class: 'mono' }, e.unitNumber), h('td', {}, e.taxOfficeName ?? ''),
+        h('td', {}, h('span', { class: `badge ${tone}` }, words)),
+        h('td', { class: 'actions' },
+          e.id === state.employerId ? h('span', { class: 'muted' }, 'current 当前') : readButton('Use 选择', 'use-employer', () => chooseEmployer(e.id)),
+          writeButton('Change password 修改密码', 'change-password', () => changePassword(e)),
+          e.passwordChangeRequired || tone === 'ok' ? null : writeButton('Sign in 登录', 'sign-in', () => signIn(e)),
+          tone === 'ok' ? writeButton('Sign out 退出', 'sign-out-employer', async () => {
+            await post(`/api/employers/${e.id}/sign-out`);
+            await loadEmployers();
+          }, { class: 'secondary' }) : null,
+          isStaff() ? h('button', { type: 'button', class: 'small danger', dataset: { action: 'password-reset' }, onclick: (ev) => act(ev.currentTarget, () => resetPassword(e)) }, 'Reset password 重置密码') : null));
+    }), 'No employers yet 暂无用人单位: add one with its taxpayer ID.');
+}
+
+async function addEmployer(form) {
+  const v = formValues(form);
+  const added = await post('/api/employers', v);
+  form.reset();
+  toast('Employer added 用人单位添加成功', 'ok', `${added.name}: change the initial declaration password now (F-1.3)`);
+  await loadEmployers();
+  chooseEmployer(added.id);
+  if (added.passwordChangeRequired) await changePassword(added, v.password);
+}
+
+async function changePassword(e, current = '') {
+  const changed = await retryingDialog({
+    id: 'change-password',
+    title: `Change the declaration password 修改申报密码 · ${e.name}`,
+    body: [h('p', { class: 'hint' }, 'The new password is typed twice 新申报密码需输入两次.')],
+    fields: [
+      { name: 'password', label: 'Current password 原申报密码', type: 'password', value: current },
+      { name: 'newPassword', label: 'New password 新申报密码', type: 'password' },
+      { name: 'newPasswordConfirm', label: 'New password again 再次输入新申报密码', type: 'password' },
+    ],
+    ok: 'Change 确定',
+  }, (v) => post(`/api/employers/${e.id}/password`, v));
+  if (!changed) return;
+  toast('修改成功 Modified successfully', 'ok', 'now sign in with the new password 请使用新密码登录');
+  await loadEmployers();
+  await signIn(changed);
+}
+
+async function signIn(e) {
+  const signed = await retryingDialog({
+    id: 'sign-in',
+    title: `Sign in 登录 · ${e.name}`,
+    body: [h('p', { class: 'hint' }, 'Security check 安全认证: the declaration password.')],
+    fields: [{ name: 'password', label: 'Declaration password 申报密码', type: 'password' }],
+    ok: 'Sign in 登录',
+  }, (v) => post(`/api/employers/${e.id}/sign-in`, v));
+  if (!signed) return;
+  toast('Signed in 登录成功', 'ok', `${e.name} until ${time(signed.signedInUntil)}`);
+  state.employerId = '';
+  chooseEmployer(e.id);
+  await loadEmployers();
+}
+
+async function resetPassword(e) {
+  if (!(await confirmDialog('Reset the declaration password? 重置申报密码？', [`${e.name}: back to the initial password (last 6 characters of the unit number), to be changed before use.`], 'Reset 重置', { danger: true }))) return;
+  const r = await post(`/api/employers/${e.id}/password-reset`);
+  toast('Password reset 密码已重置', 'ok', r.message);
+  await loadEmployers();
+}
+
+// ---------------------------------------------------------------------------------------------
+// F-2, F-3 Fee items and declaring
+function itemFilter() {
+  const v = formValues($('#items-filter'));
+  return { kind: v.kind, unitNumber: v.unitNumber, agency: v.agency, period: v.period };
+}
+function updateExportLinks() {
+  const e = employer();
+  for (const format of ['csv', 'xlsx']) {
+    const a = $(`#export-${format}`);
+    if (e) a.href = `/api/employers/${encodeURIComponent(e.id)}/fee-items/export?${qs({ ...itemFilter(), format })}`;
+    else a.removeAttribute('href');
+  }
+}
+
+/** F-2.1: downloads the items with a progress indicator (预处理信息下载进度). */
+async function downloadItems() {
+  const e = requireEmployer();
+  updateExportLinks();
+  const box = $('#items-progress');
+  const bar = $('.bar span', box);
+  const text = $('p', box);
+  box.hidden = false;
+  box.dataset.state = 'loading';
+  bar.className = 'indeterminate';
+  bar.style.width = '';
+  const started = performance.now();
+  const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
+  text.textContent = '预处理信息下载进度 Downloading the assessed fee items from the bureau… 0.0 s';
+  const ticker = setInterval(() => (text.textContent = `预处理信息下载进度 Downloading the assessed fee items from the bureau… ${seconds()} s`), 100);
+  try {
+    const res = await get(`/api/employers/${encodeURIComponent(e.id)}/fee-items?${qs(itemFilter())}`, { raw: true });
+    const total = Number(res.headers.get('content-length')) || 0;
+    const reader = res.body.getReader();
+    const chunks = [];
+    let received = 0;
+    bar.className = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.length;
+      bar.style.width = total ? `${Math.round((received / total) * 100)}%` : '90%';
+    }
+    const data = JSON.parse(new TextDecoder().decode(await new Blob(chunks).arrayBuffer()));
+    clearInterval(ticker);
+    bar.style.width = '100%';
+    box.dataset.state = 'done';
+    text.textContent = `下载完成 Downloaded ${data.downloaded} items in ${seconds()} s: ${data.items.length} declarable, ${data.excluded.length} not.`;
+    state.items = data;
+    state.selectedItems.clear();
+    renderItems();
+  } catch (err) {
+    clearInterval(ticker);
+    box.dataset.state = 'failed';
+    bar.style.width = '0';
+    text.textContent = `下载失败 The download failed: ${err.title ?? ''} ${err.detail ?? err.message ?? ''}`;
+    state.items = null;
+    renderItems(err);
+    throw err;
+  }
+}
+
+function renderItems(err) {
+  const data = state.items;
+  if (err) {
+    tableProblem($('#items-table'), err);
+    $('#excluded-table').replaceChildren();
+    $('#items-summary').textContent = '';
+    updateDeclareButton();
+    return;
+  }
+  if (!data) return;
+  const all = h('input', { type: 'checkbox', 'aria-label': 'select all', dataset: { action: 'select-all-items' },
+    checked: data.items.length > 0 && data.items.every((i) => state.selectedItems.has(i.itemId)),
+    onchange: (ev) => {
+      for (const i of data.items) state.selectedItems[ev.target.checked ? 'add' : 'delete'](i.itemId);
+      renderItems();
+    } });
+  table($('#items-table'),
+    [canWrite() ? all : '', 'Insurance 险种', 'Unit 单位编号', 'Agency 社保经办机构', 'Period 费款所属期', 'Headcount 缴费人数', 'Base 缴费基数', 'Employer 单位', 'Employee 个人', 'Amount 应缴金额', 'Order 征集单号', 'Valid until 有效期至'],
+    data.items.map((i) => h('tr', { dataset: { itemId: i.itemId } },
+      h('td', {}, canWrite() ? h('input', { type: 'checkbox', checked: state.selectedItems.has(i.itemId), 'aria-label': i.itemId, onchange: (ev) => {
+        state.selectedItems[ev.target.checked ? 'add' : 'delete'](i.itemId);
+        updateDeclareButton();
+      } }) : ''),
+      h('td', {}, i.insuranceName), h('td', { class: 'mono' }, i.unitNumber), h('td', {}, i.agency), h('td', {}, i.period), h('td', { class: 'num' }, i.headcount),
+      h('td', { class: 'num' }, yuan(i.baseYuan)), h('td', { class: 'num' }, yuan(i.employerYuan)), h('td', { class: 'num' }, yuan(i.employeeYuan)),
+      h('td', { class: 'num strong' }, yuan(i.amountYuan)), h('td', { class: 'mono' }, i.collectionOrder), h('td', {}, i.validUntil))),
+    '暂无可申报的应征费款 No declarable items: see why below, or refresh (刷新).');
+  table($('#excluded-table'), ['Item 费款', 'Reason 原因', 'Explanation 说明'],
+    data.excluded.map((x) => h('tr', { dataset: { itemId: x.itemId, reason: x.reason } }, h('td', { class: 'mono' }, x.itemId), h('td', {}, badge(x.reason)), h('td', {}, x.explanation))),
+    'None 无');
+  updateDeclareButton();
+}
+function updateDeclareButton() {
+  const data = state.items;
+  const chosen = data ? data.items.filter((i) => state.selectedItems.has(i.itemId)) : [];
+  const total = chosen.reduce((s, i) => s + i.amountFen, 0);
+  $('#items-summary').textContent = data
+    ? `${data.items.length} items 条 · total 合计 ${yuan(fenToYuan(data.items.reduce((s, i) => s + i.amountFen, 0)))} · selected 已选 ${chosen.length} · ${yuan(fenToYuan(total))}`
+    : '';
+  $('[data-action=declare]').disabled = chosen.length === 0;
+}
+
+/** F-2.4, F-2.5: the headcount warning, the confirmation page, submit now. */
+async function declare() {
+  const e = requireEmployer();
+  const chosen = state.items.items.filter((i) => state.selectedItems.has(i.itemId));
+  if (!(await confirmDialog('Check the headcount 核对缴费人数', [h('p', { class: 'warn' }, HEADCOUNT_WARNING), HEADCOUNT_WARNING_EN], 'OK 确定', { id: 'headcount' }))) return;
+  const total = chosen.reduce((s, i) => s + i.amountFen, 0);
+  const summary = h('table', { class: 'compact' },
+    h('thead', {}, h('tr', {}, ['Insurance 险种', 'Period 所属期', 'Headcount 人数', 'Amount 金额'].map((c) => h('th', {}, c)))),
+    h('tbody', {}, chosen.map((i) => h('tr', {}, h('td', {}, i.insuranceName), h('td', {}, i.period), h('td', { class: 'num' }, i.headcount), h('td', { class: 'num' }, yuan(i.amountYuan))))),
+    h('tfoot', {}, h('tr', {}, h('td', { colspan: 3 }, 'Total 合计'), h('td', { class: 'num strong' }, yuan(fenToYuan(total))))));
+  const kind = state.items.kind;
+  if (!(await confirmDialog(`Confirm the declaration 提交申报确认 · ${KIND[kind]}`, [`${e.name} (${e.taxpayerId}) declares ${chosen.length} items:`, summary], 'Submit now 立即提交', { id: 'confirm-declaration' }))) return;
+  const d = await post(`/api/employers/${encodeURIComponent(e.id)}/declarations`, { kind, itemIds: chosen.map((i) => i.itemId), headcountConfirmed: true }, { idempotent: true });
+  state.watchDeclarations.set(d.id, 'result');
+  state.selectedItems.clear();
+  toast('提交成功 Submitted successfully', 'ok', `declaration ${d.id}: the result comes within 20 s by itself, or fetch it now (立即获取) in the records.`);
+  await showTab('declarations');
+  await downloadItems().catch(() => undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// F-5 Declaration records, fetch now, void
+async function loadDeclarations() {
+  state.loaded.add('declarations');
+  const v = formValues($('#declarations-filter'));
+  const all = $('#declarations-filter [name=allEmployers]').checked || !state.employerId;
+  let data;
+  try {
+    data = await get(`/api/declarations?${qs({ employerId: all ? '' : state.employerId, status: v.status, declaredFrom: v.declaredFrom, declaredTo: v.declaredTo })}`);
+  } catch (err) {
+    tableProblem($('#declarations-table'), err);
+    throw err;
+  }
+  state.declarations = data.declarations;
+  $('#pay-now-banner').hidden = !data.payNowPrompt;
+  table($('#declarations-table'),
+    ['Declaration 申报编号', all ? 'Employer 单位' : null, 'Kind 类型', 'Status 状态', 'Payment 缴费状态', 'Total 金额', 'Declared 申报时间', 'Result 结果', 'Workflow', ''],
+    data.declarations.map((d) => h('tr', { dataset: { declarationId: d.id, status: d.status, paymentStatus: d.paymentStatus } },
+      h('td', { class: 'mono' }, d.id), all ? h('td', {}, employerName(d.employerId)) : null, h('td', { class: 'nowrap' }, KIND[d.kind] ?? d.kind),
+      h('td', {}, badge(d.status, DECLARATION_STATUS)), h('td', {}, ['accepted', 'voiding', 'void_rejected'].includes(d.status) ? badge(d.paymentStatus, PAID_STATUS) : h('span', { class: 'muted' }, '—')),
+      h('td', { class: 'num' }, yuan(d.totalYuan)), h('td', { class: 'nowrap' }, time(d.declaredAt)),
+      h('td', { class: 'small' }, d.result ? [d.result.serial ? h('span', { class: 'mono' }, d.result.serial) : '', d.result.reason ? ` ${d.result.reason}` : ''] : h('span', { class: 'muted' }, 'within 20 s 20秒内')),
+      h('td', {}, temporalLink(d.workflowId)),
+      h('td', { class: 'actions' },
+        readButton('View 查看', 'view-declaration', () => viewDeclaration(d.id)),
+        ['submitted', 'result_unknown'].includes(d.status) ? writeButton('Fetch now 立即获取', 'fetch-result', () => fetchResult(d.id)) : null,
+        d.actions.includes('pay') ? writeButton('Pay 缴费', 'pay-declaration', () => goPay(d.employerId, d.id)) : null,
+        d.actions.includes('void') ? writeButton('Void 作废', 'void', () => voidDeclaration(d), { class: 'danger' }) : null,
+        d.status === 'voiding' ? writeButton('Fetch void result 立即获取', 'void-fetch-result', () => fetchVoidResult(d.id)) : null))),
+    'No declaration records 暂无申报记录');
+  // Results that came while the page was not listening (or before its stream opened).
+  for (const d of data.declarations) {
+    if (state.watchDeclarations.get(d.id) === 'result' && !['submitted'].includes(d.status)) {
+      state.watchDeclarations.delete(d.id);
+      void declarationDecided(d.id);
+    }
+  }
+}
+
+async function viewDeclaration(id) {
+  const d = await get(`/api/declarations/${encodeURIComponent(id)}`);
+  await dialog({
+    id: 'view-declaration',
+    title: `Declaration 申报 ${d.id}`,
+    body: [
+      h('p', {}, badge(d.status, DECLARATION_STATUS), ' ', badge(d.paymentStatus, PAID_STATUS), ` ${KIND[d.kind]} · ${employerName(d.employerId)} · by ${d.declaredBy} at ${time(d.declaredAt)} `, temporalLink(d.workflowId)),
+      d.result?.reason ? h('p', { class: 'problem' }, d.result.reason) : null,
+      h('table', { class: 'compact' },
+        h('thead', {}, h('tr', {}, ['Insurance 险种', 'Agency 经办机构', 'Period 所属期', 'Headcount 人数', 'Amount 金额', 'Paid 已缴'].map((c) => h('th', {}, c)))),
+        h('tbody', {}, d.items.map((l) => h('tr', {}, h('td', {}, l.insuranceName), h('td', {}, l.agency), h('td', {}, l.period), h('td', { class: 'num' }, l.headcount), h('td', { class: 'num' }, yuan(l.amountYuan)), h('td', { class: 'num' }, yuan(l.paidYuan)))))),
+    ].filter(Boolean),
+    ok: 'Close 关闭',
+    cancel: null,
+  });
+}
+
+/** F-2.6 立即获取 */
+async function fetchResult(id) {
+  state.watchDeclarations.set(id, 'result');
+  const d = await post(`/api/declarations/${encodeURIComponent(id)}/fetch-result`);
+  if (d.status === 'submitted') {
+    toast('The result is not there yet 暂未获取到申报结果', 'warn', d.resultFetched === false ? 'the bureau is still deciding; it comes by itself' : 'the bureau says pending; it is asked again by itself');
+  }
+  await loadDeclarations();
+}
+
+/** A declaration this operator submitted got its result: F-2.7 asks "pay now?". */
+async function declarationDecided(id) {
+  const d = await get(`/api/declarations/${encodeURIComponent(id)}`).catch(() => null);
+  if (!d) return;
+  if (d.status === 'rejected') return void toast('申报失败 The declaration was rejected', 'error', `${d.id}: ${d.result?.reason ?? ''}`);
+  if (d.status === 'result_unknown') return void toast('No result from the bureau yet 结果未知', 'warn', `${d.id}: fetch it later (立即获取)`);
+  if (d.status !== 'accepted') return;
+  toast('获取申报结果成功 The declaration was accepted', 'ok', `${d.id}: serial ${d.result?.serial ?? ''}`);
+  if (d.payNowPrompt && canWrite()) {
+    const yes = await confirmDialog('Pay now? 是否立即缴费？', [PAY_NOW, 'Accepted records are unpaid or partly paid. OK goes to the payment; Cancel ends the declaration as successful.'], 'Pay now 立即缴费', { id: 'pay-now' });
+    if (yes) await goPay(d.employerId, d.id);
+    else toast('申报成功 Declared successfully', 'ok', d.id);
+  }
+}
+
+/** F-5.3: "void this record?", then the result within 20 s or at once. */
+async function voidDeclaration(d) {
+  if (!(await confirmDialog('Void this record? 是否作废该记录？', [`${d.id} · ${KIND[d.kind]} · ${yuan(d.totalYuan)} · ${employerName(d.employerId)}`], 'Void 作废', { danger: true, id: 'confirm-void' }))) return;
+  state.watchDeclarations.set(d.id, 'void');
+  await post(`/api/declarations/${encodeURIComponent(d.id)}/void`, undefined, { idempotent: true });
+  toast('Void submitted 作废已提交', 'ok', `${d.id}: the result comes within 20 s, or fetch it now (立即获取)`);
+  await loadDeclarations();
+}
+async function fetchVoidResult(id) {
+  state.watchDeclarations.set(id, 'void');
+  const d = await post(`/api/declarations/${encodeURIComponent(id)}/void/fetch-result`);
+  if (d.status === 'voiding') toast('The void result is not there yet 暂未获取到作废结果', 'warn', 'it comes by itself');
+  await loadDeclarations();
+}
+
+async function goPay(employerId, declarationId) {
+  if (employerId !== state.employerId) chooseEmployer(employerId);
+  state.selectedLines.clear();
+  state.preselectDeclaration = declarationId ?? null;
+  await showTab('payments');
+}
+
+// ---------------------------------------------------------------------------------------------
+// F-4 Payments
+async function loadPayables() {
+  state.loaded.add('payables');
+  const e = employer();
+  if (!e) return tableProblem($('#payables-table'), { title: 'Choose an employer first 请先选择单位' });
+  let p, detail;
+  try {
+    [p, detail] = await Promise.all([get(`/api/employers/${encodeURIComponent(e.id)}/payables`), get(`/api/employers/${encodeURIComponent(e.id)}`)]);
+  } catch (err) {
+    state.payables = [];
+    tableProblem($('#payables-table'), err);
+    updatePayButton();
+    return;
+  }
+  state.payables = p.payables;
+  state.employerDetail = detail;
+  if (state.preselectDeclaration) {
+    for (const l of p.payables) if (l.declarationId === state.preselectDeclaration) state.selectedLines.add(l.lineId);
+    state.preselectDeclaration = null;
+  }
+  for (const id of [...state.selectedLines]) if (!p.payables.some((l) => l.lineId === id)) state.selectedLines.delete(id);
+  const all = h('input', { type: 'checkbox', 'aria-label': 'select all', checked: p.payables.length > 0 && p.payables.every((l) => state.selectedLines.has(l.lineId)),
+    onchange: (ev) => {
+      for (const l of p.payables) state.selectedLines[ev.target.checked ? 'add' : 'delete'](l.lineId);
+      void loadPayables();
+    } });
+  table($('#payables-table'),
+    [canWrite() ? all : '', 'Declaration 申报编号', 'Insurance 险种', 'Agency 经办机构', 'Period 所属期', 'Amount 应缴', 'Paid 已缴', 'Due 欠缴', 'Valid until 有效期至'],
+    p.payables.map((l) => h('tr', { dataset: { lineId: l.lineId, declarationId: l.declarationId } },
+      h('td', {}, canWrite() ? h('input', { type: 'checkbox', 'aria-label': l.lineId, checked: state.selectedLines.has(l.lineId), onchange: (ev) => {
+        state.selectedLines[ev.target.checked ? 'add' : 'delete'](l.lineId);
+        updatePayButton();
+      } }) : ''),
+      h('td', { class: 'mono' }, l.declarationId), h('td', {}, l.insuranceName), h('td', {}, l.agency), h('td', {}, l.period),
+      h('td', { class: 'num' }, yuan(l.amountYuan)), h('td', { class: 'num' }, yuan(l.paidYuan)), h('td', { class: 'num strong' }, yuan(l.dueYuan)), h('td', {}, l.validUntil))),
+    '暂无应缴费款 Nothing declared is unpaid. Refresh (刷新) if a fresh declaration is missing.');
+  const form = $('#pay-form');
+  const agreements = detail.agreements ?? [];
+  // A refresh (an event) keeps what the operator chose.
+  const [chosenAgreement, chosenAccount] = [form.agreementId.value, form.accountId.value];
+  form.agreementId.replaceChildren(...(agreements.length ? agreements.map((a) =>
+    h('option', { value: a.agreementId, disabled: a.status !== 'valid' }, `${a.agreementId} · ${a.bankName} ${a.account} (${a.status})`)) : [h('option', { value: '' }, 'no signed agreement 未签订三方协议')]));
+  const firstValid = agreements.find((a) => a.status === 'valid');
+  if (agreements.some((a) => a.agreementId === chosenAgreement && a.status === 'valid')) form.agreementId.value = chosenAgreement;
+  else if (firstValid) form.agreementId.value = firstValid.agreementId;
+  form.accountId.replaceChildren(h('option', { value: '' }, 'none 不指定'),
+    ...(detail.accounts ?? []).map((a) => h('option', { value: a.accountId }, `${a.bankName} ${a.account} · ${a.accountName}`)),
+    h('option', { value: 'typed' }, 'type one in 人工录入账户账号信息'));
+  if ([...form.accountId.options].some((o) => o.value === chosenAccount)) form.accountId.value = chosenAccount;
+  updatePayMethod();
+  updatePayButton();
+}
+function updatePayMethod() {
+  const form = $('#pay-form');
+  const method = form.elements.namedItem('method').value;
+  for (const el of $$('[data-method]', form)) {
+    el.hidden = el.dataset.method === 'typed' ? method !== 'bank_voucher' || form.accountId.value !== 'typed' : el.dataset.method !== method;
+  }
+}
+function updatePayButton() {
+  $('#pay-form button[type=submit]').disabled = state.selectedLines.size === 0;
+}
+
+/** F-4.2–F-4.6: check the amounts, the password (asked again after 20101), then the method. */
+async function pay() {
+  const e = requireEmployer();
+  const form = $('#pay-form');
+  const method = form.elements.namedItem('method').value;
+  const lines = state.payables.filter((l) => state.selectedLines.has(l.lineId));
+  const body = { lineIds: lines.map((l) => l.lineId), amountConfirmed: true, method };
+  let how;
+  if (method === 'three_party') {
+    body.agreementId = form.agreementId.value;
+    const a = state.employerDetail?.agreements?.find((x) => x.agreementId === body.agreementId);
+    how = a ? `三方协议 ${a.agreementId}: ${a.bankName} ${a.account}` : 'three-party agreement';
+  } else if (form.accountId.value === 'typed') {
+    const v = formValues(form);
+    body.account = { bankName: v.bankName, accountName: v.accountName, accountNumber: v.accountNumber };
+    how = `银行端查询缴费凭证 · ${v.bankName} ${v.accountName}`;
+  } else {
+    if (form.accountId.value) body.account = { accountId: form.accountId.value };
+    how = '银行端查询缴费凭证 bank-side voucher';
+  }
+  const total = lines.reduce((s, l) => s + l.dueFen, 0);
+  const summary = h('table', { class: 'compact' },
+    h('thead', {}, h('tr', {}, ['Insurance 险种', 'Period 所属期', 'Amount 金额'].map((c) => h('th', {}, c)))),
+    h('tbody', {}, lines.map((l) => h('tr', {}, h('td', {}, l.insuranceName), h('td', {}, l.period), h('td', { class: 'num' }, yuan(l.dueYuan))))),
+    h('tfoot', {}, h('tr', {}, h('td', { colspan: 2 }, 'Total 合计'), h('td', { class: 'num strong', dataset: { total: String(total) } }, yuan(fenToYuan(total))))));
+  if (!(await confirmDialog('Confirm the amount 确认缴款', [h('p', { class: 'warn' }, AMOUNT_CHECK), AMOUNT_CHECK_EN, summary, h('p', {}, `Method 缴费方式: ${how}`)], 'Confirm 确认缴费', { id: 'confirm-amount' }))) return;
+  const started = await retryingDialog({
+    id: 'payment-password',
+    title: 'Security check 安全认证',
+    body: [h('p', { class: 'hint' }, `${e.name}: the declaration password (申报密码).`)],
+    fields: [{ name: 'password', label: 'Declaration password 申报密码', type: 'password' }],
+    ok: 'OK 确定',
+  }, (v) => post(`/api/employers/${encodeURIComponent(e.id)}/payments`, { ...body, password: v.password }, { idempotent: true }));
+  if (!started) return;
+  state.watchPayments.add(started.id);
+  state.selectedLines.clear();
+  toast(method === 'three_party' ? 'Deduction started 实时扣款中' : 'Issuing the voucher 缴费凭证开具中', 'ok', `payment ${started.id} · ${yuan(started.totalYuan)}`);
+  await Promise.all([loadPayables(), loadPayments()]);
+}
+
+async function loadPayments() {
+  state.loaded.add('payments');
+  const all = $('#payments-all').checked || !state.employerId;
+  const runningOnly = $('#payments-running').checked;
+  let data;
+  try {
+    data = await get(`/api/payments?${qs({ employerId: all ? '' : state.employerId })}`);
+  } catch (err) {
+    tableProblem($('#payments-table'), err);
+    throw err;
+  }
+  state.payments = data.payments;
+  const shown = data.payments.filter((p) => !runningOnly || RUNNING_PAYMENTS.includes(p.status) || state.watchPayments.has(p.id) || Date.now() - Date.parse(p.updatedAt) < 120_000);
+  table($('#payments-table'),
+    ['Payment 缴费编号', all ? 'Employer 单位' : null, 'Method 方式', 'Total 金额', 'Status 状态', 'Attempts 扣款', 'Next retry 下次重试', 'Voucher 凭证', 'Workflow', ''],
+    shown.map((p) => {
+      const last = p.attempts.at(-1);
+      return h('tr', { dataset: { paymentId: p.id, status: p.status, attempts: String(p.attempts.length) } },
+        h('td', { class: 'mono' }, p.id), all ? h('td', {}, employerName(p.employerId)) : null, h('td', { class: 'nowrap' }, METHOD[p.method] ?? p.method), h('td', { class: 'num' }, yuan(p.totalYuan)),
+        h('td', {}, badge(p.status, PAYMENT_STATUS), p.reason && p.status !== 'paid' ? h('div', { class: 'small muted' }, p.reason) : null),
+        h('td', { class: 'small' }, p.method === 'three_party' ? [`${p.attempts.length}×`, last ? ` · last 最近: ${last.outcome}${last.code ? ` ${last.code}` : ''} ${time(last.at).slice(11)}` : ''] : ''),
+        h('td', { class: 'nowrap' }, p.nextRetryAt && p.status === 'awaiting_retry' ? [time(p.nextRetryAt), h('div', { class: 'small muted', dataset: { until: p.nextRetryAt } }, countdown(p.nextRetryAt))] : ''),
+        h('td', {}, p.voucher ? [h('span', { class: 'mono' }, p.voucher.voucherNumber), ' ', p.voucher.pdf ? h('a', { href: p.voucher.pdf, target: '_blank', rel: 'noopener' }, 'PDF') : ''] : ''),
+        h('td', {}, temporalLink(p.workflowId)),
+        h('td', { class: 'actions' }, p.status === 'awaiting_retry' ? [
+          writeButton('Retry now 立即重试', 'retry-payment', async () => {
+            state.watchPayments.add(p.id);
+            await post(`/api/payments/${encodeURIComponent(p.id)}/retry`);
+            toast('Retrying the deduction now 正在重新扣款', 'ok', p.id);
+            await loadPayments();
+          }),
+          writeButton('Cancel 取消', 'cancel-payment', async () => {
+            if (!(await confirmDialog('Cancel this payment? 取消该缴费？', [`${p.id}: stop retrying; its lines can be paid again.`], 'Cancel payment 取消缴费', { danger: true, cancel: 'Keep 保留' }))) return;
+            await post(`/api/payments/${encodeURIComponent(p.id)}/cancel`);
+            await Promise.all([loadPayments(), loadPayables()]);
+          }, { class: 'danger' }),
+        ] : null));
+    }), runningOnly ? 'No running payments 暂无进行中的缴费' : 'No payments 暂无缴费记录');
+}
+function countdown(iso) {
+  const s = Math.round((Date.parse(iso) - Date.now()) / 1000);
+  if (s <= 0) return 'due now 即将重试';
+  return `in 还有 ${s >= 3600 ? `${Math.floor(s / 3600)}h ` : ''}${s >= 60 ? `${Math.floor((s % 3600) / 60)}m ` : ''}${s % 60}s`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// F-4.8 Voucher print records
+async function loadVouchers() {
+  state.loaded.add('vouchers');
+  const e = employer();
+  if (!e) return tableProblem($('#vouchers-table'), { title: 'Choose an employer first 请先选择单位' });
+  let data;
+  try {
+    data = await get(`/api/employers/${encodeURIComponent(e.id)}/vouchers`);
+  } catch (err) {
+    tableProblem($('#vouchers-table'), err);
+    throw err;
+  }
+  table($('#vouchers-table'),
+    ['Voucher 凭证序号', 'Status 状态', 'Amount 金额', 'Issued 填开日期', 'Deadline 限缴日期', 'Account 账户', 'Prints 打印次数', 'Print error 打印错误', 'File', ''],
+    data.vouchers.map((v) => h('tr', { dataset: { voucherId: v.id, status: v.status } },
+      h('td', { class: 'mono' }, v.voucherNumber), h('td', {}, badge(v.status, VOUCHER_STATUS)), h('td', { class: 'num' }, yuan(v.amountYuan)),
+      h('td', { class: 'nowrap' }, time(v.issuedAt)), h('td', {}, v.deadline), h('td', {}, [v.bankName, v.account].filter(Boolean).join(' ')), h('td', { class: 'num' }, v.printCount),
+      h('td', { class: 'small problem' }, v.lastPrintError ?? ''), h('td', {}, v.pdf ? h('a', { href: v.pdf, target: '_blank', rel: 'noopener' }, 'PDF') : ''),
+      h('td', { class: 'actions' }, v.status === 'issued' ? [
+        writeButton('Reprint 补打', 'reprint-voucher', async () => {
+          const r = await post(`/api/vouchers/${encodeURIComponent(v.id)}/reprint`);
+          if (r.printed === false) toast('The print failed again 打印失败', 'error', r.lastPrintError ?? '');
+          else toast('Printed again 补打成功', 'ok', v.voucherNumber);
+          await loadVouchers();
+        }),
+        writeButton('Void 作废', 'void-voucher', async () => {
+          if (!(await confirmDialog('Void this voucher? 是否作废该凭证？', [`${v.voucherNumber} · ${yuan(v.amountYuan)}: its fees can be paid again.`], 'Void 作废', { danger: true }))) return;
+          await post(`/api/vouchers/${encodeURIComponent(v.id)}/void`);
+          toast('Voucher voided 凭证已作废', 'ok', v.voucherNumber);
+          await loadVouchers();
+        }, { class: 'danger' }),
+      ] : null))),
+    'No vouchers 暂无缴费凭证');
+}
+
+// ---------------------------------------------------------------------------------------------
+// F-6, F-7 Certificates
+async function printCertificate(url, body, what) {
+  const e = requireEmployer();
+  const res = await api('POST', `/api/employers/${encodeURIComponent(e.id)}/certificates/${url}`, body, { raw: true });
+  const id = res.headers.get('x-certificate-id');
+  await res.arrayBuffer();
+  const link = `/api/certificates/${encodeURIComponent(id)}/pdf`;
+  const box = $('#cert-result');
+  box.hidden = false;
+  box.replaceChildren('打印成功 Printed successfully: ', what, ' ', h('a', { href: link, target: '_blank', rel: 'noopener', dataset: { certificateId: id } }, `${id}.pdf`));
+  toast('打印成功 Printed successfully', 'ok', what);
+  await loadCertificates();
+}
+async function loadCertificates() {
+  state.loaded.add('certificates');
+  const e = employer();
+  if (!e) return tableProblem($('#certificates-table'), { title: 'Choose an employer first 请先选择单位' });
+  let data;
+  try {
+    data = await get(`/api/employers/${encodeURIComponent(e.id)}/certificates`);
+  } catch (err) {
+    tableProblem($('#certificates-table'), err);
+    throw err;
+  }
+  table($('#certificates-table'), ['Certificate 证明', 'Period 所属期', 'Number 证明号码', 'Issue date 开具日期', 'Printed by 打印人', 'At 时间', 'File'],
+    data.certificates.map((c) => h('tr', { dataset: { certificateId: c.id, kind: c.kind } },
+      h('td', {}, c.kind === 'payment' ? '缴费证明 payment' : '完税证明 tax', c.reprint ? h('span', { class: 'badge info' }, '补打 reprint') : ''),
+      h('td', {}, c.period), h('td', { class: 'mono' }, c.certificateNumber ?? ''), h('td', {}, c.issueDate), h('td', {}, c.createdBy), h('td', { class: 'nowrap' }, time(c.createdAt)),
+      h('td', {}, h('a', { href: c.pdf, target: '_blank', rel: 'noopener' }, 'PDF')))),
+    'Nothing printed yet 暂无打印记录');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Auditor tools: workflows, history export, replay, the audit log and its verification
+function listOf(data, ...keys) {
+  if (Array.isArray(data)) return data;
+  for (const k of keys) if (Array.isArray(data?.[k])) return data[k];
+  return [];
+}
+async function loadWorkflows() {
+  state.loaded.add('workflows');
+  const v = formValues($('#workflows-filter'));
+  const mine = $('#workflows-filter [name=currentEmployer]').checked;
+  let data;
+  try {
+    data = await get(`/api/workflows?${qs({ type: v.type, status: v.status, period: v.period, businessStatus: v.businessStatus, employerId: mine ? state.employerId : '' })}`);
+  } catch (err) {
+    tableProblem($('#workflows-table'), err);
+    throw err;
+  }
+  state.workflows = listOf(data, 'workflows', 'executions', 'items');
+  table($('#workflows-table'), ['Workflow ID', 'Type 类型', 'Status 状态', 'Business 业务状态', 'Started 开始', 'Closed 结束', 'History 历史', 'Replay 重放', ''],
+    state.workflows.map((w) => {
+      const id = w.workflowId ?? w.id;
+      const result = h('span', { class: 'replay-result' });
+      return h('tr', { dataset: { workflowId: id, status: w.status ?? '' } },
+        h('td', { class: 'mono' }, id, w.parentWorkflowId ? h('div', { class: 'small muted' }, `child of ${w.parentWorkflowId}`) : null),
+        h('td', { title: w.type ?? '' }, String(w.type ?? w.workflowType ?? '').replace(/Workflow$/, '')), h('td', {}, badge(w.status ?? '')),
+        h('td', {}, w.businessStatus ? badge(w.businessStatus) : ''),
+        h('td', { class: 'nowrap' }, time(w.startTime ?? w.startedAt)), h('td', { class: 'nowrap' }, time(w.closeTime ?? w.closedAt)),
+        h('td', { class: 'nowrap' }, h('a', { href: w.historyUrl ?? `/api/workflows/${encodeURIComponent(id)}/history`, download: `${id}.json`, dataset: { action: 'export-history' } }, 'Export ⤓ JSON')),
+        h('td', { class: 'nowrap' }, readButton('Replay 重放', 'replay', async () => showReplay(await replay([id]))), ' ', result),
+        h('td', {}, w.temporalUiUrl ? h('a', { href: w.temporalUiUrl, target: '_blank', rel: 'noopener', class: 'temporal' }, 'Temporal ↗') : temporalLink(id)));
+    }), 'No workflows 暂无工作流');
+}
+async function replay(workflowIds) {
+  const data = await post('/api/audit/replay', workflowIds ? { workflowIds } : {});
+  return listOf(data, 'results');
+}
+function showReplay(results) {
+  for (const r of results) {
+    const cell = $(`#workflows-table tr[data-workflow-id="${CSS.escape(r.workflowId)}"] .replay-result`);
+    if (cell) {
+      cell.className = `replay-result badge ${r.ok ? 'ok' : 'bad'}`;
+      cell.textContent = r.ok ? '✓ replays 一致' : `✗ ${r.error ?? 'failed'}`;
+      cell.title = r.error ?? `run ${r.runId ?? ''}`;
+    }
+  }
+  const bad = results.filter((r) => !r.ok);
+  toast(bad.length ? `Replay found ${bad.length} problem(s) 重放发现问题` : `Replayed ${results.length} workflow(s) 重放通过`, bad.length ? 'error' : 'ok',
+    bad.map((r) => `${r.workflowId}: ${r.error}`).join('; ') || 'the histories replay against the current workflow code');
+}
+
+function isoOf(local) {
+  return local ? new Date(local).toISOString() : '';
+}
+async function loadAuditLog(more = false) {
+  state.loaded.add('auditLog');
+  const v = formValues($('#audit-filter'));
+  let data;
+  try {
+    data = await get(`/api/audit/log?${qs({ from: isoOf(v.from), to: isoOf(v.to), actor: v.actor, action: v.action, subject: v.subject, order: 'desc', limit: 100, cursor: more ? state.auditCursor : '' })}`);
+  } catch (err) {
+    tableProblem($('#audit-table'), err);
+    throw err;
+  }
+  const entries = listOf(data, 'entries', 'log', 'items');
+  state.auditEntries = more ? [...state.auditEntries, ...entries] : entries;
+  state.auditCursor = data.nextCursor ?? null;
+  $('[data-action=audit-more]').hidden = state.auditCursor === null;
+  table($('#audit-table'), ['Seq', 'At 时间', 'Actor 操作人', 'Action 操作', 'Subject 对象', 'Detail 详情'],
+    state.auditEntries.map((e) => h('tr', { dataset: { seq: e.seq } },
+      h('td', { class: 'num' }, e.seq), h('td', { class: 'nowrap' }, time(e.at)), h('td', {}, e.actor), h('td', {}, h('code', {}, e.action)), h('td', { class: 'mono' }, e.subject),
+      h('td', { class: 'small detail', title: JSON.stringify(e.detail ?? {}, null, 1) }, JSON.stringify(e.detail ?? {})))),
+    'No entries 暂无记录');
+}
+async function verifyLog() {
+  const r = await get('/api/audit/log/verify');
+  const ok = r.intact ?? r.ok;
+  const el = $('#verify-result');
+  el.className = `badge ${ok ? 'ok' : 'bad'}`;
+  el.dataset.ok = String(Boolean(ok));
+  el.textContent = ok
+    ? `✓ intact 完整 · ${r.checked ?? 0} entries${r.head ? ` · head #${r.head.seq} ${String(r.head.hash).slice(0, 12)}…` : ''}`
+    : `✗ broken 链已断 at #${r.firstBroken?.seq ?? '?'}: ${r.firstBroken?.problem ?? ''} ${r.firstBroken?.detail ?? ''}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+function bindStatic() {
+  $('#signin-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const form = ev.currentTarget;
+    void act(form.querySelector('button'), async () => {
+      state.me = await post('/api/session', { key: form.key.value.trim() }, { signingIn: true });
+      form.reset();
+      await enter();
+    });
+  });
+  $('#sign-out').addEventListener('click', (ev) => act(ev.currentTarget, async () => {
+    await api('DELETE', '/api/session', undefined, { signingIn: true });
+    signedOut();
+    toast('Signed out 已退出', 'ok');
+  }));
+  $('#tabs').addEventListener('click', (ev) => {
+    const b = ev.target.closest('button[data-tab]');
+    if (b) void showTab(b.dataset.tab);
+  });
+  $('#employer-select').addEventListener('change', (ev) => chooseEmployer(ev.target.value));
+  const onSubmit = (sel, fn) => $(sel).addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    void act(ev.currentTarget.querySelector('button[type=submit]'), () => fn(ev.currentTarget));
+  });
+  onSubmit('#add-employer', addEmployer);
+  onSubmit('#items-filter', () => downloadItems());
+  onSubmit('#declarations-filter', () => loadDeclarations());
+  onSubmit('#pay-form', () => pay());
+  onSubmit('#cert-payment', (f) => printCertificate('payment', { period: f.period.value }, `缴费证明 payment certificate ${f.period.value}`));
+  onSubmit('#cert-tax', (f) => printCertificate('tax', { period: f.period.value }, `完税证明 tax certificate ${f.period.value}`));
+  onSubmit('#cert-reprint', (f) => printCertificate('tax/reprint', { issueDate: f.issueDate.value, ...(f.period.value ? { period: f.period.value } : {}) }, `完税证明补打 reprint of ${f.issueDate.value}`));
+  onSubmit('#workflows-filter', () => loadWorkflows());
+  onSubmit('#audit-filter', () => loadAuditLog());
+  $('#workflows-filter [name=currentEmployer]').addEventListener('change', () => act(null, loadWorkflows));
+  $('#items-filter').addEventListener('input', updateExportLinks);
+  $('#pay-form').addEventListener('change', updatePayMethod);
+  $('#payments-running').addEventListener('change', () => act(null, loadPayments));
+  $('#payments-all').addEventListener('change', () => act(null, loadPayments));
+  $('#declarations-filter [name=allEmployers]').addEventListener('change', () => act(null, loadDeclarations));
+  const statusSelect = $('#declarations-filter [name=status]');
+  for (const [value, words] of Object.entries(DECLARATION_STATUS)) statusSelect.append(h('option', { value }, words));
+  document.addEventListener('click', (ev) => {
+    const b = ev.target.closest('button[data-action]');
+    if (!b) return;
+    const actions = {
+      'refresh-employers': loadEmployers,
+      'refresh-payables': loadPayables,
+      'refresh-vouchers': loadVouchers,
+      'refresh-certificates': loadCertificates,
+      declare,
+      'go-pay': () => goPay(state.employerId),
+      'replay-listed': async () => showReplay(await replay(state.workflows.map((w) => w.workflowId ?? w.id))),
+      'verify-log': verifyLog,
+      'audit-more': () => loadAuditLog(true),
+      'replay-closed': async () => showReplay(await replay(null)),
+    };
+    if (actions[b.dataset.action]) void act(b, actions[b.dataset.action]);
+  });
+  window.addEventListener('hashchange', () => state.me && showTab(location.hash.slice(1)));
+  // Countdowns to the next retry, and sign-in expiry shown as it happens.
+  setInterval(() => {
+    for (const el of $$('[data-until]')) el.textContent = countdown(el.dataset.until);
+  }, 1000);
+}
+
+void start();

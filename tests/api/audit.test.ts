@@ -1,0 +1,276 @@
+// The auditor's tools on the real stack: workflows listed from Temporal visibility by type,
+// status, employer, period and business status (search attributes); a history exported as JSON
+// that replays, and that round-trips with the Temporal CLI's own export; the replay route on real
+// closed workflows; the audit log read by time and subject, verified, then tampered with in SQL.
+import { execFileSync } from 'node:child_process';
+import { historyFromJSON, historyToJSON } from '../../src/worker/history-json';
+import { Worker } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
+import { addSignedInEmployer } from '../support/employers';
+import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
+import { TEST_CODEC_KEYS, auth, startStack, type Stack } from '../support/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ config: { payment: { retryScheduleSeconds: [3], statusPollSeconds: 1, counterPollSeconds: 1 } } });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const asAuditor = (url: string) => stack.app.inject({ method: 'GET', url, headers: auth('auditor') });
+
+interface WorkflowView {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: string;
+  businessStatus: string | null;
+  employerId: string | null;
+  period: string | null;
+  startTime: string;
+  closeTime: string | null;
+  historyUrl: string;
+  temporalUiUrl: string;
+}
+
+async function list(query: string): Promise<WorkflowView[]> {
+  const res = await asAuditor(`/api/workflows${query}`);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().workflows;
+}
+
+/** Visibility is eventually consistent: polls until the listing satisfies `done`. */
+function listUntil(query: string, done: (ws: WorkflowView[]) => boolean): Promise<WorkflowView[]> {
+  return eventually(() => list(query), done, 20_000);
+}
+
+// What the tests below share: one employer declared and paid, another declared.
+let first: Awaited<ReturnType<typeof declaredEmployer>>;
+let second: Awaited<ReturnType<typeof declaredEmployer>>;
+let paymentId: string;
+
+describe('workflows from Temporal visibility', () => {
+  beforeAll(async () => {
+    first = await declaredEmployer(stack, 801);
+    const paid = await payThreeParty(stack, first.employer.id, { lineIds: first.payables.map((p) => p.lineId), agreementId: first.agreementId });
+    expect(paid.statusCode, paid.body).toBe(202);
+    paymentId = paid.json().id;
+    await eventually(() => asAuditor(`/api/payments/${paymentId}`).then((r) => r.json()), (p) => p.status === 'paid');
+    second = await declaredEmployer(stack, 802);
+  });
+
+  it('lists an employer’s work by its search attributes, with business status, period and links', async () => {
+    const mine = await listUntil(`?employerId=${first.employer.id}`, (ws) => ws.length === 2 && ws.every((w) => w.status === 'completed' && w.businessStatus !== 'deducting'));
+    expect(mine.map((w) => w.type).sort()).toEqual(['declarationWorkflow', 'threePartyPaymentWorkflow']);
+    const declaration = mine.find((w) => w.type === 'declarationWorkflow')!;
+    expect(declaration).toMatchObject({
+      workflowId: `declaration-${first.declarationId}`,
+      status: 'completed',
+      businessStatus: 'accepted',
+      employerId: first.employer.id,
+      period: '2026-10',
+    });
+    expect(declaration.temporalUiUrl).toBe(`http://127.0.0.1:${stack.config.temporalUiPort}/namespaces/default/workflows/declaration-${first.declarationId}/${declaration.runId}`);
+    expect(declaration.historyUrl).toBe(`/api/workflows/declaration-${first.declarationId}/history?runId=${declaration.runId}`);
+    expect(Date.parse(declaration.closeTime!)).toBeGreaterThanOrEqual(Date.parse(declaration.startTime));
+    const payment = mine.find((w) => w.type === 'threePartyPaymentWorkflow')!;
+    expect(payment).toMatchObject({ workflowId: `payment-${paymentId}`, businessStatus: 'paid', period: '2026-10' });
+    // Newest first.
+    expect(mine[0]!.type).toBe('threePartyPaymentWorkflow');
+  });
+
+  it('filters by type, execution status, period and business status, newest first', async () => {
+    const declarations = await listUntil('?type=declaration', (ws) => ws.length >= 2);
+    expect(declarations.every((w) => w.type === 'declarationWorkflow')).toBe(true);
+    expect(declarations.map((w) => w.employerId)).toEqual(expect.arrayContaining([first.employer.id, second.employer.id]));
+    const starts = declarations.map((w) => Date.parse(w.startTime));
+    expect([...starts].sort((a, b) => b - a)).toEqual(starts);
+    // The long name works as well as the short one.
+    expect((await list('?type=declarationWorkflow')).length).toBe(declarations.length);
+
+    const payments = await list(`?type=three_party_payment&status=completed&employerId=${first.employer.id}`);
+    expect(payments.map((w) => w.workflowId)).toEqual([`payment-${paymentId}`]);
+    expect(await list(`?type=three_party_payment&status=running&employerId=${first.employer.id}`)).toEqual([]);
+    expect(await list(`?type=declaration&employerId=${second.employer.id}&period=2026-10&businessStatus=accepted`)).toHaveLength(1);
+    expect(await list(`?employerId=${second.employer.id}&period=2026-09`)).toEqual([]);
+    expect(await list(`?businessStatus=paid&status=closed`)).toEqual([expect.objectContaining({ workflowId: `payment-${paymentId}` })]);
+  });
+
+  it('shows running work with its business status as it changes', async () => {
+    const employer = await addSignedInEmployer(stack, 803, ['2026-10']);
+    const items = (await stack.app.inject({ method: 'GET', url: `/api/employers/${employer.id}/fee-items?kind=regular`, headers: auth() })).json().items as { itemId: string }[];
+    const declared = await stack.app.inject({
+      method: 'POST',
+      url: `/api/employers/${employer.id}/declarations`,
+      headers: auth(),
+      payload: { kind: 'regular', itemIds: [items[0]!.itemId], headcountConfirmed: true },
+    });
+    expect(declared.statusCode, declared.body).toBe(202);
+    // The automatic wait is 20 s: it is running and submitted meanwhile.
+    const running = await listUntil(`?status=running&employerId=${employer.id}`, (ws) => ws.length === 1);
+    expect(running[0]).toMatchObject({ type: 'declarationWorkflow', status: 'running', businessStatus: 'submitted', closeTime: null, period: '2026-10' });
+    await stack.app.inject({ method: 'POST', url: `/api/declarations/${declared.json().id}/fetch-result`, headers: auth() });
+    const done = await listUntil(`?employerId=${employer.id}`, (ws) => ws[0]?.status === 'completed');
+    expect(done[0]).toMatchObject({ status: 'completed', businessStatus: 'accepted' });
+  });
+
+  it('refuses unknown filters with 400', async () => {
+    for (const query of ['?type=nope', '?status=sleeping', '?period=2026-13', "?employerId=x'%20OR%201=1", '?limit=0']) {
+      const res = await asAuditor(`/api/workflows${query}`);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().code).toBe('VALIDATION_FAILED');
+    }
+  });
+});
+
+describe('history export and replay', () => {
+  const replayOptions = () => ({ workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') }, dataConverter: dataConverterFor(TEST_CODEC_KEYS) });
+
+  it('exports a history as a JSON attachment that replays, as the Temporal CLI’s export does', async () => {
+    const workflowId = `declaration-${first.declarationId}`;
+    const res = await asAuditor(`/api/workflows/${workflowId}/history`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="${workflowId}.json"`);
+    const ours = res.json();
+    expect(ours.events[0]).toMatchObject({ eventId: '1', eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED' });
+    expect(ours.events.at(-1).eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    // The search attributes are in the history; payloads stay encrypted.
+    expect(res.body).toContain('EmployerId');
+    expect(res.body).toContain('YmluYXJ5L2VuY3J5cHRlZA=='); // "binary/encrypted"
+    expect(res.body).not.toContain(first.employer.taxpayerId);
+    await Worker.runReplayHistory(replayOptions(), historyFromJSON(ours), workflowId);
+
+    // The CLI's export of the same run: replays too, and reads back to the same history.
+    const cli = JSON.parse(
+      execFileSync(inject('temporalCliPath'), ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', inject('temporalAddress'), '--namespace', 'default'], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      }),
+    );
+    await Worker.runReplayHistory(replayOptions(), historyFromJSON(cli), workflowId);
+    expect(JSON.parse(historyToJSON(historyFromJSON(cli)))).toEqual(ours);
+
+    // A given run; unknown workflows and runs are 404.
+    const runId = (await list(`?type=declaration&employerId=${first.employer.id}`))[0]!.runId;
+    expect((await asAuditor(`/api/workflows/${workflowId}/history?runId=${runId}`)).json()).toEqual(ours);
+    const unknown = await asAuditor('/api/workflows/declaration-nope/history');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().code).toBe('WORKFLOW_NOT_FOUND');
+    expect((await asAuditor(`/api/workflows/${workflowId}/history?runId=00000000-0000-0000-0000-000000000000`)).statusCode).toBe(404);
+  });
+
+  it('replays the closed workflows of this service with the current code', async () => {
+    const res = await stack.app.inject({ method: 'POST', url: '/api/audit/replay', headers: auth('auditor'), payload: {} });
+    expect(res.statusCode, res.body).toBe(200);
+    const { results, replayed, failed } = res.json();
+    const ids = results.map((r: { workflowId: string }) => r.workflowId);
+    expect(ids).toEqual(expect.arrayContaining([`declaration-${first.declarationId}`, `declaration-${second.declarationId}`, `payment-${paymentId}`]));
+    expect(results.filter((r: { ok: boolean }) => !r.ok)).toEqual([]);
+    expect(failed).toBe(0);
+    expect(replayed).toBe(results.length);
+    expect(results[0].runId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('replays the workflows asked for, and says which are unknown', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/api/audit/replay',
+      headers: auth('operator'),
+      payload: { workflowIds: [`payment-${paymentId}`, 'declaration-nope'] },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().results).toEqual([
+      { workflowId: `payment-${paymentId}`, runId: expect.stringMatching(/^[0-9a-f-]{36}$/), ok: true },
+      { workflowId: 'declaration-nope', runId: null, ok: false, error: expect.stringContaining('WorkflowNotFound') },
+    ]);
+    expect(res.json().failed).toBe(1);
+    const bad = await stack.app.inject({ method: 'POST', url: '/api/audit/replay', headers: auth('auditor'), payload: { workflowIds: [] } });
+    expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe('the audit log', () => {
+  interface Entry {
+    seq: number;
+    at: string;
+    actor: string;
+    action: string;
+    subject: string;
+    detail: Record<string, unknown>;
+    prevHash: string;
+    hash: string;
+  }
+  const log = async (query = '') => {
+    const res = await asAuditor(`/api/audit/log${query}`);
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as { entries: Entry[]; nextCursor: number | null };
+  };
+  const verify = async () => {
+    const res = await asAuditor('/api/audit/log/verify');
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json();
+  };
+
+  it('tells who did what and when, by subject, action, actor and time, a page at a time', async () => {
+    const declaration = await log(`?subject=${first.declarationId}`);
+    expect(declaration.entries.map((e) => e.action).slice(0, 2)).toEqual(['declaration.submitted', 'declaration.accepted']);
+    expect(declaration.entries[0]).toMatchObject({ actor: 'olivia', subject: first.declarationId });
+    expect(declaration.entries[1]).toMatchObject({ actor: 'bureau', detail: expect.objectContaining({ status: 'accepted' }) });
+
+    const payments = await log(`?action=payment.&subject=${paymentId}`);
+    expect(payments.entries.map((e) => e.action)).toEqual(['payment.started', 'payment.paid']);
+
+    const all = await log('?limit=1000');
+    expect(all.entries.length).toBeGreaterThan(10);
+    const seqs = all.entries.map((e) => e.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(all.entries.every((e, i) => i === 0 || e.prevHash === all.entries[i - 1]!.hash)).toBe(true);
+
+    // Paging, both ways.
+    const page1 = await log('?limit=3');
+    expect(page1.entries.map((e) => e.seq)).toEqual(seqs.slice(0, 3));
+    const page2 = await log(`?limit=3&cursor=${page1.nextCursor}`);
+    expect(page2.entries.map((e) => e.seq)).toEqual(seqs.slice(3, 6));
+    const newest = await log('?limit=2&order=desc');
+    expect(newest.entries.map((e) => e.seq)).toEqual(seqs.slice(-2).reverse());
+
+    // By time: a window around the payment, a day in China time, the future.
+    const paidAt = payments.entries[1]!.at;
+    const window = await log(`?from=${encodeURIComponent(paidAt)}&to=${encodeURIComponent(new Date(Date.parse(paidAt) + 1).toISOString())}&action=payment.paid`);
+    expect(window.entries.map((e) => e.subject)).toEqual([paymentId]);
+    const chinaDay = new Date(Date.parse(paidAt) + 8 * 3600_000).toISOString().slice(0, 10);
+    expect((await log(`?from=${chinaDay}&to=${chinaDay}&limit=1000`)).entries.map((e) => e.seq)).toContain(payments.entries[1]!.seq);
+    expect((await log('?from=2999-01-01')).entries).toEqual([]);
+    expect((await asAuditor('/api/audit/log?from=yesterday')).statusCode).toBe(400);
+  });
+
+  it('verifies the chain, and says where it was edited or a row deleted', async () => {
+    const db = stack.database.db;
+    const intact = await verify();
+    const { entries } = await log('?limit=1000');
+    expect(intact).toMatchObject({ intact: true, head: { seq: entries.at(-1)!.seq, hash: entries.at(-1)!.hash } });
+    expect(intact.checked).toBeGreaterThanOrEqual(entries.length);
+
+    // Edit one detail behind the API's back.
+    const victim = entries[Math.floor(entries.length / 2)]!;
+    await db.execute(sql`update audit_log set detail = jsonb_set(detail, '{forged}', 'true') where seq = ${victim.seq}`);
+    const edited = await verify();
+    expect(edited).toMatchObject({ intact: false, firstBroken: { seq: victim.seq, problem: 'edited' } });
+    expect(edited.checked).toBe(entries.findIndex((e) => e.seq === victim.seq));
+    // Put it back as it was: intact again (the hash covers the content, not how jsonb stores it).
+    await db.execute(sql`update audit_log set detail = ${JSON.stringify(victim.detail)}::jsonb where seq = ${victim.seq}`);
+    expect((await verify()).intact).toBe(true);
+
+    // Delete one.
+    const gone = entries[3]!;
+    await db.execute(sql`delete from audit_log where seq = ${gone.seq}`);
+    const deleted = await verify();
+    expect(deleted).toMatchObject({ intact: false, checked: 3, firstBroken: { seq: gone.seq, problem: 'deleted' } });
+    expect(deleted.firstBroken.detail).toContain(`row ${entries[4]!.seq}`);
+  });
+});
