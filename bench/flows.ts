@@ -1,0 +1,147 @@
+// (a) Full declare-and-pay flows per second, against a skeleton of the same shape: the same
+// workflow code (declaration, then three-party payment) on the same Temporal server, run by a
+// worker whose activities do nothing. Ours: record the declaration, run its workflow (submit to
+// the bureau, the result wait, fetch, record), record the payment, run its workflow (deduct,
+// record the attempt, finish).
+import { randomBytes } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../src/activities';
+import { insertDeclaration } from '../src/db/declarations';
+import { createPayment, listPayables } from '../src/db/payments';
+import { paymentDeadline } from '../src/domain/payment';
+import { BrowserPool, Renderer } from '../src/render';
+import type { ThreePartyPaymentInput } from '../src/workflows/payment-inputs';
+import { FAST_TIMING, addEmployers, log, pool, round, type BenchEmployer, type BenchEnv, type BenchResult } from './env';
+
+const CONCURRENCY = Number(process.env.BENCH_FLOW_CONCURRENCY ?? 10);
+const ROUNDS = 4;
+
+/** Activities that answer at once what the workflows need to go the happy way. */
+function emptyActivities(names: string[]) {
+  const answers: Record<string, () => unknown> = {
+    fetchDeclarationResult: () => ({ status: 'accepted', serial: 'S0000001', acceptedAt: new Date().toISOString() }),
+    attemptDeduction: () => ({ outcome: 'succeeded' }),
+  };
+  return Object.fromEntries(names.map((name) => [name, async () => answers[name]?.()]));
+}
+
+interface FlowSpec {
+  employer: BenchEmployer;
+  period: string;
+}
+
+async function realFlow(env: BenchEnv, taskQueue: string, { employer, period }: FlowSpec): Promise<void> {
+  const items = employer.items.get(period)!;
+  const db = env.database.db;
+  const id = `DB${randomBytes(6).toString('hex')}`;
+  const workflowId = `declaration-${id}`;
+  await insertDeclaration(db, { id, employerId: employer.id, kind: 'regular', workflowId, actor: 'bench', items });
+  const declared = await env.temporal.workflow.execute('declarationWorkflow', {
+    taskQueue,
+    workflowId,
+    args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind: 'regular', itemIds: items.map((i) => i.itemId), timing: FAST_TIMING }],
+  });
+  if ((declared as { status: string }).status !== 'accepted') throw new Error(`declaration ${id} ended ${(declared as { status: string }).status}`);
+  const lines = (await listPayables(db, employer.id)).filter((l) => l.declarationId === id);
+  const paymentId = `PB${randomBytes(6).toString('hex')}`;
+  const deadline = paymentDeadline(lines.map((l) => l.validUntil));
+  await createPayment(db, { id: paymentId, employerId: employer.id, method: 'three_party', lines, agreementId: employer.agreementId, accountMasked: null, workflowId: `payment-${paymentId}`, deadline, actor: 'bench' });
+  const input: ThreePartyPaymentInput = {
+    paymentId,
+    taxpayerId: employer.taxpayerId,
+    agreementId: employer.agreementId,
+    lines: lines.map((l) => ({ itemId: l.itemId, amountFen: l.dueFen })),
+    amountFen: lines.reduce((s, l) => s + l.dueFen, 0),
+    retryScheduleSeconds: [3600],
+    deadline: deadline.toISOString(),
+    statusPollSeconds: 1,
+  };
+  const paid = await env.temporal.workflow.execute('threePartyPaymentWorkflow', { taskQueue, workflowId: `payment-${paymentId}`, args: [input] });
+  if ((paid as { status: string }).status !== 'paid') throw new Error(`payment ${paymentId} ended ${(paid as { status: string }).status}: ${(paid as { reason?: string }).reason}`);
+}
+
+async function skeletonFlow(env: BenchEnv, taskQueue: string, { employer, period }: FlowSpec): Promise<void> {
+  const items = employer.items.get(period)!;
+  const id = `DS${randomBytes(6).toString('hex')}`;
+  await env.temporal.workflow.execute('declarationWorkflow', {
+    taskQueue,
+    workflowId: `declaration-${id}`,
+    args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind: 'regular', itemIds: items.map((i) => i.itemId), timing: FAST_TIMING }],
+  });
+  const paymentId = `PS${randomBytes(6).toString('hex')}`;
+  const input: ThreePartyPaymentInput = {
+    paymentId,
+    taxpayerId: employer.taxpayerId,
+    agreementId: employer.agreementId,
+    lines: items.map((l) => ({ itemId: l.itemId, amountFen: l.amountFen })),
+    amountFen: items.reduce((s, l) => s + l.amountFen, 0),
+    retryScheduleSeconds: [3600],
+    deadline: new Date(Date.now() + 86400_000).toISOString(),
+    statusPollSeconds: 1,
+  };
+  await env.temporal.workflow.execute('threePartyPaymentWorkflow', { taskQueue, workflowId: `payment-${paymentId}`, args: [input] });
+}
+
+export async function benchFlows(env: BenchEnv, flows = Number(process.env.BENCH_FLOWS ?? 100)): Promise<BenchResult> {
+  const periodsPerEmployer = 5;
+  // Balance enough for every deduction to succeed.
+  const employers = await addEmployers(env, Math.ceil((flows + 5) / periodsPerEmployer), periodsPerEmployer, { balanceFen: 1e12 });
+  const all: FlowSpec[] = employers.flatMap((employer) => [...employer.items.keys()].map((period) => ({ employer, period })));
+  // A few flows first, so each side runs warm (caches, connections, JIT); declared items cannot be declared again.
+  const warm = all.slice(0, 5);
+  const specs = all.slice(5, 5 + flows);
+  const browsers = new BrowserPool({ concurrency: 1 });
+  const deps = { db: env.database.db, bureau: env.bureau, renderer: new Renderer(browsers), filesDir: '/tmp/sifee-bench-files' };
+  const activityNames = Object.keys(createActivities(deps));
+
+  // Both workers run throughout; the sides take turns in rounds, so a change in the machine's
+  // load meets both alike.
+  const workers = await Promise.all(
+    (['real', 'skeleton'] as const).map(async (kind) =>
+      Worker.create({
+        connection: await env.nativeConnection(),
+        taskQueue: `bench-flows-${kind}`,
+        workflowBundle: env.bundle,
+        activities: kind === 'real' ? createActivities(deps) : emptyActivities(activityNames),
+        dataConverter: env.dataConverter,
+      }),
+    ),
+  );
+  const running = workers.map((w) => w.run());
+  const side = (kind: 'real' | 'skeleton', list: FlowSpec[], concurrency: number) =>
+    pool(list.length, concurrency, (i) => (kind === 'real' ? realFlow : skeletonFlow)(env, `bench-flows-${kind}`, list[i]!));
+  log(`flows: ${specs.length} declare-and-pay flows each side, ${CONCURRENCY} at a time, ${ROUNDS} alternating rounds`);
+  await side('skeleton', warm, warm.length);
+  await side('real', warm, warm.length);
+  let realMs = 0;
+  let skeletonMs = 0;
+  const per = Math.ceil(specs.length / ROUNDS);
+  for (let r = 0; r < ROUNDS; r++) {
+    const round = specs.slice(r * per, (r + 1) * per);
+    const realRound = async () => (realMs += await side('real', round, CONCURRENCY));
+    const skeletonRound = async () => (skeletonMs += await side('skeleton', round, CONCURRENCY));
+    if (r % 2 === 0) await realRound().then(skeletonRound);
+    else await skeletonRound().then(realRound);
+  }
+  for (const w of workers) w.shutdown();
+  await Promise.all(running);
+  await browsers.close();
+  const n = specs.length;
+  const real = (n / realMs) * 1000;
+  const skeleton = (n / skeletonMs) * 1000;
+  const ratio = real / skeleton;
+  log(`flows: ours ${real.toFixed(1)}/s, skeleton ${skeleton.toFixed(1)}/s, ratio ${ratio.toFixed(2)}`);
+  return {
+    name: '(a) declare-and-pay flows',
+    measure: 'flows per second',
+    ours: `${real.toFixed(1)}/s`,
+    baseline: `${skeleton.toFixed(1)}/s (skeleton: same workflows, empty activities)`,
+    ratio: round(ratio),
+    target: '≥ 0.8×',
+    met: ratio >= 0.8,
+    details: [
+      `${n} flows each side, ${CONCURRENCY} at a time; a flow = declaration of 5 items (record, workflow: submit, ${FAST_TIMING.resultWaitSeconds * 1000} ms result wait, fetch, record) then a three-party payment of them (record, workflow: deduct, record attempt, finish).`,
+      `Ours took ${(realMs / 1000).toFixed(1)} s in all, the skeleton ${(skeletonMs / 1000).toFixed(1)} s, in ${ROUNDS} alternating rounds (after ${warm.length} warm-up flows each).`,
+    ],
+  };
+}
