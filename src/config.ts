@@ -30,6 +30,19 @@ export interface Config {
   workerMaxCachedWorkflows: number;
   declaration: DeclarationTiming;
   payment: PaymentTiming;
+  crashSafety: CrashSafety;
+}
+
+/** How work survives a process that dies (see docs/crash-safety.md). */
+export interface CrashSafety {
+  /** How long an unanswered Idempotency-Key stays held after its request stopped renewing it (IDEMPOTENCY_LEASE_SECONDS). */
+  idempotencyLeaseSeconds: number;
+  /** The key of the Idempotency-Key fingerprints (IDEMPOTENCY_SECRET); unset: derived from PAYLOAD_CODEC_KEYS. */
+  idempotencySecret: string | undefined;
+  /** How often the reconciler's schedule runs (RECONCILE_EVERY_SECONDS). */
+  reconcileEverySeconds: number;
+  /** A start recorded this long ago that no request finished is the reconciler's (RECONCILE_GRACE_SECONDS). */
+  reconcileGraceSeconds: number;
 }
 
 /** How payments wait (F-4.5–F-4.7). */
@@ -69,6 +82,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryScheduleSeconds: parseRetrySchedule(env.PAYMENT_RETRY_SCHEDULE || '10m,1h,4h,1d'),
       statusPollSeconds: int(env, 'DEDUCTION_STATUS_POLL_SECONDS', 15),
       counterPollSeconds: int(env, 'VOUCHER_POLL_SECONDS', 60),
+    },
+    crashSafety: {
+      idempotencyLeaseSeconds: Math.max(1, int(env, 'IDEMPOTENCY_LEASE_SECONDS', 30)),
+      idempotencySecret: env.IDEMPOTENCY_SECRET || undefined,
+      reconcileEverySeconds: Math.max(1, int(env, 'RECONCILE_EVERY_SECONDS', 30)),
+      reconcileGraceSeconds: int(env, 'RECONCILE_GRACE_SECONDS', 10),
     },
     declaration: {
       resultWaitSeconds: int(env, 'RESULT_WAIT_SECONDS', 20),

@@ -1,4 +1,5 @@
 // The Fastify application: plugins for errors, auth and idempotency, one plugin per resource.
+import { createHash, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -51,6 +52,8 @@ declare module 'fastify' {
     temporal: Client;
     bureau: BureauClient;
     config: Config;
+    /** The payload codec: what the API records for a workflow is sealed as Temporal would hold it. */
+    codec: PayloadCodec;
     routeCatalog: RouteEntry[];
   }
 }
@@ -65,6 +68,13 @@ function unusableValue(value: unknown, depth = 0): string | undefined {
     if (problem) return problem;
   }
   return undefined;
+}
+
+/** The fingerprints' key: shared by every API instance, so a repeat may reach any of them. */
+function idempotencySecret(config: Config): Buffer {
+  const material = config.crashSafety.idempotencySecret ?? config.payloadCodecKeys;
+  // Tests without keys: one process, so a key of its own is enough.
+  return material ? createHash('sha256').update(`sifee idempotency\u0000${material}`).digest() : randomBytes(32);
 }
 
 export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
@@ -85,6 +95,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   app.decorate('temporal', deps.temporal);
   app.decorate('bureau', deps.bureau);
   app.decorate('config', deps.config);
+  app.decorate('codec', deps.codec);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -126,7 +137,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
       new Problem(429, 'RATE_LIMITED', 'Too many requests', `at most ${context.max} requests a minute; try again in ${Math.ceil(context.ttl / 1000)} s`),
   });
   await app.register(authPlugin, { keys: deps.keys });
-  await app.register(idempotencyPlugin, { db: deps.db });
+  await app.register(idempotencyPlugin, { db: deps.db, secret: idempotencySecret(deps.config), leaseSeconds: deps.config.crashSafety.idempotencyLeaseSeconds });
 
   await app.register(healthRoutes);
   await app.register(sessionRoutes, { keys: deps.keys });
