@@ -71,7 +71,7 @@ function unusableValue(value: unknown, depth = 0): string | undefined {
 }
 
 /** The fingerprints' key: shared by every API instance, so a repeat may reach any of them. */
-function idempotencySecret(config: Config): Buffer {
+export function idempotencySecret(config: Config): Buffer {
   const material = config.crashSafety.idempotencySecret ?? config.payloadCodecKeys;
   // Tests without keys: one process, so a key of its own is enough.
   return material ? createHash('sha256').update(`sifee idempotency\u0000${material}`).digest() : randomBytes(32);

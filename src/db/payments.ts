@@ -4,6 +4,7 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { AttemptOutcome, PaymentMethod, PaymentState } from '../domain/payment';
 import { declarationPaymentStatus, FINAL_PAYMENT_STATES } from '../domain/payment';
 import { sumFen } from '../domain/money';
+import { latestFailures, type ActivityFailureRow } from './activity-failures';
 import { appendAudit, type Transaction } from './audit';
 import type { Db } from './client';
 import { isUniqueViolation } from './errors';
@@ -213,17 +214,20 @@ export interface PaymentRecord extends PaymentRow {
   attempts: AttemptRow[];
   lines: PaymentLineRow[];
   voucher: VoucherRow | null;
+  /** Its workflow's activity that is failing and being retried, if any. */
+  failing: ActivityFailureRow | null;
 }
 
 export async function getPayment(db: Db, id: string): Promise<PaymentRecord | undefined> {
   const [row] = await db.select().from(payments).where(eq(payments.id, id));
   if (!row) return undefined;
-  const [attempts, lines, voucherRows] = await Promise.all([
+  const [attempts, lines, voucherRows, failing] = await Promise.all([
     db.select().from(paymentAttempts).where(eq(paymentAttempts.paymentId, id)).orderBy(paymentAttempts.n),
     db.select().from(paymentLines).where(eq(paymentLines.paymentId, id)),
     db.select().from(vouchers).where(eq(vouchers.paymentId, id)),
+    latestFailures(db, [row.workflowId]),
   ]);
-  return { ...row, attempts, lines, voucher: voucherRows[0] ?? null };
+  return { ...row, attempts, lines, voucher: voucherRows[0] ?? null, failing: failing.get(row.workflowId) ?? null };
 }
 
 export async function listPayments(db: Db, q: { employerId?: string | undefined; status?: PaymentState | undefined; limit: number }): Promise<PaymentRow[]> {

@@ -19,7 +19,8 @@ import { declarationStateQuery, fetchResultNowUpdate } from '../../workflows/mes
 import { singlePeriod } from '../../workflows/search-attributes';
 import { earlierStart, newWorkId, recordStartOf, startRecorded } from '../start-work';
 import { Problem, notFound } from '../problem';
-import { declarationLineView, declarationView } from '../views';
+import { activityFailureView, declarationLineView, declarationView } from '../views';
+import { latestFailures } from '../../db/activity-failures';
 import { dateSchema, errors, idParams } from './common';
 import { loadFeeItems } from './fee-items';
 
@@ -76,10 +77,12 @@ export default async function declarationRoutes(app: FastifyInstance) {
         .then((s) => s.nextFetchAt ?? null)
         .catch(() => null);
     }
+    const failing = await latestFailures(app.db, [record.workflowId, ...(record.voidWorkflowId ? [record.voidWorkflowId] : [])]);
     return {
       ...declarationView(record),
       items: record.lines.map(declarationLineView),
       nextFetchAt,
+      lastError: activityFailureView(failing.get(waiting ?? record.workflowId)),
       payNowPrompt: payNowPrompt([{ status: record.status as DeclarationStatus, paymentStatus: record.paymentStatus as 'unpaid' }]),
       ...extra,
     };

@@ -12,7 +12,7 @@ import { singlePeriod } from '../../workflows/search-attributes';
 import { earlierStart, newWorkId, recordStartOf, startRecorded, type WorkStart } from '../start-work';
 import { openEmployer, withDeclarationPassword } from '../employer-access';
 import { Problem, notFound } from '../problem';
-import { money } from '../views';
+import { activityFailureView, money } from '../views';
 import { errors, idParams } from './common';
 
 /** F-4.2, confirmed before a deduction. */
@@ -42,6 +42,7 @@ export function paymentView(p: PaymentRecord) {
     attempts: p.attempts.map((a) => ({ n: a.n, at: a.at.toISOString(), outcome: a.outcome, code: a.code, reason: a.reason })),
     nextRetryAt: p.nextRetryAt?.toISOString() ?? null,
     reason: p.reason,
+    lastError: activityFailureView(p.failing),
     deadline: p.deadline.toISOString(),
     workflowId: p.workflowId,
     createdBy: p.createdBy,
