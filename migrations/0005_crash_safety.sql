@@ -25,6 +25,7 @@ CREATE TABLE "activity_failures" (
 	"activity_type" text NOT NULL,
 	"attempt" integer NOT NULL,
 	"last_error" text NOT NULL,
+	"final" boolean DEFAULT false NOT NULL,
 	"failed_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "activity_failures_workflow_id_activity_id_pk" PRIMARY KEY("workflow_id","activity_id")
 );

@@ -311,7 +311,7 @@ export const workflowStarts = pgTable(
   ],
 );
 
-/** The latest failure of an activity that is still being retried; gone once it succeeds. */
+/** The latest failure of an activity that is being retried (gone once it succeeds), or that ended its workflow's step for good. */
 export const activityFailures = pgTable(
   'activity_failures',
   {
@@ -320,6 +320,8 @@ export const activityFailures = pgTable(
     activityType: text('activity_type').notNull(),
     attempt: integer('attempt').notNull(),
     lastError: text('last_error').notNull(),
+    /** Not retried any more: the data can never be written (see permanentDataError). Kept, not aged out. */
+    final: boolean('final').notNull().default(false),
     failedAt: timestamp('failed_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.workflowId, t.activityId] }), index('activity_failures_failed_at_idx').on(t.failedAt)],

@@ -35,8 +35,9 @@ export class ActivityGuard implements ActivityInboundCallsInterceptor {
       const failure = permanent ? ApplicationFailure.nonRetryable(permanent.message, permanent.type) : err;
       const message = failure instanceof Error ? failure.message : String(failure);
       const retried = !(failure instanceof ApplicationFailure && failure.nonRetryable);
-      // The record of a retried failure; a final one is the workflow's to show.
-      if (retried) await recordActivityFailure(this.db, { ...where, activityType, attempt, lastError: message.slice(0, 1000) }).catch(() => {});
+      // A retried failure is shown while it goes on; a permanent data error is kept, as the
+      // reason a step ended; a business refusal is the workflow's to show.
+      if (retried || permanent) await recordActivityFailure(this.db, { ...where, activityType, attempt, lastError: message.slice(0, 1000), final: !retried }).catch(() => {});
       else if (attempt > 1) await clearActivityFailure(this.db, where).catch(() => {});
       throw failure;
     } finally {
