@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEW_PASSWORD, addEmployer } from '../support/employers';
-import { api, declaredEmployer, eventually, payThreeParty } from '../support/flows';
+import { api, declaredEmployer, eventually, payByVoucher, payThreeParty } from '../support/flows';
 import { KEYS, TEST_CODEC_KEYS, startStack, type Stack } from '../support/stack';
 import { fuzzRoutes, requestArb, type FuzzRequest, type FuzzRoute, type FuzzWorld } from './requests';
 import { changedTables, stateReader, type StateReader } from './state';
@@ -41,13 +41,7 @@ beforeAll(async () => {
   const paid = await payThreeParty(stack, d.employer.id, { lineIds: [d.payables[0]!.lineId], agreementId: d.agreementId });
   expect(paid.statusCode, paid.body).toBe(202);
   await eventually(() => get(`/api/payments/${paid.json().id}`).then((r) => r.json().status), (s) => s === 'paid');
-  const voucherPayment = await post(`/api/employers/${d.employer.id}/payments`, {
-    lineIds: [d.payables[1]!.lineId],
-    amountConfirmed: true,
-    password: NEW_PASSWORD,
-    method: 'bank_voucher',
-    account: { bankName: '中国工商银行贵阳分行', accountName: '贵阳测试1科技有限公司', accountNumber: TYPED_ACCOUNT },
-  });
+  const voucherPayment = await payByVoucher(stack, d.employer.id, [d.payables[1]!.lineId], { bankName: '中国工商银行贵阳分行', accountName: '贵阳测试1科技有限公司', accountNumber: TYPED_ACCOUNT });
   expect(voucherPayment.statusCode, voucherPayment.body).toBe(202);
   const vouchers = await eventually(
     () => get(`/api/employers/${d.employer.id}/vouchers`).then((r) => r.json().vouchers as { id: string; pdf: string | null }[]),

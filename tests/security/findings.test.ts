@@ -13,7 +13,7 @@ import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import type { Config } from '../../src/config';
 import { NEW_PASSWORD, addEmployer } from '../support/employers';
 import { initialPassword } from '../../src/domain/password';
-import { api, declaredEmployer, eventually } from '../support/flows';
+import { api, declaredEmployer, eventually, payByVoucher } from '../support/flows';
 import { KEYS, TEST_CODEC_KEYS, auth, startStack, type Stack } from '../support/stack';
 
 const TYPED_ACCOUNT = '6222020200112233445';
@@ -196,13 +196,7 @@ describe('4. rate limits per actor and per address', () => {
 describe('5. no role reads a full account number or a password through the codec endpoint', () => {
   it('masks the typed-in account of a voucher payment for every role', async () => {
     const d = await declaredEmployer(stack, 51, {}, 1);
-    const started = await api(stack).post(`/api/employers/${d.employer.id}/payments`, {
-      lineIds: [d.payables[0]!.lineId],
-      amountConfirmed: true,
-      password: NEW_PASSWORD,
-      method: 'bank_voucher',
-      account: { bankName: '中国工商银行贵阳分行', accountName: '贵阳测试51科技有限公司', accountNumber: TYPED_ACCOUNT },
-    });
+    const started = await payByVoucher(stack, d.employer.id, [d.payables[0]!.lineId], { bankName: '中国工商银行贵阳分行', accountName: '贵阳测试51科技有限公司', accountNumber: TYPED_ACCOUNT });
     expect(started.statusCode, started.body).toBe(202);
     const workflowId = (await api(stack).get(`/api/payments/${started.json().id}`)).json().workflowId as string;
     const history = await eventually(() => stack.temporal.workflow.getHandle(workflowId).fetchHistory(), (h) => (h.events?.length ?? 0) > 0);
