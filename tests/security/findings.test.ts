@@ -8,7 +8,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/api/app';
-import { KeyRing, type ApiKey } from '../../src/api/auth';
+import type { ApiKey } from '../../src/api/auth';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import type { Config } from '../../src/config';
 import { NEW_PASSWORD, addEmployer } from '../support/employers';
@@ -219,15 +219,7 @@ describe('5. no role reads a full account number or a password through the codec
   });
 });
 
-describe('6. the lesser findings', () => {
-  it('compares keys over digests of every key, whatever their lengths', () => {
-    const ring = new KeyRing([{ name: 'short', role: 'auditor', key: 'short-key-0123456' }, { name: 'long', role: 'operator', key: 'a-much-longer-key-0123456789-abcdef' }]);
-    expect(ring.find('short-key-0123456')?.name).toBe('short');
-    expect(ring.find('a-much-longer-key-0123456789-abcdef')?.name).toBe('long');
-    expect(ring.find('short-key-012345')).toBeUndefined();
-    expect(ring.find('')).toBeUndefined();
-  });
-
+describe('6. the lesser findings (key comparison: tests/unit/api-keys.test.ts; CSV: tests/unit/csv.test.ts)', () => {
   it('sends security headers with every answer; the console and Swagger UI keep their own policies', async () => {
     const employer = await addEmployer(stack, 61);
     const answers = {
