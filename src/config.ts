@@ -31,6 +31,16 @@ export interface Config {
   declaration: DeclarationTiming;
   payment: PaymentTiming;
   crashSafety: CrashSafety;
+  /** How long a browser session (POST /api/session) lasts. */
+  sessionHours: number;
+  /** The origin browsers reach the API at (PUBLIC_ORIGIN, e.g. https://fees.example.com); unset: the request's own. */
+  publicOrigin: string | undefined;
+  /** Fastify's `trustProxy` (TRUST_PROXY): addresses of the TLS proxy whose X-Forwarded-* headers are believed. */
+  trustProxy: string | undefined;
+  /** Bearer token GET /metrics requires (METRICS_TOKEN); unset: open, like /health. */
+  metricsToken: string | undefined;
+  /** A scrape reads the database at most this often (METRICS_CACHE_SECONDS); scrapes between answer the last read. */
+  metricsCacheSeconds: number;
 }
 
 /** How work survives a process that dies (see docs/crash-safety.md). */
@@ -95,5 +105,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMaxSeconds: int(env, 'RESULT_POLL_MAX_SECONDS', 60),
       resultDeadlineSeconds: int(env, 'RESULT_DEADLINE_SECONDS', 15 * 60),
     },
+    sessionHours: int(env, 'SESSION_HOURS', 12),
+    publicOrigin: env.PUBLIC_ORIGIN ? new URL(env.PUBLIC_ORIGIN).origin : undefined,
+    trustProxy: env.TRUST_PROXY || undefined,
+    metricsToken: env.METRICS_TOKEN || undefined,
+    metricsCacheSeconds: int(env, 'METRICS_CACHE_SECONDS', 5),
   };
 }

@@ -326,3 +326,20 @@ export const activityFailures = pgTable(
   },
   (t) => [primaryKey({ columns: [t.workflowId, t.activityId] }), index('activity_failures_failed_at_idx').on(t.failedAt)],
 );
+
+/**
+ * Browser sessions (POST /api/session). The cookie holds a random id; only its SHA-256 is stored,
+ * with the API key's name and `key_check`, an HMAC of the key under the session id, so a rotated
+ * key ends its sessions and a copy of this table yields neither session ids nor keys.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    actor: text('actor').notNull(),
+    keyCheck: text('key_check').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('sessions_expires_at_idx').on(t.expiresAt)],
+);
