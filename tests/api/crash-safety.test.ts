@@ -31,6 +31,7 @@ beforeAll(async () => {
     timing: { resultWaitSeconds: 1 },
     config: {
       crashSafety: { ...base.crashSafety, idempotencyLeaseSeconds: LEASE_SECONDS, idempotencySecret: 'crash-safety-tests' },
+      metricsCacheSeconds: 0, // each scrape reads the database: the tests look right after a change
       // Retries come quickly, so five failures in a row take seconds.
       payment: { ...base.payment, retryScheduleSeconds: [1], statusPollSeconds: 1, counterPollSeconds: 1 },
     },
