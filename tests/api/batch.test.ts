@@ -272,7 +272,7 @@ describe('batch declaration (批量申报)', () => {
     expect(started).toMatchObject({ status: 'running', total: all.length, workflowId: `declaration-batch-${started.id}` });
 
     let queried = false;
-    const views = await untilCompleted(started.id, 90_000, async (v) => {
+    const views = await untilCompleted(started.id, 150_000, async (v) => {
       if (queried || v.progress.done < 10 || v.status !== 'running') return;
       // The workflow answers its progress too, while it runs.
       const live = await stack.temporal.workflow.getHandle(started.workflowId).query(batchProgressQuery);
@@ -308,7 +308,7 @@ describe('batch declaration (批量申报)', () => {
 
     const list = await stack.app.inject({ method: 'GET', url: '/api/declaration-batches', headers: auth('auditor') });
     expect(list.json().batches[0]).toMatchObject({ id: started.id, status: 'completed', progress: view.progress });
-  }, 120_000);
+  }, 200_000); // 200 employers on 2 cores shared with another test file
 
   it('survives a worker restart in the middle and still reports every employer correctly', async () => {
     await stack.admin('/admin/faults', { operation: 'declaration_result', mode: 'reject', times: 3 });
@@ -332,7 +332,7 @@ describe('batch declaration (批量申报)', () => {
     await sleep(1500);
     await stack.startWorker();
 
-    const views = await untilCompleted(id, 90_000);
+    const views = await untilCompleted(id, 150_000);
     await checkReport(views[views.length - 1]!, { anomalousSkipped: false });
-  }, 120_000);
+  }, 200_000);
 });
