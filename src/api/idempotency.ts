@@ -18,6 +18,8 @@ export interface IdempotentRequest {
   ref: string;
   /** When the key was first used: ids made from the key carry this date, whichever try makes them. */
   firstSeenAt: Date;
+  /** An earlier try with this key ran and gave no answer (it died, or failed): it may have done the work. */
+  resumed: boolean;
 }
 
 declare module 'fastify' {
@@ -76,6 +78,7 @@ export default fp(async function idempotencyPlugin(app: FastifyInstance, opts: I
     const requestHash = requestFingerprint(secret, request.method, request.url, request.body);
     const where = and(eq(idempotencyKeys.actor, actor), eq(idempotencyKeys.key, key));
     let [held] = await db.insert(idempotencyKeys).values({ actor, key, requestHash, lockedUntil: leaseEnd() }).onConflictDoNothing().returning();
+    const resumed = !held;
     if (!held) {
       const [first] = await db.select().from(idempotencyKeys).where(where);
       if (!first || first.requestHash !== requestHash) {
@@ -98,7 +101,7 @@ export default fp(async function idempotencyPlugin(app: FastifyInstance, opts: I
         throw new Problem(409, 'IDEMPOTENCY_IN_PROGRESS', 'The first request with this Idempotency-Key is still running', `try again in ${Math.min(wait, leaseSeconds)} s; a request whose process died frees its key within ${leaseSeconds} s`);
       }
     }
-    request.idempotency = { actor, key, ref: requestRef(actor, key), firstSeenAt: held.createdAt };
+    request.idempotency = { actor, key, ref: requestRef(actor, key), firstSeenAt: held.createdAt, resumed };
     // Renewed while this request runs, so a slow request keeps its key and a dead one loses it.
     const timer = setInterval(() => void db.update(idempotencyKeys).set({ lockedUntil: leaseEnd() }).where(and(where, sql`${idempotencyKeys.statusCode} is null`)).catch(() => {}), (leaseSeconds * 1000) / 3);
     timer.unref();

@@ -17,7 +17,8 @@ import { auditLog, idempotencyKeys, vouchers as vouchersTable, workflowStarts } 
 import { ensureReconcilerSchedule, reconcilerScheduleId } from '../../src/starts/reconciler-schedule';
 import { recordStart } from '../../src/starts/workflow-starts';
 import type { DeclarationInput } from '../../src/workflows/declaration';
-import { NEW_PASSWORD, addSignedInEmployer } from '../support/employers';
+import { NEW_PASSWORD, addSignedInEmployer, taxpayerId, unitNumber } from '../support/employers';
+import { initialPassword } from '../../src/domain/password';
 import { api, declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { KEYS, auth, startStack, type Stack } from '../support/stack';
 
@@ -207,6 +208,37 @@ describe('idempotency keys whose request died', () => {
     const other = await stack.app.inject({ method: 'POST', url: `/api/employers/${employer.id}/payments`, headers: keyed('fingerprint-0001'), payload: { ...body, method: 'three_party' } });
     expect(other.statusCode).toBe(422);
     expect(other.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+});
+
+describe('repeats of keyed requests whose first try did the work and died before answering', () => {
+  /** As a process that died after the work and before storing the answer leaves the key. */
+  const loseAnswer = (key: string) => stack.database.db.update(idempotencyKeys).set({ statusCode: null, body: null, lockedUntil: new Date(Date.now() - 1) }).where(eq(idempotencyKeys.key, key));
+
+  it('adding an employer and changing its password answer 2xx again, with the work done once', async () => {
+    const id = taxpayerId(1110);
+    const unit = unitNumber(1110);
+    await stack.admin('/admin/employers', { taxpayerId: id, unitNumber: unit, name: '贵阳测试1110科技有限公司', periods: ['2026-10'] });
+    const addBody = { taxpayerId: id, taxpayerIdConfirm: id, unitNumber: unit, password: initialPassword(unit) };
+    const added = await stack.app.inject({ method: 'POST', url: '/api/employers', headers: keyed('add-employer-1110'), payload: addBody });
+    expect(added.statusCode, added.body).toBe(201);
+    await loseAnswer('add-employer-1110');
+    const again = await stack.app.inject({ method: 'POST', url: '/api/employers', headers: keyed('add-employer-1110'), payload: addBody });
+    expect(again.statusCode, again.body).toBe(201);
+    expect(again.json().id).toBe(added.json().id);
+    // Without the key it is a new request: refused, not doubled.
+    expect((await api(stack).post('/api/employers', addBody)).statusCode).toBe(409);
+
+    const url = `/api/employers/${added.json().id}/password`;
+    const change = { password: initialPassword(unit), newPassword: NEW_PASSWORD, newPasswordConfirm: NEW_PASSWORD };
+    const changed = await stack.app.inject({ method: 'POST', url, headers: keyed('password-1110'), payload: change });
+    expect(changed.statusCode, changed.body).toBe(200);
+    await loseAnswer('password-1110');
+    const repeated = await stack.app.inject({ method: 'POST', url, headers: keyed('password-1110'), payload: change });
+    expect(repeated.statusCode, repeated.body).toBe(200);
+    // The old password was not tried again: nothing counts towards the lockout.
+    const signIn = await api(stack).post(`/api/employers/${added.json().id}/sign-in`, { password: NEW_PASSWORD });
+    expect(signIn.statusCode, signIn.body).toBe(200);
   });
 });
 

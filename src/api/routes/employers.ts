@@ -41,7 +41,10 @@ export default async function employerRoutes(app: FastifyInstance) {
       const check = checkTaxpayerId(body.taxpayerId);
       if (!check.ok) throw new Problem(422, 'TAXPAYER_ID_INVALID', 'The taxpayer ID is not valid', check.problem);
       const taxpayerId = check.value;
-      if (await findEmployerByTaxpayerId(app.db, taxpayerId)) {
+      const existing = await findEmployerByTaxpayerId(app.db, taxpayerId);
+      // The repeat of a keyed request whose first try added it and died before answering.
+      if (existing && request.idempotency?.resumed) return reply.status(201).send(employerView(existing));
+      if (existing) {
         throw new Problem(409, 'EMPLOYER_EXISTS', 'This employer was added before', `taxpayer ID ${taxpayerId} is already an employer here`);
       }
       const known = await app.bureau.getEmployer(taxpayerId).catch((err: unknown) => {
@@ -126,9 +129,19 @@ export default async function employerRoutes(app: FastifyInstance) {
       const employer = await employerOr404(app, request.params.id);
       const problem = newPasswordProblem({ ...request.body, unitNumber: employer.unitNumber });
       if (problem) throw new Problem(422, 'NEW_PASSWORD_INVALID', 'The new password cannot be used', problem);
-      await withDeclarationPassword(app, employer.taxpayerId, () =>
-        app.bureau.changePassword(employer.taxpayerId, request.body.password, request.body.newPassword),
-      );
+      // The repeat of a keyed request whose first try may have changed it at the bureau and died:
+      // the new password already works, so the change is done (and the old one would count as wrong).
+      const changedBefore =
+        request.idempotency?.resumed === true &&
+        (await app.bureau.verifyPassword(employer.taxpayerId, request.body.newPassword).then(
+          () => true,
+          () => false,
+        ));
+      if (!changedBefore) {
+        await withDeclarationPassword(app, employer.taxpayerId, () =>
+          app.bureau.changePassword(employer.taxpayerId, request.body.password, request.body.newPassword),
+        );
+      }
       // F-1.3: "modified successfully", then back to sign-in.
       const updated = await updateEmployer(
         app.db,

@@ -291,6 +291,9 @@ export default async function paymentRoutes(app: FastifyInstance) {
       { config: { access: 'write' }, schema: { summary, tags: ['payments'], params: idParams, response: errors(401, 403, 404, 409, 503) } },
       async (request) => {
         const payment = await paymentOr404(request.params.id);
+        // The repeat of a keyed request whose first try did it and died before answering: the state it led to.
+        const doneBefore = action === 'cancel' ? payment.status === 'cancelled' : payment.status !== 'awaiting_retry';
+        if (payment.method === 'three_party' && request.idempotency?.resumed && doneBefore) return paymentView(payment);
         if (payment.method !== 'three_party' || payment.status !== 'awaiting_retry') {
           throw new Problem(409, 'PAYMENT_NOT_AWAITING_RETRY', `Only a deduction awaiting its retry can be ${action === 'retry' ? 'retried now' : 'cancelled'}`, `payment ${payment.id} is ${payment.status}`);
         }

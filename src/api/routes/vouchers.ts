@@ -176,6 +176,8 @@ export default async function voucherRoutes(app: FastifyInstance) {
       const voucher = await voucherOr404(request.params.id);
       await openEmployer(app, voucher.employerId);
       const title = 'Only an issued, unpaid voucher can be voided';
+      // The repeat of a keyed void whose first try voided it and died before answering.
+      if (voucher.status === 'voided' && request.idempotency?.resumed) return voucherView(voucher);
       if (voucher.status !== 'issued') throw new Problem(409, 'VOUCHER_NOT_VOIDABLE', title, `voucher ${voucher.voucherNumber} is ${voucher.status}`);
       const result = await update(voucher, 'VOUCHER_NOT_VOIDABLE', title, (h) => h.executeUpdate(voidVoucherUpdate, { args: [{ actor: request.actor!.name }] }));
       if (result.status !== 'voided') {
