@@ -16,6 +16,7 @@ import { createPayment, listPayables } from '../../src/db/payments';
 import { auditLog, idempotencyKeys, vouchers as vouchersTable, workflowStarts } from '../../src/db/schema';
 import { ensureReconcilerSchedule, reconcilerScheduleId } from '../../src/starts/reconciler-schedule';
 import { recordStart } from '../../src/starts/workflow-starts';
+import type { FeeItem } from '../../src/domain/fee-items';
 import type { DeclarationInput } from '../../src/workflows/declaration';
 import { NEW_PASSWORD, addSignedInEmployer, taxpayerId, unitNumber } from '../support/employers';
 import { initialPassword } from '../../src/domain/password';
@@ -70,6 +71,24 @@ async function keyOfDeadRequest(opts: { key: string; url: string; body: Record<s
   return requestRef(operator, opts.key);
 }
 
+/** What a request's transaction leaves when its process dies right after it: the declaration and its unstarted start. */
+async function recordedDeclaration(d: { id: string; employer: { id: string; taxpayerId: string }; item: FeeItem; requestRef: string | null }): Promise<string> {
+  const workflowId = `declaration-${d.id}`;
+  await insertDeclaration(stack.database.db, { id: d.id, employerId: d.employer.id, kind: 'regular', workflowId, actor: operator, items: [d.item] }, (tx) =>
+    recordStart(tx, stack.app.codec, {
+      workflowId,
+      workflowType: 'declarationWorkflow',
+      taskQueue: stack.config.taskQueue,
+      subjectType: 'declaration',
+      subjectId: d.id,
+      requestRef: d.requestRef,
+      attributes: { employerId: d.employer.id, status: 'submitted' },
+      args: [{ declarationId: d.id, taxpayerId: d.employer.taxpayerId, kind: 'regular', itemIds: [d.item.itemId], timing: stack.config.declaration } satisfies DeclarationInput],
+    }),
+  );
+  return workflowId;
+}
+
 describe('a declaration whose process died after recording it', () => {
   it('is finished by the repeat of its keyed request: the same declaration, 202, decided, declared once', async () => {
     const employer = await addSignedInEmployer(stack, 1101);
@@ -80,19 +99,7 @@ describe('a declaration whose process died after recording it', () => {
 
     // The dead request's transaction: the declaration and its start, under the key's ref.
     const id = `D${today()}-${ref.slice(0, 10)}`;
-    const workflowId = `declaration-${id}`;
-    await insertDeclaration(stack.database.db, { id, employerId: employer.id, kind: 'regular', workflowId, actor: operator, items: [item] }, (tx) =>
-      recordStart(tx, stack.app.codec, {
-        workflowId,
-        workflowType: 'declarationWorkflow',
-        taskQueue: stack.config.taskQueue,
-        subjectType: 'declaration',
-        subjectId: id,
-        requestRef: ref,
-        attributes: { employerId: employer.id, status: 'submitted' },
-        args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind: 'regular', itemIds: [item.itemId], timing: stack.config.declaration } satisfies DeclarationInput],
-      }),
-    );
+    const workflowId = await recordedDeclaration({ id, employer, item, requestRef: ref });
     expect(await workflowExists(workflowId)).toBe(false);
     // Without a key the items are held: declaring them again is refused, not doubled.
     const unkeyed = await api(stack).post(url, body);
@@ -116,21 +123,8 @@ describe('a declaration whose process died after recording it', () => {
 
   it('is started by the reconciler on its schedule, which audits and counts the repair', async () => {
     const employer = await addSignedInEmployer(stack, 1102);
-    const items = await declarable(employer.id);
     const id = `D${today()}-0rphan0001`;
-    const workflowId = `declaration-${id}`;
-    await insertDeclaration(stack.database.db, { id, employerId: employer.id, kind: 'regular', workflowId, actor: operator, items: items.slice(0, 1) }, (tx) =>
-      recordStart(tx, stack.app.codec, {
-        workflowId,
-        workflowType: 'declarationWorkflow',
-        taskQueue: stack.config.taskQueue,
-        subjectType: 'declaration',
-        subjectId: id,
-        requestRef: null,
-        attributes: { employerId: employer.id },
-        args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind: 'regular', itemIds: [items[0]!.itemId], timing: stack.config.declaration } satisfies DeclarationInput],
-      }),
-    );
+    const workflowId = await recordedDeclaration({ id, employer, item: (await declarable(employer.id))[0]!, requestRef: null });
     const before = await api(stack).get('/metrics');
     expect(before.body).toMatch(/^sifee_workflow_starts_pending [1-9]/m);
 
