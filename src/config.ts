@@ -1,5 +1,6 @@
 // Configuration from the environment, with the defaults of API.md's table.
 import path from 'node:path';
+import { parseDurationSeconds, parseRetention } from './domain/duration';
 import { parseRetrySchedule } from './domain/payment';
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -30,6 +31,10 @@ export interface Config {
   workerMaxCachedWorkflows: number;
   declaration: DeclarationTiming;
   payment: PaymentTiming;
+  /** How long Temporal keeps a closed workflow's history (TEMPORAL_RETENTION); the archive keeps it after that. */
+  temporalRetentionSeconds: number;
+  /** How often the archiver schedule copies newly closed histories into the archive (ARCHIVE_EVERY). */
+  archiveEverySeconds: number;
 }
 
 /** How payments wait (F-4.5–F-4.7). */
@@ -76,5 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMaxSeconds: int(env, 'RESULT_POLL_MAX_SECONDS', 60),
       resultDeadlineSeconds: int(env, 'RESULT_DEADLINE_SECONDS', 15 * 60),
     },
+    temporalRetentionSeconds: parseRetention(env.TEMPORAL_RETENTION || '30d'),
+    archiveEverySeconds: parseDurationSeconds(env.ARCHIVE_EVERY || '5m', 'ARCHIVE_EVERY'),
   };
 }

@@ -15,6 +15,7 @@ import { BrowserPool, Renderer } from './render';
 import { createWorker } from './worker/worker';
 import { bundleWorkflowsOutOfProcess } from './worker/bundle-out-of-process';
 import { ensureSearchAttributes } from './worker/search-attributes';
+import { ensureSchedules } from './worker/schedules';
 
 export async function runService(parts: { api: boolean; worker: boolean }): Promise<void> {
   const config = loadConfig();
@@ -60,6 +61,8 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
     // Before any workflow starts with them (the dev server of `npm start` registers them already).
     const added = await ensureSearchAttributes(connection, config.temporalNamespace);
     if (added.length > 0) log.info({ added }, 'registered custom search attributes');
+    // The archiver and the nightly reconciliation (every API instance makes sure they exist).
+    log.info({ schedules: await ensureSchedules(temporal, config) }, 'Temporal schedules in place');
     const app = await buildApp({ codec: dataConverter.payloadCodecs[0], db: database.db, temporal, bureau, config, keys: parseApiKeys(config.apiKeys) }, { loggerInstance: log });
     await app.listen({ port: config.port, host: process.env.HOST ?? '127.0.0.1' });
     stops.unshift(async () => {

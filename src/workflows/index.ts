@@ -5,3 +5,5 @@ export { voidDeclarationWorkflow } from './void-declaration';
 export { voucherPaymentWorkflow } from './voucher-payment';
 export { batchDeclarationWorkflow } from './batch-declaration';
 export { certificateWorkflow } from './certificate';
+export { archiveWorkflow } from './archive';
+export { reconciliationWorkflow } from './reconciliation';
