@@ -9,6 +9,7 @@ import { formatApiKeys, generateDevKeys, parseApiKeys } from '../src/api/auth';
 import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
 import { retentionFlag } from '../src/domain/duration';
+import { retentionUpdateArgs } from '../src/worker/retention';
 import { initialPassword } from '../src/domain/password';
 import { searchAttributeFlags } from '../src/workflows/search-attributes';
 
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   }
   // How long Temporal keeps closed histories (TEMPORAL_RETENTION): the archive keeps them after that.
   const retention = retentionFlag(config.temporalRetentionSeconds);
-  execFileSync(temporalPath, ['operator', 'namespace', 'update', '--namespace', config.temporalNamespace, '--retention', retention, '--address', config.temporalAddress], { stdio: 'ignore' });
+  execFileSync(temporalPath, retentionUpdateArgs(config), { stdio: 'ignore' });
   log(`namespace ${config.temporalNamespace}: workflow retention ${retention}`);
 
   const tsx = path.resolve('node_modules/.bin/tsx');

@@ -11,6 +11,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../src/api/app';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
+import { loadConfig } from '../../src/config';
+import { retentionUpdateArgs } from '../../src/worker/retention';
 import { scheduleIds, ensureSchedules } from '../../src/worker/schedules';
 import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { KEYS, TEST_CODEC_KEYS, auth, startStack, type Stack } from '../support/stack';
@@ -190,6 +192,17 @@ describe('archiving closed workflows', { timeout: 180_000 }, () => {
       await app.close();
       await connection.close();
     }
+  });
+
+  it('sets a namespace’s retention from TEMPORAL_RETENTION, as npm start does', async () => {
+    const namespace = `retention-${randomBytes(4).toString('hex')}`;
+    temporalCli('operator', 'namespace', 'create', '--namespace', namespace);
+    const config = { ...loadConfig({ TEMPORAL_RETENTION: '45d' }), temporalNamespace: namespace, temporalAddress: inject('temporalAddress') };
+    execFileSync(inject('temporalCliPath'), retentionUpdateArgs(config), { stdio: 'ignore' });
+    const described = JSON.parse(temporalCli('operator', 'namespace', 'describe', '--namespace', namespace, '--output', 'json'));
+    expect(described.config.workflowExecutionRetentionTtl).toBe(`${45 * 86400}s`);
+    const consoleConfig = (await get('/api/console-config')).json();
+    expect(consoleConfig).toMatchObject({ temporalRetention: '720h', temporalRetentionDays: 30 });
   });
 
   it('runs the archiver and the nightly reconciliation as Temporal Schedules, created idempotently', async () => {

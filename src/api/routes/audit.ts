@@ -1,6 +1,8 @@
 // The auditor's tools: running and finished work from Temporal's visibility (by type, status,
-// employer, period, business status), each workflow's history as a replayable JSON file, a replay
-// of histories against the current workflow code, and the hash-chained audit log with its check.
+// employer, period, business status), each workflow's history as a replayable JSON file (from
+// Temporal while it keeps it, then from the archive), a replay of histories against the current
+// workflow code, the archive with its check against the audit chain, and the hash-chained audit
+// log with its check.
 import type { FastifyInstance } from 'fastify';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
