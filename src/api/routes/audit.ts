@@ -44,6 +44,14 @@ function parseTime(value: string | undefined, name: 'from' | 'to'): Date | undef
   throw new Problem(400, 'VALIDATION_FAILED', 'The request is not valid', `${name} must be an ISO 8601 time or a date YYYY-MM-DD, got "${value}"`);
 }
 
+const limitSchema = { type: 'integer', minimum: 1, maximum: 1000, default: 100 } as const;
+const timeRangeProperties = {
+  from: { type: 'string', maxLength: 40, description: 'ISO 8601 time, or a day YYYY-MM-DD (China time): from its start' },
+  to: { type: 'string', maxLength: 40, description: 'ISO 8601 time (exclusive), or a day YYYY-MM-DD (China time): to its end' },
+} as const;
+/** A page of a list: its items and the cursor of the next page (null on the last). */
+const pageOf = (key: string, items: object) => ({ type: 'object', properties: { [key]: { type: 'array', items }, nextCursor: { type: ['integer', 'null'] } } }) as const;
+
 const workflowSchema = {
   type: 'object',
   properties: {
@@ -226,7 +234,7 @@ export default async function auditRoutes(app: FastifyInstance, opts: AuditRoute
             employerId: { type: 'string', minLength: 1, maxLength: 100, pattern: ID_PATTERN },
             period: { type: 'string', pattern: PERIOD_PATTERN, description: 'fee period 费款所属期, YYYY-MM' },
             businessStatus: { type: 'string', minLength: 1, maxLength: 60, pattern: '^[A-Za-z0-9_:.-]+$', description: 'e.g. accepted, awaiting_retry, voucher_issued' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            limit: limitSchema,
           },
           additionalProperties: false,
         },
@@ -355,24 +363,20 @@ export default async function auditRoutes(app: FastifyInstance, opts: AuditRoute
         summary: 'The archived workflow histories, newest archived first',
         description:
           'Every closed workflow’s history is copied here soon after it closes (the archiver schedule, ARCHIVE_EVERY) and kept after Temporal deletes it. ' +
-          '`from`/`to` select by close time. Page with `cursor` = the answer’s `nextCursor`. Each `historyUrl` answers the history.',
+          '`from`/`to` select by close time (China days). Page with `cursor` = the answer’s `nextCursor`. Each `historyUrl` answers the history.',
         tags: ['audit'],
         querystring: {
           type: 'object',
           properties: {
             type: { type: 'string', enum: TYPE_NAMES, description: 'a short name or the workflow type' },
             employerId: { type: 'string', minLength: 1, maxLength: 100, pattern: ID_PATTERN },
-            from: { type: 'string', maxLength: 40, description: 'closed at or after: ISO 8601 time, or a day YYYY-MM-DD (China time)' },
-            to: { type: 'string', maxLength: 40, description: 'closed before: ISO 8601 time, or a day YYYY-MM-DD (China time), to its end' },
+            ...timeRangeProperties,
             cursor: { type: 'integer', minimum: 1, description: 'entries archived before this one' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            limit: limitSchema,
           },
           additionalProperties: false,
         },
-        response: {
-          200: { type: 'object', properties: { histories: { type: 'array', items: archivedSchema }, nextCursor: { type: ['integer', 'null'] } } },
-          ...errors(400, 401, 403),
-        },
+        response: { 200: pageOf('histories', archivedSchema), ...errors(400, 401, 403) },
       },
     },
     async (request) => {
@@ -470,21 +474,17 @@ export default async function auditRoutes(app: FastifyInstance, opts: AuditRoute
         querystring: {
           type: 'object',
           properties: {
-            from: { type: 'string', maxLength: 40, description: 'ISO 8601 time, or a day YYYY-MM-DD (China time): from its start' },
-            to: { type: 'string', maxLength: 40, description: 'ISO 8601 time (exclusive), or a day YYYY-MM-DD (China time): to its end' },
+            ...timeRangeProperties,
             actor: { type: 'string', minLength: 1, maxLength: 100 },
             action: { type: 'string', minLength: 1, maxLength: 100, description: 'a prefix, e.g. `payment.` or `declaration.accepted`' },
             subject: { type: 'string', minLength: 1, maxLength: 200 },
             cursor: { type: 'integer', minimum: 0, description: 'entries after this seq (asc) or before it (desc)' },
             order: { type: 'string', enum: ['asc', 'desc'], default: 'asc' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            limit: limitSchema,
           },
           additionalProperties: false,
         },
-        response: {
-          200: { type: 'object', properties: { entries: { type: 'array', items: auditEntrySchema }, nextCursor: { type: ['integer', 'null'] } } },
-          ...errors(400, 401, 403),
-        },
+        response: { 200: pageOf('entries', auditEntrySchema), ...errors(400, 401, 403) },
       },
     },
     async (request) => {
