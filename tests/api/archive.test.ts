@@ -10,6 +10,8 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../src/api/app';
+import { historyFromJSON } from '../../src/worker/history-json';
+import { replayHistories } from '../../src/worker/replay';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { loadConfig } from '../../src/config';
 import { retentionUpdateArgs } from '../../src/worker/retention';
@@ -75,7 +77,7 @@ let paymentWf: string;
 /** The declaration's history as Temporal answered it before it was deleted there. */
 let declarationHistory: string;
 
-describe('archiving closed workflows', { timeout: 180_000 }, () => {
+describe('archiving closed workflows', { timeout: 240_000 }, () => {
   beforeAll(async () => {
     const first = await declaredEmployer(stack, 901);
     employerId = first.employer.id;
@@ -128,8 +130,9 @@ describe('archiving closed workflows', { timeout: 180_000 }, () => {
   });
 
   it('still exports, replays and verifies a workflow deleted from Temporal', async () => {
+    // Temporal deletes asynchronously (a system workflow), which takes a while on a busy machine.
     temporalCli('workflow', 'delete', '--workflow-id', declarationWf, '--namespace', 'default');
-    await eventually(() => get(`/api/workflows/${declarationWf}/history?source=temporal`).then((r) => r.statusCode), (s) => s === 404, 90_000);
+    await eventually(() => get(`/api/workflows/${declarationWf}/history?source=temporal`).then((r) => r.statusCode), (s) => s === 404, 150_000);
 
     const history = await get(`/api/workflows/${declarationWf}/history`);
     expect(history.statusCode).toBe(200);
@@ -192,6 +195,16 @@ describe('archiving closed workflows', { timeout: 180_000 }, () => {
       await app.close();
       await connection.close();
     }
+  });
+
+  it('replays an archived history after the codec key was rotated, as long as the old key is kept for decryption', async () => {
+    const history = historyFromJSON(JSON.parse((await get(`/api/workflows/${paymentWf}/history?source=archive`)).body));
+    const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+    const newKey = `test2:${Buffer.alloc(32, 8).toString('base64')}`;
+    const rotated = await replayHistories([{ workflowId: paymentWf, history }], { workflowBundle, dataConverter: dataConverterFor(`${newKey},${TEST_CODEC_KEYS}`) });
+    expect(rotated).toEqual([expect.objectContaining({ ok: true })]);
+    const oldKeyDropped = await replayHistories([{ workflowId: paymentWf, history }], { workflowBundle, dataConverter: dataConverterFor(newKey) });
+    expect(oldKeyDropped).toEqual([expect.objectContaining({ ok: false, error: expect.stringContaining('test1') })]);
   });
 
   it('sets a namespace’s retention from TEMPORAL_RETENTION, as npm start does', async () => {
