@@ -123,6 +123,9 @@ describe('reconciling a day', () => {
     expect((await reconcileNow('2999-01-01')).json()).toMatchObject({ status: 400, code: 'DATE_IN_FUTURE' });
     expect((await reconcileNow('2026-02-30')).statusCode).toBe(400);
     expect((await api(stack).get('/api/reconciliations/yesterday')).statusCode).toBe(400);
+    for (const notADay of ['0000-00-00', '0000-01-01', '2026-02-30', '2026-13-01']) {
+      expect((await api(stack).get(`/api/reconciliations/${notADay}/export`)).json()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    }
     expect((await reconcileNow(today, 'auditor')).statusCode).toBe(403);
     expect((await stack.app.inject({ method: 'GET', url: `/api/reconciliations/${today}`, headers: auth('auditor') })).statusCode).toBe(200);
     // A past day with nothing collected is clean.

@@ -61,8 +61,17 @@ const COLUMNS: Column<ReconciliationItem>[] = [
   { header: '税务时间 bureau time', value: (i) => i.bureauAt ?? '' },
 ];
 
+/** The pattern lets 2026-02-30 and 0000-00-00 through; the calendar does not. */
+function assertDay(date: string): void {
+  const day = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(day.getTime()) || day.getUTCFullYear() < 1 || day.toISOString().slice(0, 10) !== date) {
+    throw new Problem(400, 'VALIDATION_FAILED', 'The request is not valid', `${date} is not a day of the calendar`);
+  }
+}
+
 export default async function reconciliationRoutes(app: FastifyInstance) {
   async function stored(date: string) {
+    assertDay(date);
     const r = await getReconciliation(app.db, date);
     if (!r) throw new Problem(404, 'NOT_RECONCILED', 'This day was not reconciled', `${date} has not been reconciled yet: POST /api/reconciliations/${date} runs it`);
     return r;
@@ -97,8 +106,7 @@ export default async function reconciliationRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { date } = request.params;
-      const day = new Date(`${date}T00:00:00Z`);
-      if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date) throw new Problem(400, 'VALIDATION_FAILED', 'The request is not valid', `${date} is not a date`);
+      assertDay(date);
       if (date > chinaToday()) throw new Problem(400, 'DATE_IN_FUTURE', 'That day has not begun', `${date} is after today (${chinaToday()}, China time)`);
       const handle = await app.temporal.workflow.start('reconciliationWorkflow', {
         workflowId: `reconciliation-${date}-${app.config.taskQueue}`,
