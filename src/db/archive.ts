@@ -31,11 +31,14 @@ export async function archiveHistory(db: Db, h: NewArchived): Promise<boolean> {
   });
 }
 
-/** Which of these runs are archived already. */
+/** Which of these runs are archived already (asked a thousand at a time: a backlog can be long). */
 export async function archivedRunIds(db: Db, runIds: readonly string[]): Promise<Set<string>> {
-  if (runIds.length === 0) return new Set();
-  const rows = await db.select({ runId: workflowArchive.runId }).from(workflowArchive).where(inArray(workflowArchive.runId, [...runIds]));
-  return new Set(rows.map((r) => r.runId));
+  const found = new Set<string>();
+  for (let i = 0; i < runIds.length; i += 1000) {
+    const rows = await db.select({ runId: workflowArchive.runId }).from(workflowArchive).where(inArray(workflowArchive.runId, runIds.slice(i, i + 1000)));
+    for (const r of rows) found.add(r.runId);
+  }
+  return found;
 }
 
 /** A run's archived history; the latest archived run of the workflow without `runId`. */
