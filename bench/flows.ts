@@ -30,7 +30,7 @@ interface FlowSpec {
   period: string;
 }
 
-async function realFlow(env: BenchEnv, taskQueue: string, { employer, period }: FlowSpec): Promise<void> {
+export async function realFlow(env: BenchEnv, taskQueue: string, { employer, period }: FlowSpec): Promise<void> {
   const items = employer.items.get(period)!;
   const db = env.database.db;
   const id = `DB${randomBytes(6).toString('hex')}`;

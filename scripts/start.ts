@@ -8,6 +8,8 @@ import path from 'node:path';
 import { formatApiKeys, generateDevKeys, parseApiKeys } from '../src/api/auth';
 import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
+import { retentionFlag } from '../src/domain/duration';
+import { retentionUpdateArgs } from '../src/worker/retention';
 import { initialPassword } from '../src/domain/password';
 import { searchAttributeFlags } from '../src/workflows/search-attributes';
 
@@ -110,6 +112,10 @@ async function main(): Promise<void> {
     ]);
     await waitFor('Temporal', () => answers(temporalHost, temporalPort));
   }
+  // How long Temporal keeps closed histories (TEMPORAL_RETENTION): the archive keeps them after that.
+  const retention = retentionFlag(config.temporalRetentionSeconds);
+  execFileSync(temporalPath, retentionUpdateArgs(config), { stdio: 'ignore' });
+  log(`namespace ${config.temporalNamespace}: workflow retention ${retention}`);
 
   const tsx = path.resolve('node_modules/.bin/tsx');
   launch('bureau', tsx, ['src/bureau/main.ts'], { BUREAU_PORT: String(config.bureauPort), DATA_DIR: config.dataDir });
@@ -152,7 +158,7 @@ async function main(): Promise<void> {
     `  API               ${api}/api`,
     `  API docs          ${api}/docs`,
     `  Metrics           ${api}/metrics${workerMetricsPort ? ` (Temporal worker: http://${process.env.WORKER_METRICS_HOST || '127.0.0.1'}:${workerMetricsPort}/metrics)` : ''}`,
-    `  Temporal UI       http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.temporalNamespace}/workflows`,
+    `  Temporal UI       http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.temporalNamespace}/workflows (histories kept ${retentionFlag(config.temporalRetentionSeconds)}, then in the archive)`,
     `  Mock bureau       ${config.bureauUrl}/admin/employers`,
     `  Data              ${config.dataDir} (${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : 'embedded PGlite'})`,
     '',

@@ -1,5 +1,6 @@
 // Configuration from the environment, with the defaults of API.md's table.
 import path from 'node:path';
+import { parseDurationSeconds, parseRetention } from './domain/duration';
 import { parseRetrySchedule } from './domain/payment';
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -41,6 +42,10 @@ export interface Config {
   metricsToken: string | undefined;
   /** A scrape reads the database at most this often (METRICS_CACHE_SECONDS); scrapes between answer the last read. */
   metricsCacheSeconds: number;
+  /** How long Temporal keeps a closed workflow's history (TEMPORAL_RETENTION); the archive keeps it after that. */
+  temporalRetentionSeconds: number;
+  /** How often the archiver schedule copies newly closed histories into the archive (ARCHIVE_EVERY). */
+  archiveEverySeconds: number;
 }
 
 /** How work survives a process that dies (see docs/crash-safety.md). */
@@ -110,5 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY || undefined,
     metricsToken: env.METRICS_TOKEN || undefined,
     metricsCacheSeconds: int(env, 'METRICS_CACHE_SECONDS', 5),
+    temporalRetentionSeconds: parseRetention(env.TEMPORAL_RETENTION || '30d'),
+    archiveEverySeconds: parseDurationSeconds(env.ARCHIVE_EVERY || '5m', 'ARCHIVE_EVERY'),
   };
 }

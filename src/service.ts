@@ -17,6 +17,7 @@ import { bundleWorkflowsOutOfProcess } from './worker/bundle-out-of-process';
 import { ensureSearchAttributes } from './worker/search-attributes';
 import { ensureReconcilerSchedule } from './starts/reconciler-schedule';
 import { reconcileStarts } from './starts/workflow-starts';
+import { ensureSchedules } from './worker/schedules';
 
 export async function runService(parts: { api: boolean; worker: boolean }): Promise<void> {
   const config = loadConfig();
@@ -66,6 +67,8 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
     // Before any workflow starts with them (the dev server of `npm start` registers them already).
     const added = await ensureSearchAttributes(clientConnection, config.temporalNamespace);
     if (added.length > 0) log.info({ added }, 'registered custom search attributes');
+    // The archiver and the nightly reconciliation (every API instance makes sure they exist).
+    log.info({ schedules: await ensureSchedules(temporal, config) }, 'Temporal schedules in place');
     const app = await buildApp({ codec, db: database.db, temporal, bureau, config, keys: parseApiKeys(config.apiKeys) }, { loggerInstance: log });
     // Work that a process which died had recorded but not started: started before serving again.
     const repaired = await reconcileStarts(temporal, database.db, codec, { olderThanMs: 0 }).catch((err: unknown) => log.warn({ err }, 'startup reconciliation failed; the schedule will retry'));

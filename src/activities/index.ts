@@ -5,10 +5,22 @@ import { voucherActivities } from './vouchers';
 import { batchActivities } from './batches';
 import { certificateActivities } from './certificates';
 import { reconcilerActivities } from './reconciler';
+import { archiveActivities } from './archive';
+import { reconciliationActivities } from './reconciliation';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...declarationActivities(deps), ...voidActivities(deps), ...paymentActivities(deps), ...voucherActivities(deps), ...batchActivities(deps), ...certificateActivities(deps), ...reconcilerActivities(deps) };
+  return {
+    ...declarationActivities(deps),
+    ...voidActivities(deps),
+    ...paymentActivities(deps),
+    ...voucherActivities(deps),
+    ...batchActivities(deps),
+    ...certificateActivities(deps),
+    ...reconcilerActivities(deps),
+    ...archiveActivities(deps),
+    ...reconciliationActivities(deps),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

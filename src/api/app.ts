@@ -24,6 +24,7 @@ import certificateRoutes from './routes/certificates';
 import codecRoutes from './routes/codec';
 import sessionRoutes from './routes/session';
 import auditRoutes from './routes/audit';
+import reconciliationRoutes from './routes/reconciliations';
 import metricsRoutes from './routes/metrics';
 import eventRoutes from './routes/events';
 import consoleRoutes from './routes/console';
@@ -171,6 +172,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(voucherRoutes, { prefix: '/api' });
   await app.register(certificateRoutes, { prefix: '/api' });
   await app.register(auditRoutes, { prefix: '/api', codec: deps.codec, workflowBundle: deps.workflowBundle });
+  await app.register(reconciliationRoutes, { prefix: '/api' });
   await app.register(eventRoutes, { prefix: '/api' });
   await app.register(consoleRoutes);
   return app;

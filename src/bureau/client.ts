@@ -9,6 +9,7 @@ import type {
   BureauCertificate,
   BureauEmployer,
   BureauErrorBody,
+  BureauLedgerEntry,
   BureauVoucher,
   CertificateRequest,
   DecisionResult,
@@ -205,6 +206,12 @@ export class BureauClient {
   /** Refused with code VOUCHER_PAID once the bank took the money. */
   voidVoucher(voucherNumber: string): Promise<BureauVoucher> {
     return this.call('POST', `/v1/vouchers/${BureauClient.segment(voucherNumber)}/void`);
+  }
+
+  /** What the bureau collected on a day (China time): deductions by key, counter payments by voucher number. */
+  async paymentsOn(date: string): Promise<BureauLedgerEntry[]> {
+    const answer = await this.call<{ entries: BureauLedgerEntry[] }>('GET', `/v1/payments?${new URLSearchParams({ date })}`);
+    return answer.entries;
   }
 
   /** Refused with code NOT_PAID while any declared item of the period is unpaid. */

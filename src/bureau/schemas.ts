@@ -344,6 +344,16 @@ export const adminPatchEmployer = {
   response: withErrors({ 200: adminEmployer }),
 };
 
+export const paymentsByDate = {
+  querystring: {
+    type: 'object',
+    required: ['date'],
+    additionalProperties: false,
+    properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a day in China time, YYYY-MM-DD' } },
+  },
+  response: withErrors({ 200: { type: 'object', properties: { date: str, entries: { type: 'array', items: ledgerEntry } } } }),
+};
+
 export const adminLedger = {
   response: withErrors({ 200: { type: 'object', properties: { entries: { type: 'array', items: ledgerEntry } } } }),
 };

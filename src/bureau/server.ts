@@ -138,6 +138,11 @@ function registerPaymentRoutes(app: FastifyInstance, { state, guard }: ServiceDe
   app.post<ByVoucher>('/v1/vouchers/:voucherNumber/void', { schema: schemas.voidVoucher }, async (request, reply) =>
     guard('void_voucher', reply, () => state.voidVoucher(request.params.voucherNumber)),
   );
+  // What the bureau collected on a day (deductions and counter payments), for reconciliation.
+  app.get<{ Querystring: { date: string } }>('/v1/payments', { schema: schemas.paymentsByDate }, async (request) => ({
+    date: request.query.date,
+    entries: state.paymentsOn(request.query.date),
+  }));
   app.post<{ Body: CertificateRequest }>('/v1/certificates', { schema: schemas.issueCertificate }, async (request, reply) =>
     guard('certificate', reply, () => state.issueCertificate(request.body)),
   );

@@ -834,6 +834,11 @@ export class BureauState {
     return BureauState.itemView(item);
   }
 
+  /** What was collected on a day (China time): the ledger a real bureau lets us reconcile against. */
+  paymentsOn(date: string): BureauLedgerEntry[] {
+    return this.data.ledger.filter((e) => chinaDate(new Date(e.at)) === date);
+  }
+
   ledger(): BureauLedgerEntry[] {
     return this.data.ledger;
   }

@@ -343,3 +343,42 @@ export const sessions = pgTable(
   },
   (t) => [index('sessions_expires_at_idx').on(t.expiresAt)],
 );
+/** The auditor's archive: each closed workflow's history (proto3 JSON, payloads encrypted as in Temporal), kept for years. */
+export const workflowArchive = pgTable(
+  'workflow_archive',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    workflowId: text('workflow_id').notNull(),
+    runId: text('run_id').notNull(),
+    workflowType: text('workflow_type').notNull(),
+    status: text('status').notNull(), // completed, failed, terminated, …
+    taskQueue: text('task_queue').notNull(),
+    employerId: text('employer_id'),
+    period: text('period'),
+    businessStatus: text('business_status'),
+    startTime: timestamp('start_time', { withTimezone: true }).notNull(),
+    closeTime: timestamp('close_time', { withTimezone: true }).notNull(),
+    historyLength: integer('history_length').notNull(),
+    history: text('history').notNull(), // exactly what GET /api/workflows/:id/history answers
+    sha256: text('sha256').notNull(), // of `history` (UTF-8), also in the audit chain
+    bytes: integer('bytes').notNull(),
+    archivedAt: timestamp('archived_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('workflow_archive_run_uq').on(t.workflowId, t.runId), index('workflow_archive_close_idx').on(t.closeTime)],
+);
+
+/** Where the archiver of a task queue got to: workflows closed after this are looked for next time. */
+export const archiveCheckpoints = pgTable('archive_checkpoints', {
+  taskQueue: text('task_queue').primaryKey(),
+  closedAfter: timestamp('closed_after', { withTimezone: true }).notNull(),
+  updatedAt: updatedAt(),
+});
+
+/** A day's reconciliation with the bureau's ledger (the latest run). */
+export const reconciliations = pgTable('reconciliations', {
+  date: date('date').primaryKey(),
+  result: jsonb('result').$type<Record<string, unknown>>().notNull(),
+  discrepancies: integer('discrepancies').notNull(),
+  ranBy: text('ran_by').notNull(),
+  ranAt: timestamp('ran_at', { withTimezone: true }).notNull().defaultNow(),
+});

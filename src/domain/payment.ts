@@ -1,6 +1,7 @@
 // Payments (缴费, F-4): statuses, the retry schedule of failed deductions, and what a
 // payment does to the declarations it pays.
 import type { PaymentStatus } from './declaration';
+import { parseDurationSeconds } from './duration';
 import type { Fen } from './money';
 
 export const PAYMENT_METHODS = ['three_party', 'bank_voucher'] as const; // 三方协议 / 银行端查询缴费凭证
@@ -37,16 +38,11 @@ export function nextRetryAt(failedAttempts: number, now: Date, scheduleSeconds: 
 
 /** Parses a schedule such as "10m,1h,4h,1d" into seconds. */
 export function parseRetrySchedule(spec: string): number[] {
-  const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
   return spec
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-    .map((part) => {
-      const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(part);
-      if (!match) throw new Error(`retry schedule entry "${part}" must be a number with s, m, h or d`);
-      return Number(match[1]) * (units[match[2] as string] as number);
-    });
+    .map((part) => parseDurationSeconds(part, 'retry schedule entry'));
 }
 
 /** The payment deadline: the end (China time) of the earliest last valid day among the lines. */

@@ -6,3 +6,5 @@ export { voucherPaymentWorkflow } from './voucher-payment';
 export { batchDeclarationWorkflow } from './batch-declaration';
 export { certificateWorkflow } from './certificate';
 export { reconcilerWorkflow } from './reconciler';
+export { archiveWorkflow } from './archive';
+export { reconciliationWorkflow } from './reconciliation';

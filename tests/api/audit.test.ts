@@ -185,7 +185,7 @@ describe('history export and replay', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().results).toEqual([
-      { workflowId: `payment-${paymentId}`, runId: expect.stringMatching(/^[0-9a-f-]{36}$/), ok: true },
+      { workflowId: `payment-${paymentId}`, runId: expect.stringMatching(/^[0-9a-f-]{36}$/), ok: true, source: 'temporal' },
       { workflowId: 'declaration-nope', runId: null, ok: false, error: expect.stringContaining('WorkflowNotFound') },
     ]);
     expect(res.json().failed).toBe(1);

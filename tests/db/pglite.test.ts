@@ -10,6 +10,7 @@ import { findSession, insertSession } from '../../src/db/sessions';
 import { countAttempt } from '../../src/domain/password';
 import { insertDeclaration, ItemsAlreadyDeclaredError } from '../../src/db/declarations';
 import type { FeeItem } from '../../src/domain/fee-items';
+import { archiveHistory, getArchived, sha256Hex, verifyArchive } from '../../src/db/archive';
 
 const item: FeeItem = {
   itemId: 'I-1',
@@ -70,6 +71,26 @@ describe('embedded PGlite', () => {
       expect((await findSession(database.db, 'h1'))?.actor).toBe('olivia');
     } finally {
       await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('archives a history and verifies it against the chain (the hash is recomputed in the database)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sifee-pglite-'));
+    const db = await openDatabase({ dataDir });
+    try {
+      await db.migrate();
+      const history = JSON.stringify({ events: [{ eventId: '1', note: '社保费' }] }, null, 2);
+      const at = new Date('2026-11-28T03:00:00Z');
+      const row = { workflowId: 'declaration-D1', runId: 'r1', workflowType: 'declarationWorkflow', status: 'completed', taskQueue: 'q', employerId: 'E1', period: '2026-10', businessStatus: 'accepted', startTime: at, closeTime: at, historyLength: 1, history };
+      expect(await archiveHistory(db.db, row)).toBe(true);
+      expect(await archiveHistory(db.db, row)).toBe(false); // once per run
+      expect((await getArchived(db.db, 'declaration-D1'))!.sha256).toBe(sha256Hex(history));
+      expect(await verifyArchive(db.db)).toMatchObject({ intact: true, checked: 1, problems: [] });
+      await db.db.execute(sql`update workflow_archive set history = history || ' '`);
+      expect((await verifyArchive(db.db)).problems).toEqual([expect.objectContaining({ workflowId: 'declaration-D1', problem: 'changed' })]);
+    } finally {
+      await db.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -134,7 +134,7 @@ describe('the console is served with no key', () => {
       expect(answers.before.config.type).toContain('application/problem+json');
       expect(answers.started).toBe(200);
       expect(answers.session).toEqual({ name: 'arthur', role: 'auditor' });
-      expect(answers.config).toEqual({ temporalUiUrl: `http://127.0.0.1:${stack.config.temporalUiPort}`, temporalNamespace: 'default' });
+      expect(answers.config).toEqual({ temporalUiUrl: `http://127.0.0.1:${stack.config.temporalUiPort}`, temporalNamespace: 'default', temporalRetention: '720h', temporalRetentionDays: 30 });
     } finally {
       await context.close();
     }

@@ -1,5 +1,6 @@
 // Schemas shared by the routes.
 import { PERIOD_PATTERN } from '../../domain/fee-items';
+import { chinaDay } from '../../domain/reconciliation';
 
 export const idParams = {
   type: 'object',
@@ -16,5 +17,5 @@ export const errors = (...statuses: number[]) =>
 
 /** Today in China (the bureau's calendar), YYYY-MM-DD. */
 export function chinaToday(now = new Date()): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  return chinaDay(now);
 }

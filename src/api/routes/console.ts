@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { retentionFlag } from '../../domain/duration';
 import { errors } from './common';
 
 const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
@@ -52,7 +53,7 @@ export default async function consoleRoutes(app: FastifyInstance) {
     {
       config: { access: 'read' },
       schema: {
-        summary: 'What the console needs to know: where the Temporal UI is',
+        summary: 'What the console needs to know: where the Temporal UI is, and how long Temporal keeps histories',
         tags: ['console'],
         response: {
           200: {
@@ -60,6 +61,8 @@ export default async function consoleRoutes(app: FastifyInstance) {
             properties: {
               temporalUiUrl: { type: 'string', description: 'the Temporal UI; a workflow is at <url>/namespaces/<namespace>/workflows/<workflowId>' },
               temporalNamespace: { type: 'string' },
+              temporalRetention: { type: 'string', description: 'how long Temporal keeps a closed workflow’s history (TEMPORAL_RETENTION), as `temporal operator namespace update --retention` takes it; older ones are in the archive' },
+              temporalRetentionDays: { type: 'number' },
             },
           },
           ...errors(401, 403),
@@ -69,6 +72,8 @@ export default async function consoleRoutes(app: FastifyInstance) {
     async () => ({
       temporalUiUrl: `http://127.0.0.1:${app.config.temporalUiPort}`,
       temporalNamespace: app.config.temporalNamespace,
+      temporalRetention: retentionFlag(app.config.temporalRetentionSeconds),
+      temporalRetentionDays: app.config.temporalRetentionSeconds / 86400,
     }),
   );
 }

@@ -1,11 +1,11 @@
 // Assessed fee items (F-2.1–F-2.3, F-2.8): download, filter, explain what cannot be declared, export.
 import type { FastifyInstance } from 'fastify';
-import ExcelJS from 'exceljs';
 import { heldItemIds } from '../../db/declarations';
 import type { EmployerRow } from '../../db/employers';
 import { DECLARATION_KINDS, INSURANCE_NAMES, partitionItems, type DeclarationKind, type FeeItem, type FeeItemFilter } from '../../domain/fee-items';
 import { formatYuan } from '../../domain/money';
 import { openEmployer } from '../employer-access';
+import { EXPORT_FORMATS, sendTable, type Column, type ExportFormat } from '../export';
 import { feeItemView } from '../views';
 import { chinaToday, errors, idParams, periodSchema } from './common';
 import { csvCell } from '../../domain/csv';
@@ -30,7 +30,7 @@ export async function loadFeeItems(app: FastifyInstance, employer: EmployerRow, 
   return { all, ...partitionItems(all, query, chinaToday(), held) };
 }
 
-const SUMMARY_COLUMNS: { header: string; value: (i: FeeItem) => string | number }[] = [
+const SUMMARY_COLUMNS: Column<FeeItem>[] = [
   { header: '单位编号 unit number', value: (i) => i.unitNumber },
   { header: '险种 insurance', value: (i) => INSURANCE_NAMES[i.insuranceType] },
   { header: '社保经办机构 agency', value: (i) => i.agency },
@@ -71,7 +71,7 @@ export default async function feeItemRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: FeeItemQuery & { format: 'csv' | 'xlsx' } }>(
+  app.get<{ Params: { id: string }; Querystring: FeeItemQuery & { format: ExportFormat } }>(
     '/employers/:id/fee-items/export',
     {
       config: { access: 'read' },
@@ -81,7 +81,7 @@ export default async function feeItemRoutes(app: FastifyInstance) {
         params: idParams,
         querystring: {
           type: 'object',
-          properties: { ...filterProperties, format: { type: 'string', enum: ['csv', 'xlsx'], default: 'csv' } },
+          properties: { ...filterProperties, format: { type: 'string', enum: EXPORT_FORMATS, default: 'csv' } },
           additionalProperties: false,
         },
         response: errors(400, 401, 403, 404, 503),
@@ -91,25 +91,7 @@ export default async function feeItemRoutes(app: FastifyInstance) {
       const employer = await openEmployer(app, request.params.id);
       const { items } = await loadFeeItems(app, employer, request.query);
       const filename = `pre-processing-summary-${employer.unitNumber}-${request.query.kind}`;
-      if (request.query.format === 'xlsx') {
-        const workbook = new ExcelJS.Workbook();
-        const sheet = workbook.addWorksheet('预处理汇总');
-        sheet.addRow(SUMMARY_COLUMNS.map((c) => c.header)).font = { bold: true };
-        for (const item of items) sheet.addRow(SUMMARY_COLUMNS.map((c) => c.value(item)));
-        sheet.columns.forEach((col) => (col.width = 22));
-        const buffer = Buffer.from(await workbook.xlsx.writeBuffer());
-        return reply
-          .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-          .header('content-disposition', `attachment; filename="${filename}.xlsx"`)
-          .send(buffer);
-      }
-      const lines = [SUMMARY_COLUMNS.map((c) => csvCell(c.header)).join(',')];
-      for (const item of items) lines.push(SUMMARY_COLUMNS.map((c) => csvCell(c.value(item))).join(','));
-      // The BOM lets spreadsheet programs read the Chinese headers as UTF-8.
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${filename}.csv"`)
-        .send(`\uFEFF${lines.join('\r\n')}\r\n`);
+      return sendTable(reply, { format: request.query.format, filename, sheet: '预处理汇总', columns: SUMMARY_COLUMNS, rows: items });
     },
   );
 }

@@ -1,0 +1,261 @@
+// The auditor's archive on the real stack: closed workflows archived (on demand and by the
+// archiver schedule) with their SHA-256 in the audit chain; a workflow deleted from Temporal still
+// exported, replayed (API and `npm run replay -- --archive`) and verified from the archive; the
+// same with a Temporal that holds nothing of ours at all (a lost dev server database); and an
+// archived history changed or removed in SQL, found by the verify route.
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildApp } from '../../src/api/app';
+import { historyFromJSON } from '../../src/worker/history-json';
+import { replayHistories } from '../../src/worker/replay';
+import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
+import { loadConfig } from '../../src/config';
+import { retentionUpdateArgs } from '../../src/worker/retention';
+import { scheduleIds, ensureSchedules } from '../../src/worker/schedules';
+import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
+import { KEYS, TEST_CODEC_KEYS, auth, startStack, type Stack } from '../support/stack';
+import { readFileSync } from 'node:fs';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ config: { payment: { retryScheduleSeconds: [3], statusPollSeconds: 1, counterPollSeconds: 1 } } });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const get = (url: string, app: FastifyInstance = stack.app) => app.inject({ method: 'GET', url, headers: auth('auditor') });
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+const temporalCli = (...args: string[]) =>
+  execFileSync(inject('temporalCliPath'), [...args, '--address', inject('temporalAddress')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+interface Archived {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: string;
+  employerId: string | null;
+  sha256: string;
+  bytes: number;
+  historyUrl: string;
+}
+
+async function archived(query = ''): Promise<Archived[]> {
+  const res = await get(`/api/audit/archive${query}`);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().histories;
+}
+
+async function archiveNow(): Promise<number> {
+  const res = await stack.app.inject({ method: 'POST', url: '/api/audit/archive/run', headers: auth() });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().archived;
+}
+
+async function verify(app: FastifyInstance = stack.app) {
+  const res = await get('/api/audit/archive/verify', app);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json() as { intact: boolean; checked: number; problems: { workflowId: string; runId: string; problem: string; detail: string }[]; chain: { intact: boolean } };
+}
+
+/** Closed workflows of this employer as visibility lists them (it lags a moment behind). */
+function closedOf(employerId: string, count: number) {
+  return eventually(
+    () => get(`/api/workflows?employerId=${employerId}&status=closed`).then((r) => r.json().workflows as { workflowId: string; runId: string }[]),
+    (ws) => ws.length === count,
+    20_000,
+  );
+}
+
+let employerId: string;
+let declarationWf: string;
+let paymentWf: string;
+/** The declaration's history as Temporal answered it before it was deleted there. */
+let declarationHistory: string;
+
+describe('archiving closed workflows', { timeout: 240_000 }, () => {
+  beforeAll(async () => {
+    const first = await declaredEmployer(stack, 901);
+    employerId = first.employer.id;
+    const paid = await payThreeParty(stack, employerId, { lineIds: first.payables.map((p) => p.lineId), agreementId: first.agreementId });
+    expect(paid.statusCode, paid.body).toBe(202);
+    await eventually(() => get(`/api/payments/${paid.json().id}`).then((r) => r.json()), (p) => p.status === 'paid');
+    declarationWf = `declaration-${first.declarationId}`;
+    paymentWf = `payment-${paid.json().id}`;
+    await closedOf(employerId, 2);
+  });
+
+  it('archives each closed workflow once, its SHA-256 that of the history the API exports, recorded in the audit chain', async () => {
+    expect(await archiveNow()).toBeGreaterThanOrEqual(2);
+    const mine = await archived(`?employerId=${employerId}`);
+    expect(mine.map((h) => h.workflowId).sort()).toEqual([declarationWf, paymentWf].sort());
+    expect(mine.every((h) => h.status === 'completed' && h.bytes > 1000)).toBe(true);
+
+    const entry = mine.find((h) => h.workflowId === declarationWf)!;
+    const fromArchive = await get(entry.historyUrl);
+    expect(fromArchive.headers['x-history-source']).toBe('archive');
+    declarationHistory = fromArchive.body;
+    expect(entry.sha256).toBe(sha256(declarationHistory));
+    // The same history Temporal answers (the order of keys in maps such as search attributes
+    // varies from one read to the next, which is why the archive keeps the text it hashed).
+    const fromTemporal = await get(`/api/workflows/${declarationWf}/history?source=temporal`);
+    expect(fromTemporal.headers['x-history-source']).toBe('temporal');
+    expect(JSON.parse(fromTemporal.body)).toEqual(JSON.parse(declarationHistory));
+    // Payloads stay encrypted as Temporal holds them.
+    expect(declarationHistory).toContain('YmluYXJ5L2VuY3J5cHRlZA=='); // "binary/encrypted"
+
+    const log = (await get(`/api/audit/log?action=workflow.archived&subject=${declarationWf}`)).json().entries;
+    expect(log).toEqual([expect.objectContaining({ actor: 'system', detail: expect.objectContaining({ runId: entry.runId, sha256: entry.sha256, workflowType: 'declarationWorkflow' }) })]);
+
+    // Nothing new closed: a second run archives nothing and records nothing.
+    expect(await archiveNow()).toBe(0);
+    expect(await archived(`?employerId=${employerId}`)).toHaveLength(2);
+    expect(await verify()).toMatchObject({ intact: true, problems: [], chain: { intact: true } });
+  });
+
+  it('lists the archive by type, employer and close time, a page at a time', async () => {
+    expect((await archived(`?type=declaration&employerId=${employerId}`)).map((h) => h.workflowId)).toEqual([declarationWf]);
+    expect((await archived(`?type=threePartyPaymentWorkflow&employerId=${employerId}`)).map((h) => h.workflowId)).toEqual([paymentWf]);
+    expect(await archived(`?employerId=${employerId}&to=2020-01-01`)).toEqual([]);
+    expect(await archived(`?employerId=${employerId}&from=2020-01-01`)).toHaveLength(2);
+    const page1 = await get(`/api/audit/archive?employerId=${employerId}&limit=1`);
+    const page2 = await get(`/api/audit/archive?employerId=${employerId}&limit=1&cursor=${page1.json().nextCursor}`);
+    expect([...page1.json().histories, ...page2.json().histories].map((h: Archived) => h.workflowId).sort()).toEqual([declarationWf, paymentWf].sort());
+    expect((await get('/api/audit/archive?type=nonsense')).statusCode).toBe(400);
+    expect((await get('/api/audit/archive?from=yesterday')).statusCode).toBe(400);
+  });
+
+  it('still exports, replays and verifies a workflow deleted from Temporal', async () => {
+    // Temporal deletes asynchronously (a system workflow), which takes a while on a busy machine.
+    temporalCli('workflow', 'delete', '--workflow-id', declarationWf, '--namespace', 'default');
+    await eventually(() => get(`/api/workflows/${declarationWf}/history?source=temporal`).then((r) => r.statusCode), (s) => s === 404, 150_000);
+
+    const history = await get(`/api/workflows/${declarationWf}/history`);
+    expect(history.statusCode).toBe(200);
+    expect(history.headers['x-history-source']).toBe('archive');
+    expect(history.headers['content-disposition']).toBe(`attachment; filename="${declarationWf}.json"`);
+    expect(history.body).toBe(declarationHistory);
+
+    const replay = await stack.app.inject({ method: 'POST', url: '/api/audit/replay', headers: auth('auditor'), payload: { workflowIds: [declarationWf, paymentWf, 'declaration-never'] } });
+    expect(replay.statusCode, replay.body).toBe(200);
+    expect(replay.json().results).toEqual([
+      expect.objectContaining({ workflowId: declarationWf, ok: true, source: 'archive' }),
+      expect.objectContaining({ workflowId: paymentWf, ok: true, source: 'temporal' }),
+      expect.objectContaining({ workflowId: 'declaration-never', ok: false, error: expect.stringContaining('WorkflowNotFound') }),
+    ]);
+    const onlyArchive = await stack.app.inject({ method: 'POST', url: '/api/audit/replay', headers: auth('auditor'), payload: { source: 'archive', limit: 10 } });
+    expect(onlyArchive.json()).toMatchObject({ failed: 0 });
+    expect(onlyArchive.json().results.map((r: { workflowId: string }) => r.workflowId)).toEqual(expect.arrayContaining([declarationWf, paymentWf]));
+
+    // `npm run replay -- --archive`, reading the archive in the database.
+    const cli = spawnSync('node_modules/.bin/tsx', ['scripts/replay.ts', '--archive', declarationWf, 'declaration-never'], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: stack.config.databaseUrl, PAYLOAD_CODEC_KEYS: TEST_CODEC_KEYS },
+    });
+    expect(cli.stdout).toMatch(new RegExp(`^ok +${declarationWf} `, 'm'));
+    expect(cli.stdout).toMatch(/^FAIL +declaration-never +not in the archive/m);
+    expect(cli.status, cli.stderr).toBe(1);
+    const whole = spawnSync('node_modules/.bin/tsx', ['scripts/replay.ts', '--archive'], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: stack.config.databaseUrl, PAYLOAD_CODEC_KEYS: TEST_CODEC_KEYS } });
+    expect(whole.stdout, whole.stderr).toMatch(/histories from the archive: (\d+) replayed, 0 failed/);
+    expect(whole.status).toBe(0);
+
+    expect(await verify()).toMatchObject({ intact: true, problems: [] });
+  });
+
+  it('answers history, replay and verify from the archive when Temporal holds nothing of ours (its database lost)', async () => {
+    // A namespace that never ran our workflows stands for a dev server whose database file is gone.
+    const namespace = `lost-${randomBytes(4).toString('hex')}`;
+    temporalCli('operator', 'namespace', 'create', '--namespace', namespace);
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    const dataConverter = dataConverterFor(TEST_CODEC_KEYS);
+    const app = await buildApp({
+      codec: dataConverter.payloadCodecs[0]!,
+      db: stack.database.db,
+      temporal: new Client({ connection, namespace, dataConverter }),
+      bureau: stack.bureau,
+      config: { ...stack.config, temporalNamespace: namespace },
+      keys: KEYS,
+      workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
+    });
+    try {
+      for (const wf of [declarationWf, paymentWf]) {
+        expect((await get(`/api/workflows/${wf}/history?source=temporal`, app)).statusCode).toBe(404);
+        const h = await get(`/api/workflows/${wf}/history`, app);
+        expect(h.statusCode, h.body).toBe(200);
+        expect(h.headers['x-history-source']).toBe('archive');
+      }
+      const replay = await app.inject({ method: 'POST', url: '/api/audit/replay', headers: auth('auditor'), payload: { workflowIds: [declarationWf, paymentWf] } });
+      expect(replay.json()).toMatchObject({ replayed: 2, failed: 0, results: [{ source: 'archive', ok: true }, { source: 'archive', ok: true }] });
+      expect(await verify(app)).toMatchObject({ intact: true });
+    } finally {
+      await app.close();
+      await connection.close();
+    }
+  });
+
+  it('replays an archived history after the codec key was rotated, as long as the old key is kept for decryption', async () => {
+    const history = historyFromJSON(JSON.parse((await get(`/api/workflows/${paymentWf}/history?source=archive`)).body));
+    const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+    const newKey = `test2:${Buffer.alloc(32, 8).toString('base64')}`;
+    const rotated = await replayHistories([{ workflowId: paymentWf, history }], { workflowBundle, dataConverter: dataConverterFor(`${newKey},${TEST_CODEC_KEYS}`) });
+    expect(rotated).toEqual([expect.objectContaining({ ok: true })]);
+    const oldKeyDropped = await replayHistories([{ workflowId: paymentWf, history }], { workflowBundle, dataConverter: dataConverterFor(newKey) });
+    expect(oldKeyDropped).toEqual([expect.objectContaining({ ok: false, error: expect.stringContaining('test1') })]);
+  });
+
+  it('sets a namespace’s retention from TEMPORAL_RETENTION, as npm start does', async () => {
+    const namespace = `retention-${randomBytes(4).toString('hex')}`;
+    temporalCli('operator', 'namespace', 'create', '--namespace', namespace);
+    const config = { ...loadConfig({ TEMPORAL_RETENTION: '45d' }), temporalNamespace: namespace, temporalAddress: inject('temporalAddress') };
+    execFileSync(inject('temporalCliPath'), retentionUpdateArgs(config), { stdio: 'ignore' });
+    const described = JSON.parse(temporalCli('operator', 'namespace', 'describe', '--namespace', namespace, '--output', 'json'));
+    expect(described.config.workflowExecutionRetentionTtl).toBe(`${45 * 86400}s`);
+    const consoleConfig = (await get('/api/console-config')).json();
+    expect(consoleConfig).toMatchObject({ temporalRetention: '720h', temporalRetentionDays: 30 });
+  });
+
+  it('runs the archiver and the nightly reconciliation as Temporal Schedules, created idempotently', async () => {
+    const ids = scheduleIds(stack.config.taskQueue);
+    try {
+      const config = { taskQueue: stack.config.taskQueue, archiveEverySeconds: 3600 };
+      expect(await ensureSchedules(stack.temporal, config)).toEqual([ids.archive, ids.reconciliation]);
+      expect(await ensureSchedules(stack.temporal, { ...config, archiveEverySeconds: 1800 })).toEqual([ids.archive, ids.reconciliation]);
+      const archive = await stack.temporal.schedule.getHandle(ids.archive).describe();
+      expect(archive.spec.intervals).toMatchObject([{ every: 1800_000 }]);
+      expect(archive.action).toMatchObject({ workflowType: 'archiveWorkflow', taskQueue: stack.config.taskQueue });
+      const nightly = await stack.temporal.schedule.getHandle(ids.reconciliation).describe();
+      expect(nightly.spec).toMatchObject({ timezone: 'Asia/Shanghai', calendars: [expect.objectContaining({ hour: [{ start: 1, end: 1, step: 1 }] })] });
+
+      // A workflow closes; the schedule's run archives it.
+      const second = await declaredEmployer(stack, 902);
+      await closedOf(second.employer.id, 1);
+      await stack.temporal.schedule.getHandle(ids.archive).trigger();
+      const found = await eventually(() => archived(`?employerId=${second.employer.id}`), (hs) => hs.length === 1, 20_000);
+      expect(found[0]!.workflowId).toBe(`declaration-${second.declarationId}`);
+    } finally {
+      for (const id of Object.values(ids)) await stack.temporal.schedule.getHandle(id).delete().catch(() => undefined);
+    }
+  });
+
+  it('finds an archived history changed or removed in the database', async () => {
+    const table = sql.raw('workflow_archive');
+    await stack.database.db.execute(sql`update ${table} set history = replace(history, '"eventId": "1"', '"eventId": "01"') where workflow_id = ${paymentWf}`);
+    let v = await verify();
+    expect(v.intact).toBe(false);
+    expect(v.problems).toEqual([expect.objectContaining({ workflowId: paymentWf, problem: 'changed' })]);
+    expect(v.chain.intact).toBe(true);
+
+    await stack.database.db.execute(sql`delete from ${table} where workflow_id = ${declarationWf}`);
+    v = await verify();
+    expect(v.problems.map((p) => [p.workflowId, p.problem]).sort()).toEqual([
+      [declarationWf, 'missing'],
+      [paymentWf, 'changed'],
+    ].sort());
+    // Once gone from both, the history is gone: the API says so.
+    expect((await get(`/api/workflows/${declarationWf}/history`)).statusCode).toBe(404);
+  });
+});
