@@ -2,6 +2,7 @@
 // or XLSX. Used by the fee items' pre-processing summary and the reconciliation.
 import ExcelJS from 'exceljs';
 import type { FastifyReply } from 'fastify';
+import { csvCell } from '../domain/csv';
 
 export interface Column<T> {
   header: string;
@@ -10,12 +11,6 @@ export interface Column<T> {
 
 export const EXPORT_FORMATS = ['csv', 'xlsx'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-/** A cell that cannot start a formula or break the row. */
-function csvCell(v: string | number): string {
-  const s = String(v);
-  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export async function sendTable<T>(reply: FastifyReply, t: { format: ExportFormat; filename: string; sheet: string; columns: readonly Column<T>[]; rows: readonly T[] }) {
   if (t.format === 'xlsx') {

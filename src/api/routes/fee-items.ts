@@ -8,7 +8,6 @@ import { openEmployer } from '../employer-access';
 import { EXPORT_FORMATS, sendTable, type Column, type ExportFormat } from '../export';
 import { feeItemView } from '../views';
 import { chinaToday, errors, idParams, periodSchema } from './common';
-import { csvCell } from '../../domain/csv';
 
 interface FeeItemQuery extends FeeItemFilter {
   kind: DeclarationKind;
