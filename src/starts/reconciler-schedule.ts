@@ -3,7 +3,7 @@
 import { ScheduleAlreadyRunning, type Client } from '@temporalio/client';
 import type { reconcilerWorkflow } from '../workflows/reconciler';
 
-export const reconcilerScheduleId = (taskQueue: string) => `reconciler-${taskQueue}`;
+export const reconcilerScheduleId = (taskQueue: string) => `sifee-reconciler-${taskQueue}`;
 
 export async function ensureReconcilerSchedule(client: Client, o: { taskQueue: string; everySeconds: number; graceSeconds: number }): Promise<string> {
   const scheduleId = reconcilerScheduleId(o.taskQueue);
