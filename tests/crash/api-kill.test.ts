@@ -221,11 +221,13 @@ describe('the service process SIGKILLed under load, started again on the same da
       // The service dies the moment the payment and its start are recorded: before it answers.
       const key = randomUUID();
       const ref = requestRef(OPERATOR.name, key);
+      const retriesBefore = api.stats.retries;
       const answer = api.post<{ id?: string }>(`/api/employers/${employer.id}/payments`, body, key);
       await until('payment recorded', () => database.db.select().from(workflowStarts).where(eq(workflowStarts.requestRef, ref)), (rows) => rows.length > 0, 30_000);
       await killAndRestart();
       const res = await answer;
       expect(res.status, JSON.stringify(res.body)).toBe(202);
+      log(`payment: the first try was ${api.stats.retries > retriesBefore ? `cut off; answered after ${api.stats.retries - retriesBefore} tries again` : 'answered before the kill'}`);
 
       const rows = await database.db.select({ id: payments.id }).from(payments).where(eq(payments.employerId, employer.id));
       expect(rows).toEqual([{ id: res.body.id }]);
