@@ -45,6 +45,7 @@ export interface ClientStats {
  */
 export class ApiClient {
   readonly stats: ClientStats = { requests: 0, retries: 0, inProgress: 0, neverAnswered: 0 };
+  private readonly pending = new Map<Promise<unknown>, string>();
 
   constructor(
     readonly baseUrl: string,
@@ -52,7 +53,19 @@ export class ApiClient {
     private readonly giveUpAfterMs = 300_000,
   ) {}
 
-  async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<HttpAnswer<T>> {
+  /** The requests not answered yet (each resolves once answered, however many tries that takes). */
+  inFlight(): { what: string; answered: Promise<unknown> }[] {
+    return [...this.pending].map(([answered, what]) => ({ what, answered }));
+  }
+
+  request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<HttpAnswer<T>> {
+    const answer = this.untilAnswered<T>(method, path, body, idempotencyKey);
+    this.pending.set(answer, `${method} ${path}`);
+    void answer.finally(() => this.pending.delete(answer));
+    return answer;
+  }
+
+  private async untilAnswered<T>(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<HttpAnswer<T>> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.key}` };
     const key = idempotencyKey ?? (method === 'POST' ? randomUUID() : undefined);
     if (key) headers['idempotency-key'] = key;

@@ -27,7 +27,7 @@ export function formatChaosReport(r: ChaosReport): string {
     'faults',
     `  worker SIGKILLs      ${r.chaos.workerKills} (worker starts ${r.chaos.workerStarts}, each ${r.chaos.workerStartMs.map((m) => s(m)).join(' / ')}; exits nobody asked for ${r.chaos.workerUnexpectedExits}; browsers alive 5 s after their worker died ${r.chaos.strayChromiums}, Chromium profiles left behind ${r.chaos.leftoverChromiumProfiles})`,
     `  API SIGKILLs         ${r.chaos.apiKills} (${o.setupApiKills} while declaring, ${o.apiKills} while paying; each start ${r.chaos.apiStartMs.map((m) => s(m)).join(' / ')}; exits nobody asked for ${r.chaos.apiUnexpectedExits})`,
-    `  resumed after        ${r.chaos.resumedMs.map((m) => s(m)).join(' / ') || '-'} from each API restart answering /health to every start recorded and every declaration submitted before it moving on`,
+    `  resumed after        ${r.chaos.resumedMs.map((m) => s(m)).join(' / ') || '-'} from each API restart answering /health until the requests the kill cut off (${r.chaos.requestsCutOff.join(' / ') || '-'}) are answered and every start recorded and declaration submitted before it has moved on`,
     `  Temporal restarts    ${r.chaos.temporalRestarts} (SIGKILL to serving again: ${r.chaos.temporalDownMs === null ? '-' : s(r.chaos.temporalDownMs)})`,
     `  bureau fault rules   ${r.chaos.faultRules.map((f) => `${f.operation}:${f.mode}@${f.rate}`).join(' ') || 'none'}`,
     `  top-ups              ${r.chaos.topUps}`,

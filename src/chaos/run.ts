@@ -62,7 +62,9 @@ export interface ChaosReport {
     apiKills: number;
     apiStartMs: number[];
     apiUnexpectedExits: number;
-    /** After each API restart: from /health answering to every start recorded before it started and every declaration submitted before it decided. */
+    /** Requests in flight at each API kill. */
+    requestsCutOff: number[];
+    /** After each API restart: from /health answering until the requests cut off are answered, every start recorded before it made and every declaration submitted before it decided. */
     resumedMs: number[];
     strayChromiums: number; // browsers still running 5 s after their worker was killed
     leftoverChromiumProfiles: number; // profile folders left in the worker's TMPDIR
@@ -140,6 +142,7 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
       apiKills: 0,
       apiStartMs: [],
       apiUnexpectedExits: 0,
+      requestsCutOff: [],
       resumedMs: [],
       strayChromiums: 0,
       leftoverChromiumProfiles: 0,
@@ -240,9 +243,15 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
     log(`worker: running (process group ${w.pid}, started in ${w.startMs.at(-1)} ms)`);
     endPhase('startup');
 
-    /** Until every start recorded and every declaration submitted before `before` has moved on: the work of a dead API resumed. */
-    const resumed = async (before: Date) => {
+    /**
+     * Until every request the kill cut off is answered, and every start recorded and every
+     * declaration submitted before `before` has moved on: the work of a dead API resumed.
+     */
+    const resumed = async (before: Date, cutOff: ReturnType<ApiClient['inFlight']>) => {
       const since = Date.now();
+      const slow: string[] = [];
+      await Promise.all(cutOff.map(({ what, answered }) => answered.then(() => Date.now() - since > 10_000 && slow.push(`${what} after ${((Date.now() - since) / 1000).toFixed(1)} s`))));
+      if (slow.length > 0) log(`api: cut off by a kill and answered late: ${slow.join('; ')}`);
       for (;;) {
         const [[starts], [waiting]] = await Promise.all([
           db.select({ n: countRows() }).from(workflowStarts).where(and(isNull(workflowStarts.startedAt), lt(workflowStarts.createdAt, before))),
@@ -259,12 +268,14 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
     const resumes: Promise<void>[] = [];
     /** SIGKILL to the API, started again at once; how long its recorded work takes to resume is measured on the side. */
     const killApi = async () => {
+      const cutOff = api.inFlight();
       await apiP.kill();
       await apiP.whenRunning();
       while ((await fetch(`${api.baseUrl}/health`).then((r) => r.status, () => 0)) !== 200) await sleep(100);
       const healthAt = new Date();
-      log(`api: serving again (process group ${apiP.pid}, started in ${apiP.startMs.at(-1)} ms)`);
-      resumes.push(resumed(healthAt).then((ms) => void report.chaos.resumedMs.push(ms)));
+      log(`api: serving again (process group ${apiP.pid}, started in ${apiP.startMs.at(-1)} ms); the kill cut off ${cutOff.length} requests`);
+      report.chaos.requestsCutOff.push(cutOff.length);
+      resumes.push(resumed(healthAt, cutOff).then((ms) => void report.chaos.resumedMs.push(ms)));
     };
 
     // ---- setup: employers ready, their declarations accepted ----
@@ -454,6 +465,8 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
         await waitUntil(chaosStart + t);
         await apiP.whenRunning();
         await sleep(1000 + Math.random() * 2000); // let it take requests first
+        // Under load: at a moment a request is in flight (waiting at most 5 s for one).
+        for (let waited = 0; waited < 5000 && api.inFlight().length === 0; waited += 20) await sleep(20);
         await killApi();
       }
     })();
