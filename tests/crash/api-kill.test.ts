@@ -4,7 +4,8 @@
 // database and task queue, and the clients send every unanswered request again with its key, as
 // real clients do. Nothing may be lost, doubled or left waiting: every request is answered 2xx,
 // every item is declared exactly once, every declaration is decided soon after the restart, no
-// recorded start is left unstarted and no key without its answer. Then the same for a payment.
+// recorded start is left unstarted and no key without its answer. Then the same for a three-party
+// payment and a bank-side voucher payment.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,13 +65,13 @@ async function killAndRestart(): Promise<number> {
 }
 
 /** Polls until `done` holds (no timing is asserted here: the test's timeout bounds it). */
-async function until<T>(what: string, get: () => Promise<T>, done: (v: T) => boolean, ms = 180_000): Promise<T> {
+async function until<T>(what: string, get: () => Promise<T>, done: (v: T) => boolean, ms = 180_000, everyMs = 200): Promise<T> {
   const giveUp = Date.now() + ms;
   for (;;) {
     const v = await get();
     if (done(v)) return v;
     if (Date.now() > giveUp) throw new Error(`${what}: not done after ${ms / 1000} s (${JSON.stringify(v)})`);
-    await sleep(200);
+    await sleep(everyMs);
   }
 }
 
@@ -208,42 +209,63 @@ describe('the service process SIGKILLed under load, started again on the same da
     );
   }
 
-  it(
-    'a three-party payment whose request dies: the retry with its key answers 2xx with the same payment, charged once',
-    async () => {
-      const employer = await employerAt(1103, ['2026-10']);
-      const declared = await api.expect<{ id: string }>(202, 'POST', `/api/employers/${employer.id}/declarations`, { kind: 'regular', itemIds: (await api.expect<{ items: { itemId: string }[] }>(200, 'GET', `/api/employers/${employer.id}/fee-items?kind=regular`)).items.map((i) => i.itemId), headcountConfirmed: true });
-      await until('declaration accepted', () => api.expect<{ status: string }>(200, 'GET', `/api/declarations/${declared.id}`), (d) => d.status === 'accepted');
-      const { payables } = await api.expect<{ payables: { lineId: string }[] }>(200, 'GET', `/api/employers/${employer.id}/payables`);
-      const known = await api.expect<{ agreements: { agreementId: string; status: string }[] }>(200, 'GET', `/api/employers/${employer.id}`);
-      const body = { lineIds: payables.map((p) => p.lineId), amountConfirmed: true, password: CHAOS_PASSWORD, method: 'three_party', agreementId: known.agreements.find((a) => a.status === 'valid')!.agreementId };
+  for (const [n, method] of [
+    [1103, 'three_party'],
+    [1104, 'bank_voucher'],
+  ] as const) {
+    it(
+      `a ${method} payment whose request dies: the retry with its key answers 2xx with the same payment, charged once`,
+      async () => {
+        const employer = await employerAt(n, ['2026-10']);
+        const { items } = await api.expect<{ items: { itemId: string }[] }>(200, 'GET', `/api/employers/${employer.id}/fee-items?kind=regular`);
+        const declared = await api.expect<{ id: string }>(202, 'POST', `/api/employers/${employer.id}/declarations`, { kind: 'regular', itemIds: items.map((i) => i.itemId), headcountConfirmed: true });
+        await until('declaration accepted', () => api.expect<{ status: string }>(200, 'GET', `/api/declarations/${declared.id}`), (d) => d.status === 'accepted');
+        const { payables } = await api.expect<{ payables: { lineId: string }[] }>(200, 'GET', `/api/employers/${employer.id}/payables`);
+        const known = await api.expect<{ agreements: { agreementId: string; status: string }[] }>(200, 'GET', `/api/employers/${employer.id}`);
+        const body = {
+          lineIds: payables.map((p) => p.lineId),
+          amountConfirmed: true,
+          password: CHAOS_PASSWORD,
+          method,
+          ...(method === 'three_party' ? { agreementId: known.agreements.find((a) => a.status === 'valid')!.agreementId } : {}),
+        };
 
-      // The service dies the moment the payment and its start are recorded: before it answers.
-      const key = randomUUID();
-      const ref = requestRef(OPERATOR.name, key);
-      const retriesBefore = api.stats.retries;
-      const answer = api.post<{ id?: string }>(`/api/employers/${employer.id}/payments`, body, key);
-      await until('payment recorded', () => database.db.select().from(workflowStarts).where(eq(workflowStarts.requestRef, ref)), (rows) => rows.length > 0, 30_000);
-      await killAndRestart();
-      const res = await answer;
-      expect(res.status, JSON.stringify(res.body)).toBe(202);
-      log(`payment: the first try was ${api.stats.retries > retriesBefore ? `cut off; answered after ${api.stats.retries - retriesBefore} tries again` : 'answered before the kill'}`);
+        // The service dies the moment the payment and its start are recorded: before it answers.
+        const key = randomUUID();
+        const ref = requestRef(OPERATOR.name, key);
+        const retriesBefore = api.stats.retries;
+        const answer = api.post<{ id?: string }>(`/api/employers/${employer.id}/payments`, body, key);
+        await until('payment recorded', () => database.db.select().from(workflowStarts).where(eq(workflowStarts.requestRef, ref)), (rows) => rows.length > 0, 30_000, 2);
+        await killAndRestart();
+        const res = await answer;
+        expect(res.status, JSON.stringify(res.body)).toBe(202);
+        const id = res.body.id!;
+        log(`${method} payment: the first try was ${api.stats.retries > retriesBefore ? `cut off; answered after ${api.stats.retries - retriesBefore} tries again` : 'answered before the kill'}`);
+        expect(await database.db.select({ id: payments.id }).from(payments).where(eq(payments.employerId, employer.id))).toEqual([{ id }]);
 
-      const rows = await database.db.select({ id: payments.id }).from(payments).where(eq(payments.employerId, employer.id));
-      expect(rows).toEqual([{ id: res.body.id }]);
-      const paid = await until('payment paid', () => api.expect<{ status: string }>(200, 'GET', `/api/payments/${res.body.id}`), (p) => p.status === 'paid' || p.status === 'failed');
-      expect(paid.status).toBe('paid');
-      const ledger = (await (await fetch(`${bureauUrl}/admin/ledger`)).json()) as { entries: BureauLedgerEntry[] };
-      expect(ledger.entries.filter((e) => paymentOfLedgerEntry(e) === res.body.id)).toHaveLength(1);
-      // The key answers the same again, from its stored answer.
-      const again = await api.post<{ id?: string }>(`/api/employers/${employer.id}/payments`, body, key);
-      expect([again.status, again.body.id]).toEqual([202, res.body.id]);
-      const [keyRow] = await database.db.select({ statusCode: idempotencyKeys.statusCode }).from(idempotencyKeys).where(and(eq(idempotencyKeys.actor, OPERATOR.name), eq(idempotencyKeys.key, key)));
-      expect(keyRow?.statusCode).toBe(202);
-      const starts = await database.db.select({ startedAt: workflowStarts.startedAt }).from(workflowStarts).where(inArray(workflowStarts.subjectId, [res.body.id!]));
-      expect(starts).toHaveLength(1);
-      expect(starts[0]!.startedAt).not.toBeNull();
-    },
-    300_000,
-  );
+        if (method === 'bank_voucher') {
+          // One voucher issued for it, paid at the bank counter.
+          const issued = await until('voucher issued', () => api.expect<{ voucher: { voucherNumber: string } | null }>(200, 'GET', `/api/payments/${id}`), (p) => p.voucher !== null);
+          const state = (await (await fetch(`${bureauUrl}/admin/state`)).json()) as { vouchers: Record<string, { request: { key: string } }> };
+          expect(Object.entries(state.vouchers).filter(([, v]) => v.request.key === id).map(([number]) => number)).toEqual([issued.voucher!.voucherNumber]);
+          const counter = await fetch(`${bureauUrl}/admin/vouchers/${issued.voucher!.voucherNumber}/pay`, { method: 'POST' });
+          expect(counter.status, await counter.text()).toBe(200);
+        }
+        const paid = await until('payment final', () => api.expect<{ status: string }>(200, 'GET', `/api/payments/${id}`), (p) => p.status === 'paid' || p.status === 'failed');
+        expect(paid.status).toBe('paid');
+        const ledger = (await (await fetch(`${bureauUrl}/admin/ledger`)).json()) as { entries: BureauLedgerEntry[] };
+        expect(ledger.entries.filter((e) => paymentOfLedgerEntry(e) === id)).toHaveLength(1);
+        // The key answers the same again, from its stored answer.
+        const again = await api.post<{ id?: string }>(`/api/employers/${employer.id}/payments`, body, key);
+        expect([again.status, again.body.id]).toEqual([202, id]);
+        const [keyRow] = await database.db.select({ statusCode: idempotencyKeys.statusCode }).from(idempotencyKeys).where(and(eq(idempotencyKeys.actor, OPERATOR.name), eq(idempotencyKeys.key, key)));
+        expect(keyRow?.statusCode).toBe(202);
+        const starts = await database.db.select({ startedAt: workflowStarts.startedAt }).from(workflowStarts).where(inArray(workflowStarts.subjectId, [id]));
+        expect(starts).toHaveLength(1);
+        expect(starts[0]!.startedAt).not.toBeNull();
+        expect(await leftovers()).toEqual({ unstartedStarts: 0, unansweredKeys: 0 });
+      },
+      300_000,
+    );
+  }
 });
