@@ -1,11 +1,14 @@
 // The invariants a chaos run must end with, checked against our database, the bureau's ledger
 // and state, and Temporal: nothing lost, nothing charged twice, every payment settled with its
-// reason, and the ledger and the database reconciled line by line.
+// reason, the ledger and the database reconciled line by line, and nothing a killed API process
+// left half done (a record without its workflow, a start never made, a key without its answer,
+// a client never answered, an item declared twice).
 import type { Client } from '@temporalio/client';
 import type { BureauLedgerEntry, VoucherState } from '../bureau/contract';
 import type { Db } from '../db/client';
-import { eq, sql } from 'drizzle-orm';
-import { auditLog, declarationLines, declarations, paymentAttempts, paymentLines, payments, vouchers } from '../db/schema';
+import { eq, isNull, sql } from 'drizzle-orm';
+import { auditLog, declarationBatches, declarationLines, declarations, idempotencyKeys, paymentAttempts, paymentLines, payments, vouchers, workflowStarts } from '../db/schema';
+import type { ClientStats } from './http';
 import { FINAL_PAYMENT_STATES, declarationPaymentStatus, type PaymentState } from '../domain/payment';
 import type { VoucherAction } from './setup';
 import { inPool } from './setup';
@@ -35,6 +38,8 @@ export interface CheckInput {
   accepted: ReadonlyMap<string, AcceptedPayment>;
   ledger: readonly BureauLedgerEntry[];
   bureau: BureauSnapshot;
+  /** What the run's API clients went through. */
+  clients: ClientStats;
 }
 
 export interface CheckResult {
@@ -56,6 +61,15 @@ export interface CheckResult {
     /** Attempts once recorded as 交易结果未知 (no answer after sending), from the audit log. */
     unknownOutcomes: number;
     paidFen: number;
+    declarations: number;
+    /** Declarations, voids, payments and batches whose workflow Temporal does not know. */
+    orphanRecords: number;
+    /** Recorded workflow starts never made. */
+    unstartedStarts: number;
+    /** Idempotency keys without their stored answer. */
+    stuckKeys: number;
+    neverAnswered: number;
+    itemsDeclaredTwice: number;
   };
 }
 
@@ -91,7 +105,7 @@ function voucherStateAtBureau(v: BureauSnapshot['vouchers'][string], today: stri
 }
 
 export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
-  const { db, temporal, accepted, ledger, bureau } = input;
+  const { db, temporal, accepted, ledger, bureau, clients } = input;
   const violations: string[] = [];
   const fail = (message: string) => {
     if (violations.length < 200) violations.push(message);
@@ -284,6 +298,38 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
     if (d.paymentStatus !== expected) fail(`declaration ${d.id} is ${d.paymentStatus}; its lines say ${expected}`);
   }
 
+  // 5. Nothing a killed API left half done.
+  const [batchRows, [unstarted], [stuck]] = await Promise.all([
+    db.select({ id: declarationBatches.id, workflowId: declarationBatches.workflowId }).from(declarationBatches),
+    db.select({ n: sql<number>`count(*)::int` }).from(workflowStarts).where(isNull(workflowStarts.startedAt)),
+    db.select({ n: sql<number>`count(*)::int` }).from(idempotencyKeys).where(isNull(idempotencyKeys.statusCode)),
+  ]);
+  const records = [
+    ...paymentRows.map((p) => ({ what: `payment ${p.id}`, workflowId: p.workflowId })),
+    ...declRows.map((d) => ({ what: `declaration ${d.id}`, workflowId: d.workflowId })),
+    ...declRows.filter((d) => d.voidWorkflowId).map((d) => ({ what: `void of declaration ${d.id}`, workflowId: d.voidWorkflowId! })),
+    ...batchRows.map((b) => ({ what: `batch ${b.id}`, workflowId: b.workflowId })),
+  ];
+  let orphanRecords = 0;
+  await inPool(records, 8, async (r) => {
+    const known = await temporal.workflow.getHandle(r.workflowId).describe().then(() => true, () => false);
+    if (!known) {
+      orphanRecords++;
+      fail(`orphan record: ${r.what} has no workflow ${r.workflowId}`);
+    }
+  });
+  if ((unstarted?.n ?? 0) > 0) fail(`${unstarted?.n} recorded workflow starts were never made`);
+  if ((stuck?.n ?? 0) > 0) fail(`${stuck?.n} idempotency keys have no answer`);
+  if (clients.neverAnswered > 0) fail(`${clients.neverAnswered} client requests were never answered`);
+  const liveDeclarations = new Set(declRows.filter((d) => d.status !== 'rejected' && d.status !== 'voided').map((d) => d.id));
+  let itemsDeclaredTwice = 0;
+  for (const [itemId, held] of groupBy(declLineRows.filter((l) => liveDeclarations.has(l.declarationId)), (l) => l.itemId)) {
+    if (held.length > 1) {
+      itemsDeclaredTwice++;
+      fail(`item ${itemId} is declared twice (${held.map((l) => l.declarationId).join(', ')})`);
+    }
+  }
+
   return {
     violations,
     figures: {
@@ -302,6 +348,12 @@ export async function checkInvariants(input: CheckInput): Promise<CheckResult> {
       attempts,
       unknownOutcomes: unknown?.n ?? 0,
       paidFen,
+      declarations: declRows.length,
+      orphanRecords,
+      unstartedStarts: unstarted?.n ?? 0,
+      stuckKeys: stuck?.n ?? 0,
+      neverAnswered: clients.neverAnswered,
+      itemsDeclaredTwice,
     },
   };
 }

@@ -8,6 +8,8 @@ export interface ChaosOptions {
   threeParty: number; // three-party payments started through the API
   vouchers: number; // bank-side voucher payments started through the API
   workerKills: number; // SIGKILLs of the worker process, at random moments
+  apiKills: number; // SIGKILLs of the API process while payments start, at random moments (each started again at once)
+  setupApiKills: number; // SIGKILLs of the API process while the setup's declarations are posted (0 or 1)
   killsUntil: number; // the kills fall between 10 % of the window and this share of it
   temporalRestarts: number; // SIGKILL + restart of the Temporal dev server on its database file (0 or 1)
   seed: number; // drives every random choice of the run (timing still varies)
@@ -31,6 +33,8 @@ export const FULL_RUN: ChaosOptions = {
   threeParty: 300,
   vouchers: 100,
   workerKills: 5,
+  apiKills: 4,
+  setupApiKills: 1,
   killsUntil: 0.75,
   temporalRestarts: 1,
   seed: 0, // 0: pick one at random (printed, so a run can be repeated)
@@ -56,6 +60,7 @@ export const SHORT_RUN: ChaosOptions = {
   threeParty: 40,
   vouchers: 15,
   workerKills: 2,
+  apiKills: 2,
   // A voucher print a killed worker held is tried again after two minutes: kill early, settle sooner.
   killsUntil: 0.5,
   temporalRestarts: 1,
@@ -69,6 +74,8 @@ const FLAGS: Record<string, { key: keyof ChaosOptions; env: string }> = {
   'three-party': { key: 'threeParty', env: 'CHAOS_THREE_PARTY' },
   vouchers: { key: 'vouchers', env: 'CHAOS_VOUCHERS' },
   'worker-kills': { key: 'workerKills', env: 'CHAOS_WORKER_KILLS' },
+  'api-kills': { key: 'apiKills', env: 'CHAOS_API_KILLS' },
+  'setup-api-kills': { key: 'setupApiKills', env: 'CHAOS_SETUP_API_KILLS' },
   'kills-until': { key: 'killsUntil', env: 'CHAOS_KILLS_UNTIL' },
   'temporal-restarts': { key: 'temporalRestarts', env: 'CHAOS_TEMPORAL_RESTARTS' },
   seed: { key: 'seed', env: 'CHAOS_SEED' },
@@ -92,7 +99,7 @@ export const CHAOS_USAGE = `npm run chaos -- [--short] [--name value ...]
   ${Object.entries(FLAGS)
     .map(([flag, { key, env }]) => `--${flag.padEnd(30)} ${env.padEnd(31)} default ${key === 'seed' ? 'random' : String(FULL_RUN[key])}`)
     .join('\n  ')}
-  --short                                          the small run of npm test (40 + 15 payments, 2 kills)`;
+  --short                                          the small run of npm test (40 + 15 payments, 2 worker and 3 API kills)`;
 
 function setOption(options: ChaosOptions, key: keyof ChaosOptions, raw: string, where: string): void {
   const current = options[key];
@@ -133,6 +140,7 @@ export function parseChaosArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     setOption(options, flag.key, raw, `--${match[1]}`);
   }
   if (options.temporalRestarts > 1) throw new Error('--temporal-restarts is 0 or 1');
+  if (options.setupApiKills > 1) throw new Error('--setup-api-kills is 0 or 1');
   for (const share of ['killsUntil', 'faultRate', 'poorShare', 'voucherPayShare', 'voucherVoidShare', 'voucherRaceShare', 'duplicateShare'] as const) {
     if (options[share] > 1) throw new Error(`${share} is a share between 0 and 1`);
   }

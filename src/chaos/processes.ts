@@ -1,5 +1,5 @@
 // The chaos run's own processes: a Temporal dev server on a persistent SQLite file that can be
-// killed and started again, and the worker as a child process that can be SIGKILLed. Only
+// killed and started again, and the worker and the API as child processes that can be SIGKILLed. Only
 // processes started here are ever signalled, each by its own pid or process group.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync, type WriteStream } from 'node:fs';
@@ -150,21 +150,31 @@ export class DevServer {
   }
 }
 
-export interface WorkerProcessOptions {
+export interface ServiceProcessOptions {
   repoRoot: string;
   env: NodeJS.ProcessEnv;
   logPath: string;
-  /** Chromium profiles of this worker live here (its TMPDIR), so strays can be found. */
-  tmpDir: string;
   log: Log;
   readyTimeoutMs?: number;
 }
 
+/** What runs in a ServiceProcess: the script and the log line that says it serves. */
+export interface ServiceKind {
+  name: string;
+  script: string;
+  readyLine: string;
+}
+
+export const WORKER: ServiceKind = { name: 'worker', script: 'src/worker/main.ts', readyLine: '"msg":"worker running"' };
+/** Fastify's line once the API listens: the API alone, or the API and the worker in one process. */
+export const API: ServiceKind = { name: 'api', script: 'src/api/main.ts', readyLine: '"msg":"Server listening at' };
+export const SERVICE: ServiceKind = { name: 'service', script: 'src/service-main.ts', readyLine: '"msg":"Server listening at' };
+
 /**
- * `tsx src/worker/main.ts` in its own process group (tsx runs node as its child): a kill takes
- * the whole group. An exit nobody asked for is counted and the worker started again.
+ * `tsx <script>` in its own process group (tsx runs node as its child): a kill takes the whole
+ * group. An exit nobody asked for is counted and the process started again.
  */
-export class WorkerProcess {
+export class ServiceProcess {
   private proc: ChildProcess | undefined;
   private ready: Promise<void> | undefined;
   private stopping = false;
@@ -172,48 +182,55 @@ export class WorkerProcess {
   kills = 0;
   starts = 0;
   unexpectedExits = 0;
-  strayChromiums = 0;
+  /** From spawning to serving, each start. */
   readonly startMs: number[] = [];
+  /** When each start began to serve (epoch ms). */
+  readonly readyAt: number[] = [];
 
-  constructor(private readonly opts: WorkerProcessOptions) {
+  constructor(
+    readonly kind: ServiceKind,
+    protected readonly opts: ServiceProcessOptions,
+  ) {
     this.logFile = createWriteStream(opts.logPath, { flags: 'a' });
   }
 
-  /** The process group of the running worker (tsx and its node child). */
+  /** The process group of the running process (tsx and its node child). */
   get pid(): number | undefined {
     return this.proc?.pid;
   }
 
-  /** Starts the worker; resolves once it polls its task queue. */
+  protected env(): NodeJS.ProcessEnv {
+    return this.opts.env;
+  }
+
+  /** Starts the process; resolves once it serves. */
   start(): Promise<void> {
     const started = Date.now();
+    const { name, script, readyLine } = this.kind;
     const tsx = path.join(this.opts.repoRoot, 'node_modules/.bin/tsx');
-    const proc = spawn(tsx, ['src/worker/main.ts'], {
-      cwd: this.opts.repoRoot,
-      env: { ...this.opts.env, TMPDIR: this.opts.tmpDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const proc = spawn(tsx, [script], { cwd: this.opts.repoRoot, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.proc = proc;
     this.starts++;
     proc.stderr?.pipe(this.logFile, { end: false });
+    const timeoutMs = this.opts.readyTimeoutMs ?? 180_000;
     const ready = new Promise<void>((resolve, reject) => {
       let seen = '';
-      const timer = setTimeout(() => reject(new Error(`the worker did not start within ${(this.opts.readyTimeoutMs ?? 180_000) / 1000} s`)), this.opts.readyTimeoutMs ?? 180_000);
+      const timer = setTimeout(() => reject(new Error(`the ${name} did not start within ${timeoutMs / 1000} s`)), timeoutMs);
       proc.stdout?.on('data', (chunk: Buffer) => {
         this.logFile.write(chunk);
         if (seen === 'done') return;
         seen = (seen + chunk.toString('utf8')).slice(-4000);
-        if (seen.includes('"msg":"worker running"')) {
+        if (seen.includes(readyLine)) {
           seen = 'done';
           clearTimeout(timer);
           this.startMs.push(Date.now() - started);
+          this.readyAt.push(Date.now());
           resolve();
         }
       });
       proc.once('exit', (code, signal) => {
         clearTimeout(timer);
-        if (seen !== 'done') reject(new Error(`the worker exited (${signal ?? code}) before it ran`));
+        if (seen !== 'done') reject(new Error(`the ${name} exited (${signal ?? code}) before it ran`));
       });
     });
     proc.once('exit', (code, signal) => {
@@ -221,16 +238,16 @@ export class WorkerProcess {
       this.proc = undefined;
       if (this.stopping) return;
       this.unexpectedExits++;
-      this.opts.log(`worker: exited by itself (${signal ?? code}); starting it again`);
+      this.opts.log(`${name}: exited by itself (${signal ?? code}); starting it again`);
       setTimeout(() => {
-        if (!this.stopping && !this.proc) void this.start().catch((err: unknown) => this.opts.log(`worker: restart failed: ${String(err)}`));
+        if (!this.stopping && !this.proc) void this.start().catch((err: unknown) => this.opts.log(`${name}: restart failed: ${String(err)}`));
       }, 1000);
     });
     this.ready = ready;
     return ready;
   }
 
-  /** Resolves once the current worker runs (starting one if none does). */
+  /** Resolves once the current process serves (starting one if none runs). */
   async whenRunning(): Promise<void> {
     for (;;) {
       if (!this.proc) await this.start().catch(() => undefined);
@@ -240,54 +257,27 @@ export class WorkerProcess {
     }
   }
 
-  /** SIGKILL to the worker's whole process group, then start a new worker (not awaited). */
-  async killAndRestart(): Promise<void> {
+  /** SIGKILL to the whole process group, as a crash would leave it; nothing is started again. */
+  async kill(): Promise<void> {
     const proc = this.proc;
     if (!proc?.pid) return;
     this.proc = undefined; // this exit is ours
-    this.opts.log(`worker: SIGKILL process group ${proc.pid}`);
+    this.opts.log(`${this.kind.name}: SIGKILL process group ${proc.pid}`);
     process.kill(-proc.pid, 'SIGKILL');
     await exited(proc);
     this.kills++;
-    this.strayChromiums += await this.killStrayChromiums();
-    this.start().catch((err: unknown) => this.opts.log(`worker: restart failed: ${String(err)}`));
+    await this.afterKill();
   }
 
-  /**
-   * Chromium is launched by Puppeteer in a process group of its own; with its pipe closed it
-   * exits by itself. Browsers still alive 5 s after the worker died are counted and killed.
-   */
-  private async killStrayChromiums(): Promise<number> {
-    const marker = path.join(this.opts.tmpDir, 'sifee-chromium-');
-    const alive = () => {
-      const found: { pid: number; main: boolean }[] = [];
-      for (const entry of readdirSync('/proc')) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-          const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-          if (cmdline.includes(marker)) found.push({ pid: Number(entry), main: !cmdline.includes('--type=') });
-        } catch {
-          // gone meanwhile
-        }
-      }
-      return found;
-    };
-    for (let waited = 0; waited < 5000 && alive().length > 0; waited += 250) await sleep(250);
-    const strays = alive();
-    for (const { pid } of strays) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return strays.filter((p) => p.main).length;
+  /** SIGKILL, then start it again (not awaited: see whenRunning). */
+  async killAndRestart(): Promise<void> {
+    if (!this.proc?.pid) return;
+    await this.kill();
+    this.start().catch((err: unknown) => this.opts.log(`${this.kind.name}: restart failed: ${String(err)}`));
   }
 
-  /** Chromium profiles left behind (a killed worker cannot remove its browser's profile). */
-  leftoverProfiles(): number {
-    return readdirSync(this.opts.tmpDir).filter((name) => name.startsWith('sifee-chromium-')).length;
-  }
+  /** What a killed process leaves behind, cleaned up. */
+  protected async afterKill(): Promise<void> {}
 
   /** For an exit handler: no waiting. */
   killSync(): void {
@@ -319,7 +309,62 @@ export class WorkerProcess {
         await exited(proc);
       }
     }
-    this.strayChromiums += await this.killStrayChromiums();
+    await this.afterKill();
     this.logFile.end();
+  }
+}
+
+/** The worker; its Chromium profiles live in `tmpDir` (its TMPDIR), so strays can be found. */
+export class WorkerProcess extends ServiceProcess {
+  strayChromiums = 0;
+  private readonly tmpDir: string;
+
+  constructor(opts: ServiceProcessOptions & { tmpDir: string }) {
+    super(WORKER, opts);
+    this.tmpDir = opts.tmpDir;
+  }
+
+  protected override env(): NodeJS.ProcessEnv {
+    return { ...this.opts.env, TMPDIR: this.tmpDir };
+  }
+
+  protected override async afterKill(): Promise<void> {
+    this.strayChromiums += await this.killStrayChromiums();
+  }
+
+  /**
+   * Chromium is launched by Puppeteer in a process group of its own; with its pipe closed it
+   * exits by itself. Browsers still alive 5 s after the worker died are counted and killed.
+   */
+  private async killStrayChromiums(): Promise<number> {
+    const marker = path.join(this.tmpDir, 'sifee-chromium-');
+    const alive = () => {
+      const found: { pid: number; main: boolean }[] = [];
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+          if (cmdline.includes(marker)) found.push({ pid: Number(entry), main: !cmdline.includes('--type=') });
+        } catch {
+          // gone meanwhile
+        }
+      }
+      return found;
+    };
+    for (let waited = 0; waited < 5000 && alive().length > 0; waited += 250) await sleep(250);
+    const strays = alive();
+    for (const { pid } of strays) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return strays.filter((p) => p.main).length;
+  }
+
+  /** Chromium profiles left behind (a killed worker cannot remove its browser's profile). */
+  leftoverProfiles(): number {
+    return readdirSync(this.tmpDir).filter((name) => name.startsWith('sifee-chromium-')).length;
   }
 }

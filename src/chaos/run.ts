@@ -1,31 +1,31 @@
 // One chaos run: a whole service of its own (Temporal dev server on a file, a fresh PostgreSQL
-// database, the mock bureau with a state file, the API in this process, the worker as a child
-// process), employers made ready through the API, then three-party and voucher payments started
-// through the API while the worker is SIGKILLed, the dev server crashes once, the bureau fails
-// and loses answers, and poor employers are topped up. Afterwards: the invariants (checks.ts).
+// database, the mock bureau with a state file, the API and the worker as child processes),
+// employers made ready through the API while the API is SIGKILLed once, then three-party and
+// voucher payments started through the API while the API and the worker are SIGKILLed, the dev
+// server crashes once, the bureau fails and loses answers, and poor employers are topped up. The
+// clients send every unanswered request again with its Idempotency-Key, as real clients do.
+// Afterwards: the invariants (checks.ts).
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
+import { and, count as countRows, eq, isNull, lt } from 'drizzle-orm';
 import postgres from 'postgres';
-import { buildApp } from '../api/app';
-import { formatApiKeys, parseApiKeys, type ApiKey } from '../api/auth';
-import { BureauClient } from '../bureau/client';
+import { formatApiKeys, type ApiKey } from '../api/auth';
 import type { BureauLedgerEntry, FaultRule } from '../bureau/contract';
 import { mulberry32 } from '../bureau/generate';
 import { buildBureau } from '../bureau/server';
 import { dataConverterFor } from '../codec/aes-gcm-codec';
 import { loadConfig } from '../config';
 import { openDatabase, type Database } from '../db/client';
-import { payments, vouchers } from '../db/schema';
+import { declarations, payments, vouchers, workflowStarts } from '../db/schema';
 import { FINAL_PAYMENT_STATES, type PaymentState } from '../domain/payment';
 import { checkInvariants, type AcceptedPayment, type BureauSnapshot, type CheckResult } from './checks';
-import { ApiClient, BureauAdmin } from './http';
+import { ApiClient, BureauAdmin, type ClientStats } from './http';
 import type { ChaosOptions } from './options';
-import { DevServer, WorkerProcess, freePort, temporalCliPath, type Log } from './processes';
+import { API, DevServer, ServiceProcess, WorkerProcess, freePort, temporalCliPath, type Log } from './processes';
 import { RICH_BALANCE_FEN, CHAOS_PASSWORD, employersNeeded, inPool, planPayments, readyEmployers, recentPeriods, type PlannedPayment } from './setup';
 
 export interface ChaosContext {
@@ -47,7 +47,7 @@ export interface ChaosReport {
   starts: {
     threeParty: number;
     vouchers: number;
-    retriedAfter503: number;
+    clients: ClientStats;
     duplicateProbes: number;
     duplicateLosers: Record<string, number>; // how the second of two simultaneous starts was answered
     refused: Record<string, number>;
@@ -59,6 +59,13 @@ export interface ChaosReport {
     workerStarts: number;
     workerUnexpectedExits: number;
     workerStartMs: number[];
+    apiKills: number;
+    apiStartMs: number[];
+    apiUnexpectedExits: number;
+    /** Requests in flight at each API kill. */
+    requestsCutOff: number[];
+    /** After each API restart: from /health answering until the requests cut off are answered, every start recorded before it made and every declaration submitted before it decided. */
+    resumedMs: number[];
     strayChromiums: number; // browsers still running 5 s after their worker was killed
     leftoverChromiumProfiles: number; // profile folders left in the worker's TMPDIR
     temporalRestarts: number;
@@ -125,13 +132,18 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
     durationMs: 0,
     phasesMs,
     setup: { employers: 0, poorEmployers: 0, periods: [], declarations: 0, payableLines: 0 },
-    starts: { threeParty: 0, vouchers: 0, retriedAfter503: 0, duplicateProbes: 0, duplicateLosers: {}, refused: {}, latencyMs: { p50: 0, p95: 0, max: 0 } },
+    starts: { threeParty: 0, vouchers: 0, clients: { requests: 0, retries: 0, inProgress: 0, neverAnswered: 0 }, duplicateProbes: 0, duplicateLosers: {}, refused: {}, latencyMs: { p50: 0, p95: 0, max: 0 } },
     chaos: {
       faultRules: [],
       workerKills: 0,
       workerStarts: 0,
       workerUnexpectedExits: 0,
       workerStartMs: [],
+      apiKills: 0,
+      apiStartMs: [],
+      apiUnexpectedExits: 0,
+      requestsCutOff: [],
+      resumedMs: [],
       strayChromiums: 0,
       leftoverChromiumProfiles: 0,
       temporalRestarts: 0,
@@ -150,8 +162,10 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
   const [temporalPort, uiPort] = [await freePort(), await freePort()];
   const devServer = new DevServer(temporalCliPath(repoRoot), path.join(dir, 'temporal.db'), temporalPort, uiPort, path.join(dir, 'temporal.log'), log);
   let worker: WorkerProcess | undefined;
+  let apiProcess: ServiceProcess | undefined;
   const killChildren = () => {
     worker?.killSync();
+    apiProcess?.killSync();
     devServer.killSync();
   };
   process.once('exit', killChildren);
@@ -187,7 +201,8 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
 
     const operator: ApiKey = { name: 'chaos', role: 'operator', key: `chaos_${randomBytes(18).toString('base64url')}` };
     const codecKeys = `chaos1:${randomBytes(32).toString('base64')}`;
-    // The worker gets these as its environment; the API in this process reads the same through loadConfig.
+    const apiPort = await freePort();
+    // The worker and the API get these as their environment; this process reads the same through loadConfig.
     const serviceEnv: Record<string, string> = {
       DATABASE_URL: databaseUrl.toString(),
       PAYLOAD_CODEC_KEYS: codecKeys,
@@ -205,6 +220,9 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
       RESULT_POLL_MAX_SECONDS: '2',
       SIGN_IN_MINUTES: '600',
       RATE_LIMIT_PER_MINUTE: '1000000',
+      PORT: String(apiPort),
+      // A key whose request died is taken over after this (30 s by default): the clients meet 409 IDEMPOTENCY_IN_PROGRESS until then.
+      IDEMPOTENCY_LEASE_SECONDS: '10',
       LOG_LEVEL: 'info',
     };
     const config = loadConfig(serviceEnv);
@@ -212,12 +230,12 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
     const connection = await Connection.connect({ address: devServer.address });
     closers.unshift(() => connection.close());
     const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter });
-    const app = await buildApp({ codec: dataConverter.payloadCodecs[0], db, temporal, bureau: new BureauClient(bureauUrl), config, keys: parseApiKeys(config.apiKeys!) });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    closers.unshift(() => app.close());
-    const apiAddress = app.server.address();
-    const api = new ApiClient(`http://127.0.0.1:${typeof apiAddress === 'object' && apiAddress ? apiAddress.port : 0}`, operator.key);
-    log(`bureau ${bureauUrl}, API ${api.baseUrl}, database ${report.databaseName}`);
+    const api = new ApiClient(`http://127.0.0.1:${apiPort}`, operator.key);
+    report.starts.clients = api.stats;
+    apiProcess = new ServiceProcess(API, { repoRoot, env: { ...process.env, ...serviceEnv }, logPath: path.join(dir, 'api.log'), log });
+    const apiP = apiProcess;
+    await apiP.start();
+    log(`bureau ${bureauUrl}, API ${api.baseUrl} (process group ${apiP.pid}, started in ${apiP.startMs.at(-1)} ms), database ${report.databaseName}`);
 
     worker = new WorkerProcess({ repoRoot, env: { ...process.env, ...serviceEnv }, logPath: path.join(dir, 'worker.log'), tmpDir: workerTmp, log });
     const w = worker;
@@ -225,11 +243,64 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
     log(`worker: running (process group ${w.pid}, started in ${w.startMs.at(-1)} ms)`);
     endPhase('startup');
 
+    /**
+     * Until every request the kill cut off is answered, and every start recorded and every
+     * declaration submitted before `before` has moved on: the work of a dead API resumed.
+     */
+    const resumed = async (before: Date, cutOff: ReturnType<ApiClient['inFlight']>) => {
+      const since = Date.now();
+      const slow: string[] = [];
+      await Promise.all(cutOff.map(({ what, answered }) => answered.then(() => Date.now() - since > 10_000 && slow.push(`${what} after ${((Date.now() - since) / 1000).toFixed(1)} s`))));
+      if (slow.length > 0) log(`api: cut off by a kill and answered late: ${slow.join('; ')}`);
+      for (;;) {
+        const [[starts], [waiting]] = await Promise.all([
+          db.select({ n: countRows() }).from(workflowStarts).where(and(isNull(workflowStarts.startedAt), lt(workflowStarts.createdAt, before))),
+          db.select({ n: countRows() }).from(declarations).where(and(eq(declarations.status, 'submitted'), lt(declarations.declaredAt, before))),
+        ]);
+        if (starts?.n === 0 && waiting?.n === 0) return Date.now() - since;
+        if (Date.now() - since > options.settleSeconds * 1000) {
+          violations.push(`work recorded before an API restart had not resumed ${options.settleSeconds} s after it (${starts?.n} starts, ${waiting?.n} declarations waiting)`);
+          return Date.now() - since;
+        }
+        await sleep(250);
+      }
+    };
+    const resumes: Promise<void>[] = [];
+    /** SIGKILL to the API, started again at once; how long its recorded work takes to resume is measured on the side. */
+    const killApi = async () => {
+      const cutOff = api.inFlight();
+      await apiP.kill();
+      await apiP.whenRunning();
+      while ((await fetch(`${api.baseUrl}/health`).then((r) => r.status, () => 0)) !== 200) await sleep(100);
+      const healthAt = new Date();
+      log(`api: serving again (process group ${apiP.pid}, started in ${apiP.startMs.at(-1)} ms); the kill cut off ${cutOff.length} requests`);
+      report.chaos.requestsCutOff.push(cutOff.length);
+      resumes.push(resumed(healthAt, cutOff).then((ms) => void report.chaos.resumedMs.push(ms)));
+    };
+
     // ---- setup: employers ready, their declarations accepted ----
     const total = options.threeParty + options.vouchers;
     const periods = recentPeriods(options.periods);
     const employerCount = employersNeeded(total, options.periods);
-    const employers = await readyEmployers({ api, bureau: bureauAdmin, rng: planRng, seed, employers: employerCount, periods, poorShare: options.poorShare, concurrency: 4 });
+    // The setup's API kill falls after a random number of its declarations were recorded.
+    const declarationsPlanned = employerCount * options.periods;
+    const setupKillAfter = 1 + Math.floor(scheduleRng() * (declarationsPlanned / 2));
+    let setupDone = false;
+    const setupKiller = (async () => {
+      if (options.setupApiKills < 1) return;
+      for (;;) {
+        const [recorded] = await db.select({ n: countRows() }).from(declarations);
+        if ((recorded?.n ?? 0) >= setupKillAfter) break;
+        if (setupDone) return;
+        await sleep(50);
+      }
+      log(`setup: killing the API after ${setupKillAfter} of ${declarationsPlanned} declarations were recorded`);
+      await killApi();
+    })();
+    const employers = await readyEmployers({ api, bureau: bureauAdmin, rng: planRng, seed, employers: employerCount, periods, poorShare: options.poorShare, concurrency: 4 }).finally(() => {
+      setupDone = true;
+    });
+    await setupKiller;
     const plans = planPayments({ rng: planRng, employers, ...options });
     const duplicateAt = new Set(plans.filter(() => planRng() < options.duplicateShare).map((p) => p.n));
     const poor = employers.filter((e) => e.poor);
@@ -250,6 +321,7 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
     // its start-to-close timeout (a minute; two for a voucher print), which then overlaps the rest.
     const killsUntil = Math.max(0.1, options.killsUntil);
     const killTimes = Array.from({ length: options.workerKills }, () => (0.1 + (killsUntil - 0.1) * scheduleRng()) * W).sort((a, b) => a - b);
+    const apiKillTimes = Array.from({ length: options.apiKills }, () => (0.1 + (killsUntil - 0.1) * scheduleRng()) * W).sort((a, b) => a - b);
     const temporalAt = (0.4 + 0.2 * scheduleRng()) * W;
     const temporalDownMs = 1000 + Math.round(2000 * scheduleRng());
     const topUpAt = poor.map(() => (0.2 + 0.65 * scheduleRng()) * W);
@@ -275,9 +347,7 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
 
     const postPayment = async (plan: PlannedPayment) => {
       const t = Date.now();
-      const res = await api
-        .post<{ id?: string; workflowId?: string; code?: string }>(`/api/employers/${plan.employer.id}/payments`, payBody(plan))
-        .catch((err: unknown) => ({ status: 0, body: { code: String(err) } as { id?: string; workflowId?: string; code?: string } }));
+      const res = await api.post<{ id?: string; workflowId?: string; code?: string }>(`/api/employers/${plan.employer.id}/payments`, payBody(plan));
       latencies.push(Date.now() - t);
       return res;
     };
@@ -298,45 +368,34 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
       }
     };
 
-    /** Starts one planned payment through the API; a 503 (Temporal away) is tried again. */
+    /** Starts one planned payment through the API (the client sends it again until answered). */
     const startPayment = async (plan: PlannedPayment) => {
-      for (let attempt = 1; ; attempt++) {
-        const duplicate = duplicateAt.has(plan.n) && attempt === 1;
-        const answers = await Promise.all(duplicate ? [postPayment(plan), postPayment(plan)] : [postPayment(plan)]);
-        const ok = answers.filter((a) => a.status === 202);
-        if (duplicate) {
-          report.starts.duplicateProbes++;
-          if (ok.length === 2) violations.push(`lines held twice: the same lines of employer ${plan.employer.id} were accepted in two payments (${ok.map((a) => a.body.id).join(', ')})`);
-          if (ok.length === 1) {
-            const loser = answers.find((a) => a.status !== 202)!;
-            count(report.starts.duplicateLosers, `${loser.status} ${loser.body.code ?? ''}`.trim());
-            if ((loser.status !== 409 || loser.body.code !== 'LINES_NOT_PAYABLE') && !unexpectedLoser) {
-              unexpectedLoser = `${loser.status} ${JSON.stringify(loser.body)}`;
-              notes.push(`the second of two simultaneous starts of the same lines was answered ${unexpectedLoser}, not 409 LINES_NOT_PAYABLE (the lines stayed held once: see duplicate starts)`);
-            }
+      const duplicate = duplicateAt.has(plan.n);
+      const answers = await Promise.all(duplicate ? [postPayment(plan), postPayment(plan)] : [postPayment(plan)]);
+      const ok = answers.filter((a) => a.status === 202);
+      if (duplicate) {
+        report.starts.duplicateProbes++;
+        if (ok.length === 2) violations.push(`lines held twice: the same lines of employer ${plan.employer.id} were accepted in two payments (${ok.map((a) => a.body.id).join(', ')})`);
+        if (ok.length === 1) {
+          const loser = answers.find((a) => a.status !== 202)!;
+          count(report.starts.duplicateLosers, `${loser.status} ${loser.body.code ?? ''}`.trim());
+          if ((loser.status !== 409 || loser.body.code !== 'LINES_NOT_PAYABLE') && !unexpectedLoser) {
+            unexpectedLoser = `${loser.status} ${JSON.stringify(loser.body)}`;
+            notes.push(`the second of two simultaneous starts of the same lines was answered ${unexpectedLoser}, not 409 LINES_NOT_PAYABLE (the lines stayed held once: see duplicate starts)`);
           }
         }
-        for (const a of ok) accept(plan, a.body);
-        if (ok.length > 0) return;
-        // Temporal away (503) or no answer: nothing was started, try again. Of two simultaneous
-        // starts, one may have held the lines for a moment while the other could not start.
-        const retryable = answers.some((a) => a.status === 503 || a.status === 0) && (answers.length > 1 || answers[0]?.status !== 409);
-        if (retryable && attempt < 30) {
-          report.starts.retriedAfter503++;
-          await sleep(1000 + Math.random() * 1000);
-          continue;
-        }
-        for (const a of answers) count(report.starts.refused, `${a.status} ${a.body.code ?? ''}`.trim());
-        notes.push(`payment ${plan.n} of employer ${plan.employer.id} was refused: ${answers.map((a) => `${a.status} ${JSON.stringify(a.body)}`).join('; ')}`);
-        return;
       }
+      for (const a of ok) accept(plan, a.body);
+      if (ok.length > 0) return;
+      for (const a of answers) count(report.starts.refused, `${a.status} ${a.body.code ?? ''}`.trim());
+      notes.push(`payment ${plan.n} of employer ${plan.employer.id} was refused: ${answers.map((a) => `${a.status} ${JSON.stringify(a.body)}`).join('; ')}`);
     };
 
     /** Waits for the voucher to be issued, then pays it at the counter, voids it, both at once, or leaves it. */
     async function driveVoucher(a: AcceptedPayment, delayMs: number): Promise<void> {
       let voucher: { id: string; voucherNumber: string } | undefined;
       for (;;) {
-        const res = await api.get<{ status: PaymentState; voucher: { id: string; voucherNumber: string } | null }>(`/api/payments/${a.id}`).catch(() => undefined);
+        const res = await api.get<{ status: PaymentState; voucher: { id: string; voucherNumber: string } | null }>(`/api/payments/${a.id}`);
         if (res?.status === 200 && res.body.voucher) {
           voucher = res.body.voucher;
           break;
@@ -354,9 +413,7 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
       };
       const voidIt = async (racing: boolean): Promise<'voided' | 'void_refused'> => {
         for (let attempt = 1; attempt <= 20; attempt++) {
-          const res = await api
-            .post<{ status?: string; code?: string; detail?: string }>(`/api/vouchers/${voucher.id}/void`)
-            .catch(() => ({ status: 0, body: {} as { status?: string; code?: string; detail?: string } }));
+          const res = await api.post<{ status?: string; code?: string; detail?: string }>(`/api/vouchers/${voucher.id}/void`);
           if (res.status === 200) return 'voided';
           // Not yet: the workflow has not taken in the issue (a worker was killed after the bureau
           // issued it), or an earlier void that timed out here is still going through.
@@ -403,6 +460,16 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
         await w.killAndRestart();
       }
     })();
+    const apiKiller = (async () => {
+      for (const t of apiKillTimes) {
+        await waitUntil(chaosStart + t);
+        await apiP.whenRunning();
+        await sleep(1000 + Math.random() * 2000); // let it take requests first
+        // Under load: at a moment a request is in flight (waiting at most 5 s for one).
+        for (let waited = 0; waited < 5000 && api.inFlight().length === 0; waited += 20) await sleep(20);
+        await killApi();
+      }
+    })();
     const restarter = (async () => {
       if (options.temporalRestarts < 1) return;
       await waitUntil(chaosStart + temporalAt);
@@ -418,10 +485,10 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
       }),
     );
     const progress = setInterval(() => {
-      log(`chaos: ${Math.round((Date.now() - chaosStart) / 1000)} s, ${accepted.size}/${plans.length} payments accepted, worker kills ${w.kills}, temporal restarts ${devServer.restarts}`);
+      log(`chaos: ${Math.round((Date.now() - chaosStart) / 1000)} s, ${accepted.size}/${plans.length} payments accepted, worker kills ${w.kills}, API kills ${apiP.kills}, temporal restarts ${devServer.restarts}`);
     }, 15_000);
     try {
-      await Promise.all([starter, killer, restarter, topUps]);
+      await Promise.all([starter, killer, apiKiller, restarter, topUps]);
       await waitUntil(chaosStart + W);
     } finally {
       clearInterval(progress);
@@ -478,9 +545,10 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
     endPhase('settle');
 
     // ---- checks ----
+    await Promise.all(resumes);
     const ledger = (await bureauAdmin.expectOk<{ entries: BureauLedgerEntry[] }>('GET', '/admin/ledger')).entries;
     const bureauState = await bureauAdmin.expectOk<BureauSnapshot>('GET', '/admin/state');
-    const result = await checkInvariants({ db, temporal, accepted, ledger, bureau: bureauState });
+    const result = await checkInvariants({ db, temporal, accepted, ledger, bureau: bureauState, clients: api.stats });
     violations.push(...result.violations);
     report.checks = result.figures;
     endPhase('checks');
@@ -490,15 +558,20 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
       workerStarts: w.starts,
       workerUnexpectedExits: w.unexpectedExits,
       workerStartMs: w.startMs,
+      apiKills: apiP.kills,
+      apiStartMs: apiP.startMs,
+      apiUnexpectedExits: apiP.unexpectedExits,
       temporalRestarts: devServer.restarts,
     });
     const sorted = [...latencies].sort((a, b) => a - b);
     report.starts.latencyMs = { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? 0 };
     if (w.kills < options.workerKills) violations.push(`only ${w.kills} of ${options.workerKills} worker kills happened`);
+    if (apiP.kills < options.apiKills + options.setupApiKills) violations.push(`only ${apiP.kills} of ${options.apiKills + options.setupApiKills} API kills happened`);
     if (devServer.restarts < options.temporalRestarts) violations.push('the Temporal dev server was not restarted');
   } catch (err) {
     violations.push(`the run failed: ${(err as Error).stack ?? String(err)}`);
   } finally {
+    await apiProcess?.stop().catch((err: unknown) => notes.push(`stopping the API: ${String(err)}`));
     await worker?.stop().catch((err: unknown) => notes.push(`stopping the worker: ${String(err)}`));
     if (worker) {
       report.chaos.strayChromiums = worker.strayChromiums;

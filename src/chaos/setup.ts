@@ -63,18 +63,25 @@ export function recentPeriods(count: number, now = new Date()): string[] {
   });
 }
 
-interface SeededEmployer {
+export interface SeededEmployer {
   taxpayerId: string;
   unitNumber: string;
 }
 
-/** One employer through F-1 and F-2 via the API; its declared lines are then payable. */
-async function readyEmployer(api: ApiClient, seeded: SeededEmployer, periods: readonly string[], poor: boolean): Promise<ReadyEmployer> {
-  const { taxpayerId, unitNumber } = seeded;
+/** F-1 via the API: the employer added, its password changed to CHAOS_PASSWORD, signed in; answers its id. */
+export async function signedInEmployer(api: ApiClient, { taxpayerId, unitNumber }: SeededEmployer): Promise<string> {
   const added = await api.expect<{ id: string }>(201, 'POST', '/api/employers', { taxpayerId, taxpayerIdConfirm: taxpayerId, unitNumber, password: initialPassword(unitNumber) });
   const base = `/api/employers/${added.id}`;
   await api.expect(200, 'POST', `${base}/password`, { password: initialPassword(unitNumber), newPassword: CHAOS_PASSWORD, newPasswordConfirm: CHAOS_PASSWORD });
   await api.expect(200, 'POST', `${base}/sign-in`, { password: CHAOS_PASSWORD });
+  return added.id;
+}
+
+/** One employer through F-1 and F-2 via the API; its declared lines are then payable. */
+async function readyEmployer(api: ApiClient, seeded: SeededEmployer, periods: readonly string[], poor: boolean): Promise<ReadyEmployer> {
+  const { taxpayerId } = seeded;
+  const added = { id: await signedInEmployer(api, seeded) };
+  const base = `/api/employers/${added.id}`;
   const feeItems = await api.expect<{ items: { itemId: string; period: string }[] }>(200, 'GET', `${base}/fee-items?kind=regular`);
   const declarationIds: string[] = [];
   for (const period of periods) {

@@ -1,19 +1,20 @@
 // The chaos suite in small (F-4 under faults): 40 three-party payments and 15 bank-side vouchers
-// through the real API while the worker is SIGKILLed twice, the Temporal dev server crashes once
-// and the bureau fails and loses answers. The same code as `npm run chaos`, with its own Temporal
-// dev server, database, bureau and worker process (not the shared ones of the other tests).
+// through the real API while the worker is SIGKILLed twice, the API process three times (once
+// while the setup declares), the Temporal dev server crashes once and the bureau fails and loses
+// answers; the clients send every unanswered request again with its Idempotency-Key. The same
+// code as `npm run chaos`, with its own Temporal dev server, database, bureau, API and worker
+// processes (not the shared ones of the other tests).
 import { describe, expect, inject, it } from 'vitest';
 import { SHORT_RUN } from '../../src/chaos/options';
 import { formatChaosReport } from '../../src/chaos/report';
 import { runChaos } from '../../src/chaos/run';
 
-// Two to three minutes on two cores, much of it waiting for activities a killed worker held
-// (their start-to-close timeouts: a minute, two for a voucher print).
-const TIMEOUT_MS = 240_000;
+// Two to three minutes on two cores (each API restart takes a few seconds).
+const TIMEOUT_MS = 300_000;
 
-describe('chaos: payments under worker kills, a Temporal crash and bureau faults', () => {
+describe('chaos: declarations and payments under API and worker kills, a Temporal crash and bureau faults', () => {
   it(
-    'loses no payment, charges none twice, settles each with its reason and reconciles the ledger line by line',
+    'loses no payment, charges none twice, settles each with its reason, reconciles the ledger line by line and leaves nothing a dead API process began half done',
     async () => {
       const lines: string[] = [];
       const seed = Number(process.env.CHAOS_SEED) || 0;
@@ -26,9 +27,23 @@ describe('chaos: payments under worker kills, a Temporal crash and bureau faults
       expect(report.violations, summary).toEqual([]);
       expect(report.starts.threeParty + report.starts.vouchers, summary).toBe(SHORT_RUN.threeParty + SHORT_RUN.vouchers);
       expect(report.chaos.workerKills).toBe(SHORT_RUN.workerKills);
+      expect(report.chaos.apiKills).toBe(SHORT_RUN.apiKills + SHORT_RUN.setupApiKills);
+      expect(report.chaos.resumedMs).toHaveLength(SHORT_RUN.apiKills + SHORT_RUN.setupApiKills);
       expect(report.chaos.temporalRestarts).toBe(SHORT_RUN.temporalRestarts);
       expect(report.settle.settled, summary).toBe(true);
-      expect(report.checks).toMatchObject({ paymentsLost: 0, orphanWorkflows: 0, chargedTwice: 0, acceptedPayments: SHORT_RUN.threeParty + SHORT_RUN.vouchers });
+      expect(report.checks).toMatchObject({
+        paymentsLost: 0,
+        orphanWorkflows: 0,
+        chargedTwice: 0,
+        acceptedPayments: SHORT_RUN.threeParty + SHORT_RUN.vouchers,
+        orphanRecords: 0,
+        unstartedStarts: 0,
+        stuckKeys: 0,
+        neverAnswered: 0,
+        itemsDeclaredTwice: 0,
+      });
+      // The kills hit requests: some were sent again with their keys.
+      expect(report.starts.clients.retries, summary).toBeGreaterThan(0);
       // Every paid payment was matched with its ledger entry, and nothing else was charged.
       expect(report.checks!.reconciledPayments).toBe(report.checks!.ledgerEntries);
       expect(report.checks!.statuses.paid ?? 0).toBe(report.checks!.ledgerEntries);

@@ -63,7 +63,8 @@ function quietRuntime(): void {
   runtimeInstalled = true;
 }
 
-async function createDatabaseCopy(): Promise<string> {
+/** A database of its own for a test file: a copy of the migrated template (dropped at the end of the run). */
+export async function createDatabaseCopy(): Promise<string> {
   const adminUrl = inject('adminDatabaseUrl');
   const name = `${inject('templateDatabase').replace(/_tpl$/, '')}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
