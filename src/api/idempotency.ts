@@ -115,15 +115,12 @@ export default fp(async function idempotencyPlugin(app: FastifyInstance, opts: I
     const where = and(eq(idempotencyKeys.actor, id.actor), eq(idempotencyKeys.key, id.key));
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
       // A fault is not an answer, and files are made again: a repeat carries on with this key.
-      await db.update(idempotencyKeys).set({ lockedUntil: sql`now()` }).where(where);
+      await db.update(idempotencyKeys).set({ lockedUntil: sql`now()` }).where(and(where, sql`${idempotencyKeys.statusCode} is null`));
     } else {
       const contentType = String(reply.getHeader('content-type') ?? 'application/json');
-      await db.update(idempotencyKeys).set({ statusCode: reply.statusCode, body: { contentType, payload: JSON.parse(payload) } }).where(where);
+      // The first answer stays the answer, even if a take-over ran alongside a stalled first try.
+      await db.update(idempotencyKeys).set({ statusCode: reply.statusCode, body: { contentType, payload: JSON.parse(payload) } }).where(and(where, sql`${idempotencyKeys.statusCode} is null`));
     }
     return payload;
-  });
-  // A client that hung up before the answer: the key is free for its repeat at once.
-  app.addHook('onRequestAbort', async (request) => {
-    if (request.idempotency) stopRenewing(request);
   });
 });
