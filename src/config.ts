@@ -30,6 +30,15 @@ export interface Config {
   workerMaxCachedWorkflows: number;
   declaration: DeclarationTiming;
   payment: PaymentTiming;
+  /** `npm run start:cluster` (docs/cluster.md). */
+  cluster: ClusterTopology;
+}
+
+/** How many of each process cluster mode runs, and its private PostgreSQL's port. */
+export interface ClusterTopology {
+  workers: number; // CLUSTER_WORKERS
+  apis: number; // CLUSTER_APIS, on PORT, PORT+1, …
+  postgresPort: number; // POSTGRES_PORT, when no DATABASE_URL is given
 }
 
 /** How payments wait (F-4.5–F-4.7). */
@@ -75,6 +84,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollFirstSeconds: int(env, 'RESULT_POLL_FIRST_SECONDS', 5),
       pollMaxSeconds: int(env, 'RESULT_POLL_MAX_SECONDS', 60),
       resultDeadlineSeconds: int(env, 'RESULT_DEADLINE_SECONDS', 15 * 60),
+    },
+    cluster: {
+      workers: int(env, 'CLUSTER_WORKERS', 2),
+      apis: int(env, 'CLUSTER_APIS', 2),
+      postgresPort: int(env, 'POSTGRES_PORT', 5433),
     },
   };
 }

@@ -1,0 +1,76 @@
+// A private PostgreSQL server for the cluster when no DATABASE_URL is given: Debian's server
+// binaries (initdb, pg_ctl), a data folder under DATA_DIR, its own port, trust auth on
+// 127.0.0.1 only. initdb and postgres refuse to run as root: as root they run as the
+// `postgres` user, which then owns the data folder.
+import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Log } from './child';
+
+const run = promisify(execFile);
+
+/** The folder of initdb and pg_ctl: POSTGRES_BIN, else Debian's newest /usr/lib/postgresql/<v>/bin. */
+export function postgresBinDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.POSTGRES_BIN) return env.POSTGRES_BIN;
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin', 'initdb'))) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (!newest) throw new Error("no PostgreSQL server binaries (initdb): run `bash scripts/provision.sh` (Debian's postgresql package) or set DATABASE_URL");
+  return path.join(root, newest, 'bin');
+}
+
+export class PrivatePostgres {
+  private readonly asPostgresUser = process.getuid?.() === 0;
+
+  constructor(
+    readonly dataDir: string,
+    readonly port: number,
+    private readonly log: Log,
+    private readonly binDir = postgresBinDir(),
+  ) {}
+
+  /** The superuser's URL of database `name`. */
+  url(name: string): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/${name}`;
+  }
+
+  private async tool(name: string, args: string[]): Promise<string> {
+    const bin = path.join(this.binDir, name);
+    const [command, argv] = this.asPostgresUser ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+    // pg_ctl starts the postmaster in a session of its own (setsid): Ctrl-C at the launcher's
+    // terminal does not reach it, and the launcher stops it last, after everything using it.
+    const { stdout } = await run(command, argv, { encoding: 'utf8', timeout: 120_000 }).catch((err: { stderr?: string; message: string }) => {
+      throw new Error(`${name} ${args.join(' ')} failed: ${err.stderr?.trim() || err.message}`);
+    });
+    return stdout;
+  }
+
+  /** initdb once; later starts find the folder and keep its data. */
+  async init(): Promise<void> {
+    if (existsSync(path.join(this.dataDir, 'PG_VERSION'))) return;
+    mkdirSync(this.dataDir, { recursive: true });
+    if (this.asPostgresUser) {
+      chownSync(this.dataDir, Number((await run('id', ['-u', 'postgres'])).stdout), Number((await run('id', ['-g', 'postgres'])).stdout));
+      chmodSync(this.dataDir, 0o700);
+    }
+    this.log(`postgres: initdb ${this.dataDir}`);
+    await this.tool('initdb', ['-D', this.dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale', 'C']);
+  }
+
+  async start(): Promise<void> {
+    const logFile = path.join(this.dataDir, 'server.log');
+    // -w: pg_ctl returns once the server accepts connections (after crash recovery, if any).
+    await this.tool('pg_ctl', ['-D', this.dataDir, '-l', logFile, '-w', '-t', '120', '-o', `-p ${this.port} -k ${this.dataDir} -c listen_addresses=127.0.0.1`, 'start']);
+  }
+
+  /** `pg_ctl stop -m immediate`: no checkpoint, as a crash or power loss would leave it. */
+  async crash(): Promise<void> {
+    await this.tool('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', 'stop']);
+  }
+
+  async stop(): Promise<void> {
+    if (!existsSync(path.join(this.dataDir, 'postmaster.pid'))) return;
+    await this.tool('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
+  }
+}
