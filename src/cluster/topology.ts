@@ -74,6 +74,11 @@ function hostPort(address: string): { host: string; port: number } {
   return { host, port: Number(port) };
 }
 
+/** LOG_LEVEL, but at least info. */
+function verboseEnough(level: string | undefined): string {
+  return level && ['trace', 'debug', 'info'].includes(level) ? level : 'info';
+}
+
 const httpOk = (url: string) => () => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
 
 /** One PostgreSQL server for the cluster: DATABASE_URL's or a private one; created databases are kept. */
@@ -198,8 +203,9 @@ export class Cluster {
         command: tsx,
         args: ['src/worker/main.ts'],
         cwd: opts.repoRoot,
-        // Its own TMPDIR: its Chromium profiles stay apart from the other workers'.
-        env: { ...this.appEnv, WORKER_METRICS_PORT: metrics, TMPDIR: this.tmpDir(name) },
+        // Its own TMPDIR: its Chromium profiles stay apart from the other workers'. Its readiness
+        // is its "worker running" line, logged at info.
+        env: { ...this.appEnv, WORKER_METRICS_PORT: metrics, TMPDIR: this.tmpDir(name), LOG_LEVEL: verboseEnough(this.appEnv.LOG_LEVEL) },
         output: this.outputFor(name),
         ready: { line: '"msg":"worker running"' },
       });
