@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchApi } from './api';
+import { benchCluster } from './cluster';
 import { log, machine, startEnv, type BenchEnv, type BenchResult } from './env';
 import { benchFetchNow } from './fetch-now';
 import { benchFlows } from './flows';
@@ -17,6 +18,7 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<BenchResult>> = {
   api: benchApi,
   'fetch-now': benchFetchNow,
   memory: benchMemory,
+  cluster: benchCluster,
 };
 
 /** No benchmark may run longer than this (the whole run stays within about ten minutes). */

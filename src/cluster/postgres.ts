@@ -51,6 +51,10 @@ export class PrivatePostgres {
     if (existsSync(path.join(this.dataDir, 'PG_VERSION'))) return;
     mkdirSync(this.dataDir, { recursive: true });
     if (this.asPostgresUser) {
+      const parent = path.dirname(this.dataDir);
+      await run('runuser', ['-u', 'postgres', '--', 'test', '-x', parent]).catch(() => {
+        throw new Error(`the postgres user cannot reach ${parent}: make the folders above it traversable (chmod o+x), use a DATA_DIR elsewhere, or set DATABASE_URL`);
+      });
       chownSync(this.dataDir, Number((await run('id', ['-u', 'postgres'])).stdout), Number((await run('id', ['-g', 'postgres'])).stdout));
       chmodSync(this.dataDir, 0o700);
     }

@@ -265,18 +265,24 @@ export class Cluster {
 
   /** Brings the whole topology up, in dependency order; idempotent steps run on every start. */
   async start(): Promise<void> {
+    await this.startTemporal();
     const { opts } = this;
-    mkdirSync(opts.dataDir, { recursive: true });
-    await this.step(this.database.private ? `postgres: private server on 127.0.0.1:${opts.postgresPort} (${this.database.private.dataDir})` : 'postgres: DATABASE_URL', () => this.database.start());
-    await this.step('temporal: schemas created or upgraded (temporal-sql-tool)', () => this.setupSchemas());
-    await this.step(`temporal: server on ${opts.temporalAddress}`, () => this.temporal.start());
-    await this.step(`temporal: namespace ${opts.namespace} (retention ${opts.retention}) and search attributes`, () => this.registerNamespace());
     await this.step(`temporal: UI on http://127.0.0.1:${opts.temporalUiPort}`, () => this.ui.start());
     await this.step('database: migrations applied', () => this.migrate());
     await this.step(`bureau: ${this.bureauUrl}`, () => this.bureau.start());
     // Workers bundle their workflows first (CPU-heavy): one after the other on small machines.
     for (const w of this.workers) await this.step(`${w.name}: running`, () => w.start());
     await this.step(`APIs: ${this.apiUrls.join(', ')}`, () => Promise.all(this.apis.map((a) => a.start())));
+  }
+
+  /** PostgreSQL and the Temporal server with its namespace: what a benchmark's own clients need. */
+  async startTemporal(): Promise<void> {
+    const { opts } = this;
+    mkdirSync(opts.dataDir, { recursive: true });
+    await this.step(this.database.private ? `postgres: private server on 127.0.0.1:${opts.postgresPort} (${this.database.private.dataDir})` : 'postgres: DATABASE_URL', () => this.database.start());
+    await this.step('temporal: schemas created or upgraded (temporal-sql-tool)', () => this.setupSchemas());
+    await this.step(`temporal: server on ${opts.temporalAddress}`, () => this.temporal.start());
+    await this.step(`temporal: namespace ${opts.namespace} (retention ${opts.retention}) and search attributes`, () => this.registerNamespace());
   }
 
   /** deploy/temporal/setup-schema.sh: the same step docker-compose's temporal-schema service runs. */

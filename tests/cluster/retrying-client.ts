@@ -21,7 +21,7 @@ export class RetryingClient {
     private readonly baseUrls: readonly string[],
     private readonly key: string,
     /** How long one logical request may keep trying. */
-    private readonly deadlineMs = 180_000,
+    private readonly deadlineMs = 90_000,
   ) {}
 
   private async once<T>(baseUrl: string, method: string, path: string, body: unknown, idempotencyKey: string | undefined): Promise<HttpAnswer<T>> {
