@@ -3,12 +3,11 @@
 // Temporal's databases and ours), against the same skeleton on that cluster (target ≥ 0.8×, as on
 // the dev server); and the cluster's skeleton against the dev server's skeleton in the same run:
 // what the real server costs on this machine (a figure, no target).
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePortRange } from '../src/cluster/ports';
-import { Cluster, clusterTools } from '../src/cluster/topology';
+import { privateCluster } from '../src/cluster/private';
 import { log, round, startEnv, type BenchEnv, type BenchResult } from './env';
 import { CONCURRENCY, FLOW_DESCRIPTION, ROUNDS, measureFlows } from './flows';
 
@@ -16,30 +15,11 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 export async function benchCluster(devEnv: BenchEnv, flows = Number(process.env.BENCH_FLOWS ?? 100)): Promise<BenchResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'sifee-bench-cluster-'));
-  chmodSync(dir, 0o755); // the private PostgreSQL runs as the postgres user when we are root
-  const base = await freePortRange(12);
-  const cluster = new Cluster({
-    repoRoot,
-    tools: clusterTools(repoRoot),
-    dataDir: dir,
-    databaseUrl: undefined,
-    postgresPort: base + 10,
-    temporalAddress: `127.0.0.1:${base}`,
-    temporalUiPort: base + 11,
-    namespace: 'default',
-    retention: '24h',
-    bureauPort: 0,
-    apiPort: 0,
-    apis: 0,
-    workers: 0,
-    serviceEnv: {},
-    output: { dir: path.join(dir, 'logs') },
-    log: (line) => log(`cluster: ${line}`),
-  });
+  const cluster = await privateCluster({ repoRoot, dataDir: dir, workers: 0, apis: 0, serviceEnv: {}, log: (line) => log(`cluster: ${line}`) });
   let env: BenchEnv | undefined;
   try {
     await cluster.startTemporal();
-    env = await startEnv({ temporalAddress: `127.0.0.1:${base}`, adminDatabaseUrl: cluster.database.private!.url('postgres') });
+    env = await startEnv({ temporalAddress: cluster.temporalAddress, adminDatabaseUrl: cluster.database.private!.url('postgres') });
     const onCluster = await measureFlows(env, flows, ['real', 'skeleton']);
     const onDev = await measureFlows(devEnv, flows, ['skeleton']);
     const real = onCluster.perSecond.real!;

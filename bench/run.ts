@@ -84,7 +84,10 @@ async function main(): Promise<void> {
     writeFileSync(RESULTS, `${render(results, machine(), seconds, loadAtStart)}\n${analysis}`);
     log(`wrote ${RESULTS}`);
   }
-  for (const r of results) console.log(`${r.name}: ours ${r.ours}, baseline ${r.baseline}, ratio ${r.ratio ?? '–'} (target ${r.target}: ${r.met ? 'met' : 'NOT met'})`);
+  for (const r of results) {
+    console.log(`${r.name}: ours ${r.ours}, baseline ${r.baseline}, ratio ${r.ratio ?? '–'} (target ${r.target}: ${r.met ? 'met' : 'NOT met'})`);
+    for (const d of r.details) console.log(`  - ${d}`);
+  }
   process.exit(0);
 }
 

@@ -233,6 +233,10 @@ export class Cluster {
     return this.apis.map((_, i) => `http://127.0.0.1:${this.opts.apiPort + i}`);
   }
 
+  get temporalAddress(): string {
+    return this.opts.temporalAddress;
+  }
+
   get bureauUrl(): string {
     return `http://127.0.0.1:${this.opts.bureauPort}`;
   }

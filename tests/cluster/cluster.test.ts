@@ -6,7 +6,7 @@
 // the Temporal server is killed and started again, and PostgreSQL stops with
 // `pg_ctl stop -m immediate` and starts again. Then the invariants.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -18,8 +18,8 @@ import { ApiClient, BureauAdmin } from '../../src/chaos/http';
 import { CHAOS_PASSWORD, RICH_BALANCE_FEN, inPool, planPayments, readyEmployers, recentPeriods, type PlannedPayment } from '../../src/chaos/setup';
 import { mulberry32 } from '../../src/bureau/generate';
 import { sleep } from '../../src/cluster/child';
-import { freePortRange } from '../../src/cluster/ports';
-import { Cluster, clusterTools } from '../../src/cluster/topology';
+import { privateCluster } from '../../src/cluster/private';
+import type { Cluster } from '../../src/cluster/topology';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { openDatabase, type Database } from '../../src/db/client';
 import { initialPassword } from '../../src/domain/password';
@@ -42,25 +42,12 @@ describe('cluster mode: the real Temporal server on PostgreSQL, two workers, two
   const codecKeys = `ct1:${randomBytes(32).toString('base64')}`;
 
   beforeAll(async () => {
-    const tools = clusterTools(repoRoot);
     dir = mkdtempSync(path.join(tmpdir(), 'sifee-cluster-'));
-    chmodSync(dir, 0o755); // the private PostgreSQL runs as the postgres user when we are root
-    // Temporal needs ten ports in a row; then the UI, the bureau, PostgreSQL, two APIs.
-    const base = await freePortRange(16);
-    cluster = new Cluster({
+    cluster = await privateCluster({
       repoRoot,
-      tools,
       dataDir: dir,
-      databaseUrl: undefined,
-      postgresPort: base + 10,
-      temporalAddress: `127.0.0.1:${base}`,
-      temporalUiPort: base + 11,
-      namespace: 'default',
-      retention: '24h',
-      bureauPort: base + 12,
-      apiPort: base + 13,
-      apis: 2,
       workers: 2,
+      apis: 2,
       serviceEnv: {
         API_KEYS: formatApiKeys([operator]),
         PAYLOAD_CODEC_KEYS: codecKeys,
@@ -75,13 +62,12 @@ describe('cluster mode: the real Temporal server on PostgreSQL, two workers, two
         SIGN_IN_MINUTES: '600',
         RATE_LIMIT_PER_MINUTE: '1000000',
       },
-      output: { dir: path.join(dir, 'logs') },
       log,
     });
     process.once('exit', () => cluster.killSync());
     await cluster.start();
     database = await openDatabase({ url: cluster.databaseUrl, dataDir: '' });
-    connection = await Connection.connect({ address: `127.0.0.1:${base}` });
+    connection = await Connection.connect({ address: cluster.temporalAddress });
     temporal = new Client({ connection, namespace: 'default', dataConverter: dataConverterFor(codecKeys) });
   }, 600_000);
 

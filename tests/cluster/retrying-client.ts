@@ -29,14 +29,9 @@ export class RetryingClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
     const res = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, body: parsed as T };
+    // Our API answers JSON (problem+json too); anything else (a proxy's page) is kept as text.
+    const json = /json/.test(res.headers.get('content-type') ?? '');
+    return { status: res.status, body: (json ? await res.json() : await res.text()) as T };
   }
 
   /** One logical request: the final answer (2xx or a 4xx that is not "in progress"). */
