@@ -2,7 +2,7 @@
 // binaries (initdb, pg_ctl), a data folder under DATA_DIR, its own port, trust auth on
 // 127.0.0.1 only. initdb and postgres refuse to run as root: as root they run as the
 // `postgres` user, which then owns the data folder.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -35,9 +35,14 @@ export class PrivatePostgres {
     return `postgres://postgres@127.0.0.1:${this.port}/${name}`;
   }
 
-  private async tool(name: string, args: string[]): Promise<string> {
+  /** How to run one of the server's programs: as the postgres user when we are root. */
+  private command(name: string, args: string[]): [string, string[]] {
     const bin = path.join(this.binDir, name);
-    const [command, argv] = this.asPostgresUser ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+    return this.asPostgresUser ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  }
+
+  private async tool(name: string, args: string[]): Promise<string> {
+    const [command, argv] = this.command(name, args);
     // pg_ctl starts the postmaster in a session of its own (setsid): Ctrl-C at the launcher's
     // terminal does not reach it, and the launcher stops it last, after everything using it.
     const { stdout } = await run(command, argv, { encoding: 'utf8', timeout: 120_000 }).catch((err: { stderr?: string; message: string }) => {
@@ -71,6 +76,16 @@ export class PrivatePostgres {
   /** `pg_ctl stop -m immediate`: no checkpoint, as a crash or power loss would leave it. */
   async crash(): Promise<void> {
     await this.tool('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', 'stop']);
+  }
+
+  /** For a process exit handler: no waiting on anything but pg_ctl. */
+  crashSync(): void {
+    if (!existsSync(path.join(this.dataDir, 'postmaster.pid'))) return;
+    try {
+      execFileSync(...this.command('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', 'stop']), { stdio: 'ignore', timeout: 30_000 });
+    } catch {
+      // not running after all
+    }
   }
 
   async stop(): Promise<void> {

@@ -338,9 +338,10 @@ export class Cluster {
     await Promise.all(this.outputs.map((o) => new Promise((r) => o.end(r))));
   }
 
-  /** For a process exit handler: no waiting (a private PostgreSQL outlives it; the next start finds it running). */
+  /** For a process exit handler (a test or launcher dying): everything killed, nothing waited for. */
   killSync(): void {
     for (const c of this.children) c.killSync();
+    this.database.private?.crashSync();
   }
 }
 
