@@ -70,7 +70,10 @@ export class PrivatePostgres {
   async start(): Promise<void> {
     const logFile = path.join(this.dataDir, 'server.log');
     // -w: pg_ctl returns once the server accepts connections (after crash recovery, if any).
-    await this.tool('pg_ctl', ['-D', this.dataDir, '-l', logFile, '-w', '-t', '120', '-o', `-p ${this.port} -k ${this.dataDir} -c listen_addresses=127.0.0.1`, 'start']);
+    // The Temporal server alone may open up to 24 connections per service (deploy/temporal/config),
+    // and every worker and API has its pool: more than the default 100.
+    const options = `-p ${this.port} -k ${this.dataDir} -c listen_addresses=127.0.0.1 -c max_connections=300`;
+    await this.tool('pg_ctl', ['-D', this.dataDir, '-l', logFile, '-w', '-t', '120', '-o', options, 'start']);
   }
 
   /** `pg_ctl stop -m immediate`: no checkpoint, as a crash or power loss would leave it. */
