@@ -148,9 +148,9 @@ describe('cluster mode: the real Temporal server on PostgreSQL, two workers, two
       }
     };
 
-    const pay = async (plan: PlannedPayment, i: number) => {
+    const pay = async (plan: PlannedPayment, i: number, via = client) => {
       await sleep(i * 1500);
-      const res = await client.request<{ id: string; workflowId: string }>('POST', `/api/employers/${plan.employer.id}/payments`, payBody(plan), `cluster-pay-${SEED}-${plan.n}`);
+      const res = await via.request<{ id: string; workflowId: string }>('POST', `/api/employers/${plan.employer.id}/payments`, payBody(plan), `cluster-pay-${SEED}-${plan.n}`);
       if (res.status !== 202) {
         refused.push(`payment ${plan.n}: ${res.status} ${JSON.stringify(res.body)}`);
         return;
@@ -198,13 +198,20 @@ describe('cluster mode: the real Temporal server on PostgreSQL, two workers, two
         void child.start().catch((err: unknown) => unexpected.push(`${child.name} did not start again: ${String(err)}`));
       };
     }
+    // The API kill lands on a request in flight: the bureau holds the first payment's password
+    // check for 5 s, and API 1 dies meanwhile, after it took the Idempotency-Key. The client sends
+    // it again to API 2 with the same key.
+    await bureau.expectOk('POST', '/admin/faults', { operation: 'verify_password', mode: 'delay', delayMs: 5000, times: 1 });
+    const firstClient = new RetryingClient([apiA, apiB], operator.key);
+    const [first, ...rest] = plans as [PlannedPayment, ...PlannedPayment[]];
+    const inFlight = pay(first, 0, firstClient);
+    await sleep(1500);
+    log(`fault: SIGKILL ${api1.name} (process group ${api1.pid}) with a payment request in flight; clients go on with the other API`);
+    await api1.kill();
     const faultsDone = (async () => {
       await sleep(4000);
       log(`fault: SIGKILL ${worker1.name} (process group ${worker1.pid})`);
       await worker1.kill();
-      await sleep(4000);
-      log(`fault: SIGKILL ${api1.name} (process group ${api1.pid}); clients go on with the other API`);
-      await api1.kill();
       await sleep(4000);
       log('fault: SIGKILL the Temporal server, 2 s down');
       await cluster.temporal.kill();
@@ -222,9 +229,9 @@ describe('cluster mode: the real Temporal server on PostgreSQL, two workers, two
       await Promise.all([worker1.start(), api1.start()]);
       log(`${worker1.name} and ${api1.name} started again`);
     })();
-    await Promise.all([inPool(plans, plans.length, pay), inPool(late, late.length, declareAndVoid), faultsDone]);
+    await Promise.all([inFlight, inPool(rest, rest.length, (plan, i) => pay(plan, i)), inPool(late, late.length, declareAndVoid), faultsDone]);
     await bureau.expectOk('DELETE', '/admin/faults');
-    log(`flows answered: ${accepted.size} payments accepted, ${voids.length} voids sent; retries ${JSON.stringify(client.stats.retries)}`);
+    log(`flows answered: ${accepted.size} payments accepted, ${voids.length} voids sent; retries ${JSON.stringify(client.stats.retries)}, of the request in flight at the API kill ${JSON.stringify(firstClient.stats.retries)}`);
 
     // ---- settle: every payment and declaration final, every workflow closed ----
     const db = database.db;
@@ -252,7 +259,7 @@ describe('cluster mode: the real Temporal server on PostgreSQL, two workers, two
     log(`checks: ${JSON.stringify(result.figures)}`);
     if (unexpected.length > 0) log(`unexpected exits: ${unexpected.join('; ')}`);
 
-    expect(client.stats.unanswered, 'every client request answered').toEqual([]);
+    expect([...firstClient.stats.unanswered, ...client.stats.unanswered], 'every client request answered').toEqual([]);
     expect(refused, 'no flow refused').toEqual([]);
     expect(open, 'every payment and declaration final').toEqual([]);
     expect(result.violations).toEqual([]);
