@@ -30,8 +30,31 @@ export interface Config {
   workerMaxCachedWorkflows: number;
   declaration: DeclarationTiming;
   payment: PaymentTiming;
+  crashSafety: CrashSafety;
+  /** How long a browser session (POST /api/session) lasts. */
+  sessionHours: number;
+  /** The origin browsers reach the API at (PUBLIC_ORIGIN, e.g. https://fees.example.com); unset: the request's own. */
+  publicOrigin: string | undefined;
+  /** Fastify's `trustProxy` (TRUST_PROXY): addresses of the TLS proxy whose X-Forwarded-* headers are believed. */
+  trustProxy: string | undefined;
+  /** Bearer token GET /metrics requires (METRICS_TOKEN); unset: open, like /health. */
+  metricsToken: string | undefined;
+  /** A scrape reads the database at most this often (METRICS_CACHE_SECONDS); scrapes between answer the last read. */
+  metricsCacheSeconds: number;
   /** `npm run start:cluster` (docs/cluster.md). */
   cluster: ClusterTopology;
+}
+
+/** How work survives a process that dies (see docs/crash-safety.md). */
+export interface CrashSafety {
+  /** How long an unanswered Idempotency-Key stays held after its request stopped renewing it (IDEMPOTENCY_LEASE_SECONDS). */
+  idempotencyLeaseSeconds: number;
+  /** The key of the Idempotency-Key fingerprints (IDEMPOTENCY_SECRET); unset: derived from PAYLOAD_CODEC_KEYS. */
+  idempotencySecret: string | undefined;
+  /** How often the reconciler's schedule runs (RECONCILE_EVERY_SECONDS). */
+  reconcileEverySeconds: number;
+  /** A start recorded this long ago that no request finished is the reconciler's (RECONCILE_GRACE_SECONDS). */
+  reconcileGraceSeconds: number;
 }
 
 /** How many of each process cluster mode runs, and its private PostgreSQL's port. */
@@ -79,12 +102,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       statusPollSeconds: int(env, 'DEDUCTION_STATUS_POLL_SECONDS', 15),
       counterPollSeconds: int(env, 'VOUCHER_POLL_SECONDS', 60),
     },
+    crashSafety: {
+      idempotencyLeaseSeconds: Math.max(1, int(env, 'IDEMPOTENCY_LEASE_SECONDS', 30)),
+      idempotencySecret: env.IDEMPOTENCY_SECRET || undefined,
+      reconcileEverySeconds: Math.max(1, int(env, 'RECONCILE_EVERY_SECONDS', 30)),
+      reconcileGraceSeconds: int(env, 'RECONCILE_GRACE_SECONDS', 10),
+    },
     declaration: {
       resultWaitSeconds: int(env, 'RESULT_WAIT_SECONDS', 20),
       pollFirstSeconds: int(env, 'RESULT_POLL_FIRST_SECONDS', 5),
       pollMaxSeconds: int(env, 'RESULT_POLL_MAX_SECONDS', 60),
       resultDeadlineSeconds: int(env, 'RESULT_DEADLINE_SECONDS', 15 * 60),
     },
+    sessionHours: int(env, 'SESSION_HOURS', 12),
+    publicOrigin: env.PUBLIC_ORIGIN ? new URL(env.PUBLIC_ORIGIN).origin : undefined,
+    trustProxy: env.TRUST_PROXY || undefined,
+    metricsToken: env.METRICS_TOKEN || undefined,
+    metricsCacheSeconds: int(env, 'METRICS_CACHE_SECONDS', 5),
     cluster: {
       workers: int(env, 'CLUSTER_WORKERS', 2),
       apis: int(env, 'CLUSTER_APIS', 2),

@@ -15,6 +15,8 @@ import { BrowserPool, Renderer } from './render';
 import { createWorker } from './worker/worker';
 import { bundleWorkflowsOutOfProcess } from './worker/bundle-out-of-process';
 import { ensureSearchAttributes } from './worker/search-attributes';
+import { ensureReconcilerSchedule } from './starts/reconciler-schedule';
+import { reconcileStarts } from './starts/workflow-starts';
 
 export async function runService(parts: { api: boolean; worker: boolean }): Promise<void> {
   const config = loadConfig();
@@ -29,6 +31,9 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
   // Every workflow payload is encrypted: histories hold no taxpayer data in plain text.
   const dataConverter = dataConverterFor(config.payloadCodecKeys);
   const stops: (() => Promise<unknown>)[] = [];
+  const clientConnection = await Connection.connect({ address: config.temporalAddress });
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporalNamespace, dataConverter });
+  const codec = dataConverter.payloadCodecs[0];
 
   if (parts.worker) {
     // The Temporal SDK's metrics: the Runtime is installed before the first NativeConnection.
@@ -36,7 +41,7 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
     const connection = await NativeConnection.connect({ address: config.temporalAddress });
     // One Chromium per worker process, started at the first print (vouchers, certificates).
     const browsers = new BrowserPool({ logger: log });
-    const deps = { db: database.db, bureau, renderer: new Renderer(browsers), filesDir: path.join(config.dataDir, 'files') };
+    const deps = { db: database.db, bureau, renderer: new Renderer(browsers), filesDir: path.join(config.dataDir, 'files'), temporal, codec };
     // Bundled in a child process: webpack's memory leaves with it (else the worker bundles itself).
     const workflowBundle = await bundleWorkflowsOutOfProcess().catch((err: unknown) => {
       log.warn({ err }, 'could not bundle the workflows in a child process; bundling here');
@@ -51,22 +56,24 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
       await browsers.close();
     });
     log.info({ taskQueue: config.taskQueue }, 'worker running');
+    const { reconcileEverySeconds: everySeconds, reconcileGraceSeconds: graceSeconds } = config.crashSafety;
+    const scheduleId = await ensureReconcilerSchedule(temporal, { taskQueue: config.taskQueue, everySeconds, graceSeconds });
+    log.info({ scheduleId, everySeconds }, 'reconciler scheduled');
   }
 
   if (parts.api) {
     if (!config.apiKeys) throw new Error('API_KEYS is not set: give name:role:key,... (npm start generates development keys)');
-    const connection = await Connection.connect({ address: config.temporalAddress });
-    const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter });
     // Before any workflow starts with them (the dev server of `npm start` registers them already).
-    const added = await ensureSearchAttributes(connection, config.temporalNamespace);
+    const added = await ensureSearchAttributes(clientConnection, config.temporalNamespace);
     if (added.length > 0) log.info({ added }, 'registered custom search attributes');
-    const app = await buildApp({ codec: dataConverter.payloadCodecs[0], db: database.db, temporal, bureau, config, keys: parseApiKeys(config.apiKeys) }, { loggerInstance: log });
+    const app = await buildApp({ codec, db: database.db, temporal, bureau, config, keys: parseApiKeys(config.apiKeys) }, { loggerInstance: log });
+    // Work that a process which died had recorded but not started: started before serving again.
+    const repaired = await reconcileStarts(temporal, database.db, codec, { olderThanMs: 0 }).catch((err: unknown) => log.warn({ err }, 'startup reconciliation failed; the schedule will retry'));
+    if (repaired && repaired.examined > 0) log.info(repaired, 'started work recorded before this start');
     await app.listen({ port: config.port, host: process.env.HOST ?? '127.0.0.1' });
-    stops.unshift(async () => {
-      await app.close();
-      await connection.close();
-    });
+    stops.unshift(() => app.close());
   }
+  stops.push(() => clientConnection.close());
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'stopping');

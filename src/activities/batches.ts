@@ -89,7 +89,7 @@ export function batchActivities({ db, bureau }: Pick<ActivityDeps, 'db' | 'burea
             workflowId: `declaration-${declarationId}`,
             actor: batch.createdBy,
             items: plan.items,
-          });
+          }); // the batch workflow starts this declaration as its child
           break;
         } catch (err) {
           // A concurrent attempt of this same activity may have inserted it a moment ago.

@@ -1,3 +1,5 @@
+import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { BureauClient } from '../bureau/client';
 import type { Db } from '../db/client';
 import type { Renderer } from '../render';
@@ -8,4 +10,6 @@ export interface ActivityDeps {
   bureau: BureauClient;
   renderer: Renderer; // one browser pool per worker process
   filesDir: string; // rendered files (vouchers, certificates) live here: `${DATA_DIR}/files`
+  temporal: Client; // the reconciler starts workflows whose start was recorded but never made
+  codec: PayloadCodec; // …opening their recorded, sealed arguments
 }

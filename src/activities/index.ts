@@ -4,10 +4,11 @@ import { paymentActivities } from './payments';
 import { voucherActivities } from './vouchers';
 import { batchActivities } from './batches';
 import { certificateActivities } from './certificates';
+import { reconcilerActivities } from './reconciler';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...declarationActivities(deps), ...voidActivities(deps), ...paymentActivities(deps), ...voucherActivities(deps), ...batchActivities(deps), ...certificateActivities(deps) };
+  return { ...declarationActivities(deps), ...voidActivities(deps), ...paymentActivities(deps), ...voucherActivities(deps), ...batchActivities(deps), ...certificateActivities(deps), ...reconcilerActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

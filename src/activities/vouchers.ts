@@ -9,6 +9,7 @@ import { finishVoucher as finishVoucherRecord, insertVoucher, recordPrint, recor
 import { maskAccount } from '../domain/payment';
 import type { VoucherDocument } from '../render';
 import { callBureau } from './bureau-errors';
+import { isUniqueViolation } from '../db/errors';
 import type { ActivityDeps } from './deps';
 
 export interface IssuedVoucher {
@@ -64,6 +65,16 @@ export function voucherActivities({ db, bureau, renderer, filesDir }: ActivityDe
         bankName: account?.bankName ?? null,
         accountName: account?.accountName ?? null,
         accountMasked: account ? maskAccount(account.accountNumber) : null,
+      }).catch(async (err: unknown) => {
+        if (!isUniqueViolation(err, 'vouchers_voucher_number_unique')) throw err;
+        // The bureau gave a number we hold for another payment already (its numbering restarted):
+        // retrying cannot fix that. The voucher is voided there, so no counter takes money for a
+        // voucher we do not track, and the payment fails with the reason; its lines are free.
+        await callBureau(() => bureau.voidVoucher(issued.voucherNumber));
+        throw ApplicationFailure.nonRetryable(
+          `the bureau issued voucher number ${issued.voucherNumber}, which is recorded for another payment already; it was voided at the bureau: pay these lines again, and tell the bureau its voucher numbers repeat`,
+          'VOUCHER_NUMBER_TAKEN',
+        );
       });
       return { voucherId: row.id, voucherNumber: row.voucherNumber, issuedAt: row.issuedAt.toISOString(), deadline: row.deadline };
     },

@@ -1,8 +1,10 @@
 // The Fastify application: plugins for errors, auth and idempotency, one plugin per resource.
+import { createHash, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
+import helmet from '@fastify/helmet';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { BureauClient } from '../bureau/client';
@@ -51,6 +53,8 @@ declare module 'fastify' {
     temporal: Client;
     bureau: BureauClient;
     config: Config;
+    /** The payload codec: what the API records for a workflow is sealed as Temporal would hold it. */
+    codec: PayloadCodec;
     routeCatalog: RouteEntry[];
   }
 }
@@ -67,6 +71,13 @@ function unusableValue(value: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+/** The fingerprints' key: shared by every API instance, so a repeat may reach any of them. */
+export function idempotencySecret(config: Config): Buffer {
+  const material = config.crashSafety.idempotencySecret ?? config.payloadCodecKeys;
+  // Tests without keys: one process, so a key of its own is enough.
+  return material ? createHash('sha256').update(`sifee idempotency\u0000${material}`).digest() : randomBytes(32);
+}
+
 export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
@@ -79,12 +90,14 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
       const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is longer than 100 characters' : 'the URL is not valid (check its percent-encoding)';
       void (reply as unknown as FastifyReply).status(status).type('application/problem+json').send({ type: `about:blank#${error.code}`, status, code: error.code, title: 'The request URL cannot be routed', detail });
     },
+    trustProxy: deps.config.trustProxy ?? false,
     ...options,
   });
   app.decorate('db', deps.db);
   app.decorate('temporal', deps.temporal);
   app.decorate('bureau', deps.bureau);
   app.decorate('config', deps.config);
+  app.decorate('codec', deps.codec);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -113,23 +126,39 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Security headers on every answer, errors and 404s included. API answers (JSON, PDF, CSV) load
+  // nothing and may not be framed; the console and Swagger UI set their own policies.
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+    frameguard: { action: 'deny' },
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Not over plain HTTP (a local start): the upgraded requests would find no TLS.
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   await app.register(problemPlugin);
   // Before the resource plugins (its hook times every route) and outside the rate limit.
   await app.register(metricsRoutes);
+  await app.register(authPlugin, { keys: deps.keys, db: deps.db, publicOrigin: deps.config.publicOrigin });
   await app.register(rateLimit, {
     max: deps.config.rateLimitPerMinute,
     timeWindow: '1 minute',
-    // Per API key, so one busy client does not starve the others; per address without a key.
-    keyGenerator: (request) => request.headers.authorization ?? request.ip,
+    // A route hook, so it runs after authPlugin found the actor: per actor whatever form their key
+    // or session takes, so one busy client does not starve the others; per address for the rest,
+    // wrong keys included.
+    keyGenerator: (request) => (request.actor ? `actor:${request.actor.name}` : `address:${request.ip}`),
+    // RateLimit-Limit, -Remaining, -Reset (IETF draft) and Retry-After.
+    enableDraftSpec: true,
     errorResponseBuilder: (_request, context) =>
       new Problem(429, 'RATE_LIMITED', 'Too many requests', `at most ${context.max} requests a minute; try again in ${Math.ceil(context.ttl / 1000)} s`),
   });
-  await app.register(authPlugin, { keys: deps.keys });
-  await app.register(idempotencyPlugin, { db: deps.db });
+  await app.register(idempotencyPlugin, { db: deps.db, secret: idempotencySecret(deps.config), leaseSeconds: deps.config.crashSafety.idempotencyLeaseSeconds });
 
   await app.register(healthRoutes);
-  await app.register(sessionRoutes, { keys: deps.keys });
+  await app.register(sessionRoutes, { keys: deps.keys, db: deps.db, hours: deps.config.sessionHours });
   await app.register(codecRoutes, {
     codec: deps.codec,
     uiOrigins: [`http://127.0.0.1:${deps.config.temporalUiPort}`, `http://localhost:${deps.config.temporalUiPort}`],

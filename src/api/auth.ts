@@ -1,8 +1,10 @@
 // API keys with roles (API.md): operators act, auditors read, staff reset passwords.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Db } from '../db/client';
 import { Problem } from './problem';
+import { sessionIdOf, sessionKey } from './sessions';
 
 export const ROLES = ['operator', 'auditor', 'staff'] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,6 +27,8 @@ const ALLOWED: Record<Exclude<Access, 'public'>, readonly Role[]> = {
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** Origins besides our own whose pages may send this route cookie-authenticated writes (the Temporal UI to /codec). */
+    trustedOrigins?: readonly string[];
   }
   interface FastifyRequest {
     actor: { name: string; role: Role } | null;
@@ -55,47 +59,92 @@ export function formatApiKeys(keys: readonly ApiKey[]): string {
   return keys.map((k) => `${k.name}:${k.role}:${k.key}`).join(',');
 }
 
-function findKey(keys: readonly ApiKey[], presented: string): ApiKey | undefined {
-  const p = Buffer.from(presented);
-  return keys.find((k) => {
-    const b = Buffer.from(k.key);
-    return b.length === p.length && timingSafeEqual(b, p);
-  });
-}
+/**
+ * The configured keys, compared by their SHA-256 digests: every comparison has the same length
+ * and every key is compared, so timing tells neither a key's length nor which key nearly matched.
+ */
+export class KeyRing {
+  private readonly entries: { key: ApiKey; digest: Buffer }[];
 
-/** The session cookie a browser gets from POST /api/session (for the console and the Temporal UI's codec calls). */
-export const SESSION_COOKIE = 'sifee_key';
+  constructor(keys: readonly ApiKey[]) {
+    this.entries = keys.map((key) => ({ key, digest: digest(key.key) }));
+  }
 
-/** A key from `Authorization: Bearer …`, or else from the session cookie. */
-export function presentedKey(request: FastifyRequest): string | undefined {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-  if (bearer) return bearer[1];
-  const cookie = (request.headers.cookie ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${SESSION_COOKIE}=`));
-  if (!cookie) return undefined;
-  try {
-    return decodeURIComponent(cookie.slice(SESSION_COOKIE.length + 1));
-  } catch {
-    return undefined; // not percent-encoded properly: no key (401), not a crash
+  find(presented: string): ApiKey | undefined {
+    const d = digest(presented);
+    let found: ApiKey | undefined;
+    for (const e of this.entries) if (timingSafeEqual(e.digest, d) && !found) found = e.key;
+    return found;
+  }
+
+  named(name: string): ApiKey | undefined {
+    return this.entries.find((e) => e.key.name === name)?.key;
   }
 }
 
-export function isKnownKey(keys: readonly ApiKey[], presented: string): ApiKey | undefined {
-  return findKey(keys, presented);
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** `Bearer <key>` in any letter case and spacing; undefined without the header; null when it is something else. */
+export function bearerKey(request: FastifyRequest): string | undefined | null {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  return /^\s*bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null;
 }
 
-export default fp(async function authPlugin(app: FastifyInstance, opts: { keys: readonly ApiKey[] }) {
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Whether a browser sent this request from a page of another origin: `Sec-Fetch-Site` when the
+ * browser sends it, else `Origin`. Neither: not a browser (curl), which a forged request cannot be.
+ * Another port of the same host is another origin (cookies do not tell ports apart).
+ */
+function crossOrigin(request: FastifyRequest, ownOrigin: string | undefined): boolean {
+  const origin = request.headers.origin;
+  const allowed = new Set([ownOrigin ?? `${request.protocol}://${request.host}`, ...(request.routeOptions.config?.trustedOrigins ?? [])]);
+  if (typeof origin === 'string' && allowed.has(origin)) return false;
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  return origin !== undefined;
+}
+
+export interface AuthOptions {
+  keys: readonly ApiKey[];
+  /** Where sessions live; without it only Bearer keys authenticate. */
+  db?: Db | undefined;
+  /** The origin browsers see this service at (PUBLIC_ORIGIN); else the request's own scheme and host. */
+  publicOrigin?: string | undefined;
+}
+
+/**
+ * Two steps, so the rate limit (a route hook, between them) counts per actor: `onRequest` finds
+ * who is asking, from a Bearer key or a session cookie; `preParsing` refuses, before any body is read.
+ */
+export default fp(async function authPlugin(app: FastifyInstance, opts: AuthOptions) {
+  const ring = new KeyRing(opts.keys);
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
+    if ((request.routeOptions.config?.access ?? 'public') === 'public') return;
+    const bearer = bearerKey(request);
+    let key: ApiKey | undefined;
+    if (typeof bearer === 'string') key = ring.find(bearer);
+    else if (bearer === undefined && opts.db) {
+      const id = sessionIdOf(request);
+      key = id ? await sessionKey(opts.db, id, (name) => ring.named(name)) : undefined;
+    }
+    if (key) request.actor = { name: key.name, role: key.role };
+  });
+  app.addHook('preParsing', async (request: FastifyRequest) => {
+    // Only a cookie rides along on a forged request; a Bearer header cannot be sent cross-site without CORS.
+    if (!SAFE_METHODS.has(request.method) && request.headers.authorization === undefined && crossOrigin(request, opts.publicOrigin)) {
+      throw new Problem(403, 'CROSS_ORIGIN_REQUEST', 'Refused: a request from another site', 'changes with the session cookie come only from pages of this service; other clients send Authorization: Bearer <key>');
+    }
     const access = request.routeOptions.config?.access ?? 'public';
     if (access === 'public') return;
-    const presented = presentedKey(request);
-    const key = presented ? findKey(opts.keys, presented) : undefined;
-    if (!key) {
-      throw new Problem(401, 'UNAUTHENTICATED', 'An API key is required', 'send Authorization: Bearer <key> with a key from API_KEYS');
+    if (!request.actor) {
+      throw new Problem(401, 'UNAUTHENTICATED', 'An API key is required', 'send Authorization: Bearer <key> with a key from API_KEYS, or sign in: POST /api/session');
     }
-    if (!ALLOWED[access].includes(key.role)) {
-      throw new Problem(403, 'FORBIDDEN', 'Your role may not do this', `role ${key.role} may not ${access === 'staff' ? 'do staff actions' : 'change anything'}`);
+    if (!ALLOWED[access].includes(request.actor.role)) {
+      throw new Problem(403, 'FORBIDDEN', 'Your role may not do this', `role ${request.actor.role} may not ${access === 'staff' ? 'do staff actions' : 'change anything'}`);
     }
-    request.actor = { name: key.name, role: key.role };
   });
 });

@@ -2,8 +2,8 @@
 // "change the initial password first" / "sign in first" (F-1.3, F-1.4) before any action.
 import type { FastifyInstance } from 'fastify';
 import { BureauBusinessError } from '../bureau/client';
-import { findEmployer, readPasswordFailures, writePasswordFailures, type EmployerRow } from '../db/employers';
-import { NO_FAILURES, WRONG_PASSWORD_CODE, afterWrongPassword, attemptsLeft, lockedUntil } from '../domain/password';
+import { changePasswordFailures, findEmployer, type EmployerRow } from '../db/employers';
+import { NO_FAILURES, WRONG_PASSWORD_CODE, attemptsLeft, countAttempt, lockedUntil, uncountAttempt } from '../domain/password';
 import { Problem, notFound } from './problem';
 
 function lockedProblem(until: Date): Problem {
@@ -18,28 +18,28 @@ function lockedProblem(until: Date): Problem {
 }
 
 /**
- * Runs a bureau call that checks the declaration password. A wrong password answers the
- * bureau's exact 20101 message and counts towards the lockout; a right one clears the count.
+ * Runs a bureau call that checks the declaration password. The attempt is counted as wrong
+ * before the bureau is asked (atomically, see changePasswordFailures), so however many arrive at
+ * once, at most the lockout's limit reach the bureau. A wrong password answers the bureau's exact
+ * 20101 message; a right one clears the count; no answer takes the attempt back.
  */
 export async function withDeclarationPassword<T>(app: FastifyInstance, taxpayerId: string, call: () => Promise<T>): Promise<T> {
   const now = new Date();
-  const state = await readPasswordFailures(app.db, taxpayerId);
-  const locked = lockedUntil(state, now);
-  if (locked) throw lockedProblem(locked);
+  const { before, after: counted } = await changePasswordFailures(app.db, taxpayerId, (state) => countAttempt(state, now));
+  if (!counted) throw lockedProblem(lockedUntil(before, now)!);
+  let result: T;
   try {
-    const result = await call();
-    if (state.failures > 0) await writePasswordFailures(app.db, taxpayerId, NO_FAILURES);
-    return result;
+    result = await call();
   } catch (err) {
-    if (!(err instanceof BureauBusinessError) || err.code !== WRONG_PASSWORD_CODE) throw err;
-    const next = afterWrongPassword(state, now);
-    await writePasswordFailures(app.db, taxpayerId, next);
-    if (next.lockedUntil) throw lockedProblem(next.lockedUntil);
-    throw new Problem(422, 'PASSWORD_INVALID', 'Wrong declaration password', err.message, {
-      bureauCode: err.code,
-      attemptsLeft: attemptsLeft(next),
-    });
+    if (err instanceof BureauBusinessError && err.code === WRONG_PASSWORD_CODE) {
+      if (counted.lockedUntil) throw lockedProblem(counted.lockedUntil);
+      throw new Problem(422, 'PASSWORD_INVALID', 'Wrong declaration password', err.message, { bureauCode: err.code, attemptsLeft: attemptsLeft(counted) });
+    }
+    await changePasswordFailures(app.db, taxpayerId, uncountAttempt);
+    throw err;
   }
+  await changePasswordFailures(app.db, taxpayerId, () => NO_FAILURES);
+  return result;
 }
 
 export async function employerOr404(app: FastifyInstance, id: string): Promise<EmployerRow> {

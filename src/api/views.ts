@@ -1,4 +1,5 @@
 // How records leave the API: money as fen plus a yuan display string, dates as ISO strings.
+import type { ActivityFailureRow } from '../db/activity-failures';
 import type { DeclarationLineRow, DeclarationRow } from '../db/declarations';
 import type { EmployerRow } from '../db/employers';
 import { recordActions, type DeclarationStatus, type PaymentStatus } from '../domain/declaration';
@@ -78,4 +79,9 @@ export function declarationView(d: DeclarationRow) {
         ? null
         : { serial: d.serial, reason: d.resultReason, decidedAt: d.decidedAt?.toISOString() ?? null },
   };
+}
+
+/** An activity failing again and again (still retried): what it is, how often it failed, why. */
+export function activityFailureView(f: ActivityFailureRow | null | undefined) {
+  return f ? { activity: f.activityType, attempts: f.attempt, message: f.lastError, at: f.failedAt.toISOString() } : null;
 }

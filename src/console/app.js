@@ -724,6 +724,13 @@ async function loadDeclarations() {
   }
 }
 
+/** A step failing again and again while it is retried (lastError): shown so nobody waits on it unaware. */
+function failingNote(e) {
+  if (!e) return null;
+  return h('div', { class: e.attempts >= 5 ? 'problem small' : 'small muted', dataset: { failing: String(e.attempts) } },
+    `${e.attempts >= 5 ? '⚠ ' : ''}${e.activity} failed ${e.attempts}× 重试中, last at ${time(e.at).slice(11)}: ${e.message}`);
+}
+
 async function viewDeclaration(id) {
   const d = await get(`/api/declarations/${encodeURIComponent(id)}`);
   await dialog({
@@ -732,6 +739,7 @@ async function viewDeclaration(id) {
     body: [
       h('p', {}, badge(d.status, DECLARATION_STATUS), ' ', badge(d.paymentStatus, PAID_STATUS), ` ${KIND[d.kind]} · ${employerName(d.employerId)} · by ${d.declaredBy} at ${time(d.declaredAt)} `, temporalLink(d.workflowId)),
       d.result?.reason ? h('p', { class: 'problem' }, d.result.reason) : null,
+      failingNote(d.lastError),
       h('table', { class: 'compact' },
         h('thead', {}, h('tr', {}, ['Insurance 险种', 'Agency 经办机构', 'Period 所属期', 'Headcount 人数', 'Amount 金额', 'Paid 已缴'].map((c) => h('th', {}, c)))),
         h('tbody', {}, d.items.map((l) => h('tr', {}, h('td', {}, l.insuranceName), h('td', {}, l.agency), h('td', {}, l.period), h('td', { class: 'num' }, l.headcount), h('td', { class: 'num' }, yuan(l.amountYuan)), h('td', { class: 'num' }, yuan(l.paidYuan)))))),
@@ -911,7 +919,7 @@ async function loadPayments() {
       const last = p.attempts.at(-1);
       return h('tr', { dataset: { paymentId: p.id, status: p.status, attempts: String(p.attempts.length) } },
         h('td', { class: 'mono' }, p.id), all ? h('td', {}, employerName(p.employerId)) : null, h('td', { class: 'nowrap' }, METHOD[p.method] ?? p.method), h('td', { class: 'num' }, yuan(p.totalYuan)),
-        h('td', {}, badge(p.status, PAYMENT_STATUS), p.reason && p.status !== 'paid' ? h('div', { class: 'small muted' }, p.reason) : null),
+        h('td', {}, badge(p.status, PAYMENT_STATUS), p.reason && p.status !== 'paid' ? h('div', { class: 'small muted' }, p.reason) : null, failingNote(p.lastError)),
         h('td', { class: 'small' }, p.method === 'three_party' ? [`${p.attempts.length}×`, last ? ` · last 最近: ${last.outcome}${last.code ? ` ${last.code}` : ''} ${time(last.at).slice(11)}` : ''] : ''),
         h('td', { class: 'nowrap' }, p.nextRetryAt && p.status === 'awaiting_retry' ? [time(p.nextRetryAt), h('div', { class: 'small muted', dataset: { until: p.nextRetryAt } }, countdown(p.nextRetryAt))] : ''),
         h('td', {}, p.voucher ? [h('span', { class: 'mono' }, p.voucher.voucherNumber), ' ', p.voucher.pdf ? h('a', { href: p.voucher.pdf, target: '_blank', rel: 'noopener' }, 'PDF') : ''] : ''),

@@ -2,7 +2,7 @@
 // batch's progress from here; the batch workflow's activities write it.
 import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
 import { countBatch, type BatchCounts, type BatchEntryStatus, type BatchReason } from '../domain/batch';
-import { appendAudit } from './audit';
+import { appendAudit, type Transaction } from './audit';
 import type { Db } from './client';
 import { declarationBatchEntries, declarationBatches, declarations, employers } from './schema';
 
@@ -22,6 +22,7 @@ export interface BatchEntryRecord extends BatchEntryRow {
 export async function insertBatch(
   db: Db,
   b: { id: string; period: string; employerIds: string[]; allEmployers: boolean; concurrency: number; workflowId: string; actor: string },
+  alsoRecord: (tx: Transaction) => Promise<void> = async () => {},
 ): Promise<BatchRow> {
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -49,15 +50,8 @@ export async function insertBatch(
       subject: b.id,
       detail: { period: b.period, total: b.employerIds.length, allEmployers: b.allEmployers, concurrency: b.concurrency },
     });
+    await alsoRecord(tx);
     return row!;
-  });
-}
-
-/** Undoes a batch whose workflow could not be started. */
-export async function deleteUnstartedBatch(db: Db, id: string, actor: string, reason: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.delete(declarationBatches).where(eq(declarationBatches.id, id));
-    await appendAudit(tx, { actor, action: 'declaration_batch.withdrawn', subject: id, detail: { reason } });
   });
 }
 

@@ -4,7 +4,7 @@ import type { DecisionResult } from '../bureau/contract';
 import type { DeclarationStatus, PaymentStatus } from '../domain/declaration';
 import type { DeclarationKind, FeeItem } from '../domain/fee-items';
 import { sumFen } from '../domain/money';
-import { appendAudit } from './audit';
+import { appendAudit, type Transaction } from './audit';
 import type { Db } from './client';
 import { isUniqueViolation } from './errors';
 import { declarationLines, declarations } from './schema';
@@ -32,6 +32,8 @@ export async function heldItemIds(db: Db, employerId: string): Promise<Set<strin
 export async function insertDeclaration(
   db: Db,
   d: { id: string; employerId: string; kind: DeclarationKind; workflowId: string; actor: string; items: FeeItem[] },
+  /** Written in the same transaction: the request to start its workflow (none when a workflow inserts it). */
+  alsoRecord: (tx: Transaction) => Promise<void> = async () => {},
 ): Promise<DeclarationRecord> {
   try {
     return await db.transaction(async (tx) => {
@@ -74,6 +76,7 @@ export async function insertDeclaration(
         subject: d.id,
         detail: { employerId: d.employerId, kind: d.kind, itemIds: d.items.map((i) => i.itemId), totalFen: row!.totalFen },
       });
+      await alsoRecord(tx);
       return { ...row!, lines };
     });
   } catch (err) {
@@ -85,7 +88,7 @@ export async function insertDeclaration(
   }
 }
 
-/** Undoes an insert whose workflow could not be started, so nothing half-made remains. */
+/** Withdraws a batch's declaration whose child workflow never started, so its items are free again. */
 export async function deleteUnstartedDeclaration(db: Db, id: string, actor: string, reason: string): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.delete(declarations).where(and(eq(declarations.id, id), eq(declarations.status, 'submitted')));

@@ -45,18 +45,26 @@ export async function updateEmployer(
   });
 }
 
-export async function readPasswordFailures(db: Db, taxpayerId: string): Promise<PasswordFailures> {
-  const [row] = await db.select().from(passwordFailures).where(eq(passwordFailures.taxpayerId, taxpayerId));
-  return row ? { failures: row.failures, windowStartedAt: row.windowStartedAt, lockedUntil: row.lockedUntil } : NO_FAILURES;
-}
+const asFailures = (row: typeof passwordFailures.$inferSelect | undefined): PasswordFailures =>
+  row ? { failures: row.failures, windowStartedAt: row.windowStartedAt, lockedUntil: row.lockedUntil } : NO_FAILURES;
 
-export async function writePasswordFailures(db: Db, taxpayerId: string, state: PasswordFailures): Promise<void> {
-  if (state.failures === 0) {
-    await db.delete(passwordFailures).where(eq(passwordFailures.taxpayerId, taxpayerId));
-    return;
-  }
-  await db
-    .insert(passwordFailures)
-    .values({ taxpayerId, ...state })
-    .onConflictDoUpdate({ target: passwordFailures.taxpayerId, set: state });
+/**
+ * Changes an employer's wrong-password count under its row lock, so concurrent changes queue
+ * instead of overwriting each other. `change` returns null to leave it as it is.
+ */
+export async function changePasswordFailures(
+  db: Db,
+  taxpayerId: string,
+  change: (state: PasswordFailures) => PasswordFailures | null,
+): Promise<{ before: PasswordFailures; after: PasswordFailures | null }> {
+  return db.transaction(async (tx) => {
+    await tx.insert(passwordFailures).values({ taxpayerId, ...NO_FAILURES }).onConflictDoNothing();
+    const [row] = await tx.select().from(passwordFailures).where(eq(passwordFailures.taxpayerId, taxpayerId)).for('update');
+    const before = asFailures(row);
+    const after = change(before);
+    const stored = after ?? before;
+    if (stored.failures === 0) await tx.delete(passwordFailures).where(eq(passwordFailures.taxpayerId, taxpayerId));
+    else await tx.update(passwordFailures).set(stored).where(eq(passwordFailures.taxpayerId, taxpayerId));
+    return { before, after };
+  });
 }

@@ -4,7 +4,8 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { AttemptOutcome, PaymentMethod, PaymentState } from '../domain/payment';
 import { declarationPaymentStatus, FINAL_PAYMENT_STATES } from '../domain/payment';
 import { sumFen } from '../domain/money';
-import { appendAudit } from './audit';
+import { latestFailures, type ActivityFailureRow } from './activity-failures';
+import { appendAudit, type Transaction } from './audit';
 import type { Db } from './client';
 import { isUniqueViolation } from './errors';
 import { declarationLines, declarations, paymentAttempts, paymentLines, payments, vouchers } from './schema';
@@ -80,7 +81,7 @@ export interface NewPayment {
 }
 
 /** Holds the lines for a new payment; refuses lines another open payment holds. */
-export async function createPayment(db: Db, p: NewPayment): Promise<PaymentRow> {
+export async function createPayment(db: Db, p: NewPayment, alsoRecord: (tx: Transaction) => Promise<void> = async () => {}): Promise<PaymentRow> {
   try {
     return await db.transaction(async (tx) => {
       // Lock the declarations first, as a void does: a void and a payment cannot both start.
@@ -111,6 +112,7 @@ export async function createPayment(db: Db, p: NewPayment): Promise<PaymentRow> 
         subject: p.id,
         detail: { employerId: p.employerId, method: p.method, lineIds: p.lines.map((l) => l.lineId), totalFen: row!.totalFen, agreementId: p.agreementId },
       });
+      await alsoRecord(tx);
       return row!;
     });
   } catch (err) {
@@ -118,14 +120,6 @@ export async function createPayment(db: Db, p: NewPayment): Promise<PaymentRow> 
     if (isUniqueViolation(err, 'payment_lines_open_uq')) throw new LinesNotPayableError(p.lines.map((l) => l.lineId), 'in_payment');
     throw err;
   }
-}
-
-/** Undoes a payment whose workflow could not be started. */
-export async function deleteUnstartedPayment(db: Db, id: string, actor: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.delete(payments).where(eq(payments.id, id));
-    await appendAudit(tx, { actor, action: 'payment.withdrawn', subject: id, detail: { reason: 'workflow did not start' } });
-  });
 }
 
 export async function recordAttempt(
@@ -220,17 +214,20 @@ export interface PaymentRecord extends PaymentRow {
   attempts: AttemptRow[];
   lines: PaymentLineRow[];
   voucher: VoucherRow | null;
+  /** Its workflow's activity that is failing and being retried, if any. */
+  failing: ActivityFailureRow | null;
 }
 
 export async function getPayment(db: Db, id: string): Promise<PaymentRecord | undefined> {
   const [row] = await db.select().from(payments).where(eq(payments.id, id));
   if (!row) return undefined;
-  const [attempts, lines, voucherRows] = await Promise.all([
+  const [attempts, lines, voucherRows, failing] = await Promise.all([
     db.select().from(paymentAttempts).where(eq(paymentAttempts.paymentId, id)).orderBy(paymentAttempts.n),
     db.select().from(paymentLines).where(eq(paymentLines.paymentId, id)),
     db.select().from(vouchers).where(eq(vouchers.paymentId, id)),
+    latestFailures(db, [row.workflowId]),
   ]);
-  return { ...row, attempts, lines, voucher: voucherRows[0] ?? null };
+  return { ...row, attempts, lines, voucher: voucherRows[0] ?? null, failing: failing.get(row.workflowId) ?? null };
 }
 
 export async function listPayments(db: Db, q: { employerId?: string | undefined; status?: PaymentState | undefined; limit: number }): Promise<PaymentRow[]> {

@@ -203,6 +203,8 @@ export const idempotencyKeys = pgTable(
     statusCode: integer('status_code'),
     body: jsonb('body'),
     createdAt: createdAt(),
+    /** The request holding the key runs until then; past it a repeat takes the key over (its holder died). */
+    lockedUntil: timestamp('locked_until', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.actor, t.key] })],
 );
@@ -278,4 +280,66 @@ export const declarationBatchEntries = pgTable(
     // Every employer is in a batch once.
     uniqueIndex('declaration_batch_entries_employer_uq').on(t.batchId, t.employerId),
   ],
+);
+
+/**
+ * Every workflow start, written in the same transaction as the record it works on (an outbox):
+ * whatever instant a process dies, the record has its start request, and the reconciler starts
+ * what no request did. Arguments are stored as the codec encrypts them for Temporal.
+ */
+export const workflowStarts = pgTable(
+  'workflow_starts',
+  {
+    workflowId: text('workflow_id').primaryKey(),
+    workflowType: text('workflow_type').notNull(),
+    taskQueue: text('task_queue').notNull(),
+    subjectType: text('subject_type').notNull(), // declaration | payment | void | batch
+    subjectId: text('subject_id').notNull(),
+    /** The keyed request that asked for it (a digest of actor and Idempotency-Key), so its repeat finds it. */
+    requestRef: text('request_ref'),
+    args: jsonb('args').$type<unknown[]>().notNull(),
+    searchAttributes: jsonb('search_attributes').$type<Record<string, string>>().notNull(),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    startAttempts: integer('start_attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    uniqueIndex('workflow_starts_request_uq').on(t.requestRef),
+    index('workflow_starts_pending_idx').on(t.createdAt).where(sql`${t.startedAt} is null`),
+    index('workflow_starts_subject_idx').on(t.subjectId),
+  ],
+);
+
+/** The latest failure of an activity that is being retried (gone once it succeeds), or that ended its workflow's step for good. */
+export const activityFailures = pgTable(
+  'activity_failures',
+  {
+    workflowId: text('workflow_id').notNull(),
+    activityId: text('activity_id').notNull(),
+    activityType: text('activity_type').notNull(),
+    attempt: integer('attempt').notNull(),
+    lastError: text('last_error').notNull(),
+    /** Not retried any more: the data can never be written (see permanentDataError). Kept, not aged out. */
+    final: boolean('final').notNull().default(false),
+    failedAt: timestamp('failed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.workflowId, t.activityId] }), index('activity_failures_failed_at_idx').on(t.failedAt)],
+);
+
+/**
+ * Browser sessions (POST /api/session). The cookie holds a random id; only its SHA-256 is stored,
+ * with the API key's name and `key_check`, an HMAC of the key under the session id, so a rotated
+ * key ends its sessions and a copy of this table yields neither session ids nor keys.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    actor: text('actor').notNull(),
+    keyCheck: text('key_check').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('sessions_expires_at_idx').on(t.expiresAt)],
 );

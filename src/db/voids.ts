@@ -3,7 +3,7 @@
 // a payment of the same declaration cannot both start.
 import { and, count, eq, inArray } from 'drizzle-orm';
 import type { DecisionResult } from '../bureau/contract';
-import { appendAudit } from './audit';
+import { appendAudit, type Transaction } from './audit';
 import type { Db } from './client';
 import { declarationLines, declarations, paymentLines } from './schema';
 
@@ -16,7 +16,13 @@ export class VoidRefusedError extends Error {
 }
 
 /** Moves the declaration to `voiding` and names the void workflow; refuses with the reason. */
-export async function startVoid(db: Db, id: string, actor: string, workflowIdFor: (n: number) => string): Promise<string> {
+export async function startVoid(
+  db: Db,
+  id: string,
+  actor: string,
+  workflowIdFor: (n: number) => string,
+  alsoRecord: (tx: Transaction, workflowId: string) => Promise<void>,
+): Promise<string> {
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(declarations).where(eq(declarations.id, id)).for('update');
     if (!row) throw new VoidRefusedError('NOT_FOUND', `no declaration ${id}`);
@@ -39,15 +45,8 @@ export async function startVoid(db: Db, id: string, actor: string, workflowIdFor
     const workflowId = workflowIdFor(attempt);
     await tx.update(declarations).set({ status: 'voiding', voidWorkflowId: workflowId, updatedAt: new Date() }).where(eq(declarations.id, id));
     await appendAudit(tx, { actor, action: 'declaration.voiding', subject: id, detail: { workflowId } });
+    await alsoRecord(tx, workflowId);
     return workflowId;
-  });
-}
-
-/** Puts a declaration back to its state before a void that could not be started. */
-export async function undoStartVoid(db: Db, id: string, previous: 'accepted' | 'void_rejected', actor: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.update(declarations).set({ status: previous, updatedAt: new Date() }).where(and(eq(declarations.id, id), eq(declarations.status, 'voiding')));
-    await appendAudit(tx, { actor, action: 'declaration.void_withdrawn', subject: id, detail: { reason: 'workflow did not start' } });
   });
 }
 

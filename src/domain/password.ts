@@ -51,3 +51,18 @@ export function afterWrongPassword(state: PasswordFailures, now: Date, policy: L
 export function attemptsLeft(state: PasswordFailures, policy: LockoutPolicy = DEFAULT_LOCKOUT): number {
   return Math.max(0, policy.maxFailures - state.failures);
 }
+
+/**
+ * Counts an attempt as wrong before the bureau checks it, so attempts that arrive together cannot
+ * all pass the limit: the one that reaches it locks. Null while locked (the bureau is not asked).
+ */
+export function countAttempt(state: PasswordFailures, now: Date, policy: LockoutPolicy = DEFAULT_LOCKOUT): PasswordFailures | null {
+  return lockedUntil(state, now) ? null : afterWrongPassword(state, now, policy);
+}
+
+/** Takes back a counted attempt the bureau never judged (it did not answer): it neither counts nor locks. */
+export function uncountAttempt(state: PasswordFailures, policy: LockoutPolicy = DEFAULT_LOCKOUT): PasswordFailures {
+  const failures = Math.max(0, state.failures - 1);
+  if (failures === 0) return NO_FAILURES;
+  return { failures, windowStartedAt: state.windowStartedAt, lockedUntil: failures >= policy.maxFailures ? state.lockedUntil : null };
+}

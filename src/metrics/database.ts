@@ -1,9 +1,10 @@
 // What the database says about the work done, read at scrape time. The API and the workers may
 // be separate processes (and several of each): counting rows is right for all of them at once,
 // where in-process counters would only see their own process.
-import { count, sql } from 'drizzle-orm';
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { countFailingWorkflows } from '../db/activity-failures';
 import type { Db } from '../db/client';
-import { certificates, declarationBatches, declarations, paymentAttempts, payments, vouchers } from '../db/schema';
+import { auditLog, certificates, declarationBatches, declarations, paymentAttempts, payments, vouchers, workflowStarts } from '../db/schema';
 
 /** The workflow types as the metrics name them. */
 export const WORKFLOW_TYPES = ['declaration', 'void', 'three_party_payment', 'voucher_payment', 'certificate', 'declaration_batch'] as const;
@@ -24,6 +25,12 @@ export interface WorkStats {
   payments: Map<string, number>; // `method|status`
   /** Vouchers by status, as they stand now. */
   vouchers: Map<string, number>;
+  /** Workflows with an activity that has failed FAILING_ATTEMPTS times in a row and is still retried. */
+  failingWorkflows: number;
+  /** Workflow starts the reconciler made because the process that recorded them died first. */
+  startsRepaired: number;
+  /** Workflow starts recorded and not made yet (normally 0 but for the instant of a request). */
+  startsPending: number;
 }
 
 export const finishedKey = (type: WorkflowType, outcome: string) => `${type}|${outcome}`;
@@ -53,7 +60,7 @@ function add<K>(map: Map<K, number>, key: K, n: number): void {
  */
 export async function readWorkStats(db: Db): Promise<WorkStats> {
   const voidNumber = sql<number>`coalesce(substring(${declarations.voidWorkflowId} from '-([0-9]+)$')::int, 0)`;
-  const [declarationRows, voidRows, paymentRows, attemptRows, voucherRows, certificateRows, batchRows] = await Promise.all([
+  const [declarationRows, voidRows, paymentRows, attemptRows, voucherRows, certificateRows, batchRows, failingWorkflows, [repaired], [pending]] = await Promise.all([
     db
       .select({ status: declarations.status, paymentStatus: declarations.paymentStatus, n: count() })
       .from(declarations)
@@ -68,6 +75,9 @@ export async function readWorkStats(db: Db): Promise<WorkStats> {
     db.select({ status: vouchers.status, n: count() }).from(vouchers).groupBy(vouchers.status),
     db.select({ kind: certificates.kind, n: count() }).from(certificates).groupBy(certificates.kind),
     db.select({ status: declarationBatches.status, n: count() }).from(declarationBatches).groupBy(declarationBatches.status),
+    countFailingWorkflows(db),
+    db.select({ n: count() }).from(auditLog).where(and(eq(auditLog.actor, 'reconciler'), eq(auditLog.action, 'workflow.start_repaired'))),
+    db.select({ n: count() }).from(workflowStarts).where(isNull(workflowStarts.startedAt)),
   ]);
 
   const stats: WorkStats = {
@@ -78,6 +88,9 @@ export async function readWorkStats(db: Db): Promise<WorkStats> {
     declarations: new Map(),
     payments: new Map(),
     vouchers: new Map(),
+    failingWorkflows,
+    startsRepaired: repaired?.n ?? 0,
+    startsPending: pending?.n ?? 0,
   };
   const started = (type: WorkflowType, n: number) => add(stats.started, type, n);
   const finished = (type: WorkflowType, outcome: string, n: number) => add(stats.finished, finishedKey(type, outcome), n);

@@ -94,6 +94,21 @@ export function createServiceMetrics(db: Db, opts: { defaultMetrics?: boolean } 
     labelNames: ['status'] as const,
     registers: [registry],
   });
+  const failing = new Gauge({
+    name: 'sifee_workflows_activity_failing',
+    help: 'Workflows whose activity has failed 5 or more times in a row and is still being retried (see lastError on the record)',
+    registers: [registry],
+  });
+  const startsRepaired = new Counter({
+    name: 'sifee_reconciler_repairs_total',
+    help: 'Workflow starts the reconciler made because the process that recorded the work died before starting it',
+    registers: [registry],
+  });
+  const startsPending = new Gauge({
+    name: 'sifee_workflow_starts_pending',
+    help: 'Work recorded whose workflow has not been started yet (the reconciler starts it)',
+    registers: [registry],
+  });
   const databaseUp = new Gauge({
     name: 'sifee_metrics_database_up',
     help: '1 when the last scrape read the database; 0 when it did not answer (the work metrics are then those of the last good read)',
@@ -125,6 +140,9 @@ export function createServiceMetrics(db: Db, opts: { defaultMetrics?: boolean } 
       return [{ method, status }, n];
     }));
     setGauge(vouchersNow, [...s.vouchers].map(([status, n]) => [{ status }, n]));
+    failing.set(s.failingWorkflows);
+    setCounter(startsRepaired, [[{}, s.startsRepaired]]);
+    startsPending.set(s.startsPending);
   }
 
   return {

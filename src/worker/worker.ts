@@ -2,6 +2,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { WORKFLOWS_PATH } from './workflows-path';
+import { ActivityGuard } from './activity-interceptors';
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -19,6 +20,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
     activities: createActivities(setup.deps),
+    interceptors: { activity: [(ctx) => ({ inbound: new ActivityGuard(ctx, setup.deps.db) })] },
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...setup.options,
   });

@@ -3,6 +3,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { setBusinessStatus } from './search-attributes';
+import { HEARTBEAT_TIMEOUT } from './activity-options';
 
 export type CertificateKind = 'payment' | 'tax';
 
@@ -33,6 +34,7 @@ export interface CertificateResult {
 // Someone waits for the answer: technical failures retry a few times, then the print fails.
 const act = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
 });
 

@@ -5,3 +5,4 @@ export { voidDeclarationWorkflow } from './void-declaration';
 export { voucherPaymentWorkflow } from './voucher-payment';
 export { batchDeclarationWorkflow } from './batch-declaration';
 export { certificateWorkflow } from './certificate';
+export { reconcilerWorkflow } from './reconciler';

@@ -13,7 +13,7 @@ import {
 import type { Activities } from '../activities';
 import { reprintVoucherUpdate, voidVoucherUpdate, voucherStateQuery, type VoucherActionArgs, type VoucherPrintResult, type VoucherView } from './messages';
 import type { VoucherPaymentInput } from './payment-inputs';
-import { lookup, persistent } from './activity-options';
+import { HEARTBEAT_TIMEOUT, lookup, persistent } from './activity-options';
 import { setBusinessStatus } from './search-attributes';
 
 /** What a continued run starts from: the voucher is issued already. */
@@ -24,6 +24,7 @@ export interface VoucherResume {
 /** A print that keeps failing is recorded and can be done again from the print records (F-4.8). */
 const printer = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 

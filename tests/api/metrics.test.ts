@@ -13,7 +13,8 @@ import { TEST_CODEC_KEYS, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ resultDelayMs: 100 });
+  // Every scrape reads the database: these tests look right after each change.
+  stack = await startStack({ resultDelayMs: 100, config: { metricsCacheSeconds: 0 } });
 });
 afterAll(async () => {
   await stack?.close();

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client';
-import { insertEmployer } from '../../src/db/employers';
+import { changePasswordFailures, insertEmployer } from '../../src/db/employers';
+import { findSession, insertSession } from '../../src/db/sessions';
+import { countAttempt } from '../../src/domain/password';
 import { insertDeclaration, ItemsAlreadyDeclaredError } from '../../src/db/declarations';
 import type { FeeItem } from '../../src/domain/fee-items';
 
@@ -52,6 +54,22 @@ describe('embedded PGlite', () => {
       expect((audit as unknown as { rows: { action: string }[] }).rows.map((r) => r.action)).toEqual(['employer.added', 'declaration.submitted']);
       await again.close();
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts concurrent password attempts under the row lock, and keeps sessions, like PostgreSQL', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sifee-pglite-'));
+    const database = await openDatabase({ dataDir });
+    try {
+      await database.migrate();
+      const now = new Date();
+      const tries = await Promise.all(Array.from({ length: 12 }, () => changePasswordFailures(database.db, 'T1', (s) => countAttempt(s, now))));
+      expect(tries.filter((t) => t.after !== null)).toHaveLength(5);
+      await insertSession(database.db, { idHash: 'h1', actor: 'olivia', keyCheck: 'c1', expiresAt: new Date(Date.now() + 60_000) });
+      expect((await findSession(database.db, 'h1'))?.actor).toBe('olivia');
+    } finally {
+      await database.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

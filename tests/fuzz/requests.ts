@@ -52,6 +52,8 @@ export interface FuzzRequest {
 /** What the fixture knows: real ids to aim at, keys, and the secrets that must never come back. */
 export interface FuzzWorld {
   keys: Record<Role, string>;
+  /** A session cookie (`name=value`) per role, from POST /api/session. */
+  sessions: Record<Role, string>;
   ids: string[];
   itemIds: string[];
   lineIds: string[];
@@ -67,7 +69,7 @@ const ALLOWED: Record<Exclude<RouteEntry['access'], 'public'>, readonly Role[]> 
 };
 const ROLES: Role[] = ['operator', 'auditor', 'staff'];
 
-/** POSTs that change nothing stored, whatever they are sent: they are fuzzed like reads. */
+/** POSTs that change nothing stored but sessions, whatever they are sent: they are fuzzed like reads. */
 const STATELESS = new Set(['POST /api/session', 'DELETE /api/session', 'POST /codec/decode', 'POST /codec/encode']);
 
 /** Builds the route list from the catalog and the app's OpenAPI document. */
@@ -306,13 +308,15 @@ function authArb(w: FuzzWorld): fc.Arbitrary<Auth> {
       fc.constantFrom('Bearer', 'Bearer ', '', 'null', 'Bearer null', 'Bearer undefined', 'Bearer ../../etc/passwd'),
       fc.string({ maxLength: 60 }).filter((s) => /^[\x20-\x7e]*$/.test(s)).map((s) => `Bearer ${s}`),
     ).map((authorization): Auth => ({ headers: { authorization }, role: null, label: 'wrong key' })) },
-    { weight: 1, arbitrary: fc.string({ maxLength: 40 }).filter((s) => /^[\x21-\x7e]*$/.test(s) && !s.includes(';')).map((s): Auth => ({ headers: { cookie: `sifee_key=${s}` }, role: null, label: 'wrong cookie' })) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 40 }).filter((s) => /^[\x21-\x7e]*$/.test(s) && !s.includes(';')).map((s): Auth => ({ headers: { cookie: `sifee_session=${s}` }, role: null, label: 'wrong cookie' })) },
     ...ROLES.map((role) => ({
       weight: 2,
       arbitrary: fc.constantFrom<Auth>(
         { headers: { authorization: `Bearer ${w.keys[role]}` }, role, label: role },
         { headers: { authorization: `bearer  ${w.keys[role]}` }, role, label: role },
-        { headers: { cookie: `other=1; sifee_key=${enc(w.keys[role])}` }, role, label: `${role} (cookie)` },
+        { headers: { cookie: `other=1; ${w.sessions[role]}` }, role, label: `${role} (cookie)` },
+        // The key itself as a cookie (what sessions were once) is no session.
+        { headers: { cookie: `sifee_session=${enc(w.keys[role])}` }, role: null, label: `${role} key as a cookie` },
       ),
     })),
   );

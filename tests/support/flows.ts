@@ -44,3 +44,8 @@ export async function declaredEmployer(stack: Stack, n: number, atBureau: Record
 export function payThreeParty(stack: Stack, employerId: string, body: Record<string, unknown>) {
   return api(stack).post(`/api/employers/${employerId}/payments`, { amountConfirmed: true, password: NEW_PASSWORD, method: 'three_party', ...body });
 }
+
+/** Starts a bank-side voucher payment of these lines with the employer's password, on an account typed in. */
+export function payByVoucher(stack: Stack, employerId: string, lineIds: string[], account: { bankName: string; accountName: string; accountNumber: string }) {
+  return api(stack).post(`/api/employers/${employerId}/payments`, { lineIds, amountConfirmed: true, password: NEW_PASSWORD, method: 'bank_voucher', account });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_FAILURES, afterWrongPassword, attemptsLeft, initialPassword, lockedUntil, newPasswordProblem } from '../../src/domain/password';
+import { NO_FAILURES, afterWrongPassword, attemptsLeft, countAttempt, initialPassword, lockedUntil, newPasswordProblem, uncountAttempt } from '../../src/domain/password';
 
 describe('initial declaration password (F-1.2)', () => {
   it('is the last 6 characters of the unit number', () => {
@@ -56,5 +56,30 @@ describe('lockout after wrong passwords', () => {
     s = afterWrongPassword(s, at(20), policy);
     expect(lockedUntil(s, at(20))).toBeNull();
     expect(s.failures).toBe(1);
+  });
+});
+
+describe('attempts counted before the bureau is asked', () => {
+  const policy = { maxFailures: 3, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
+  const now = new Date('2026-11-27T02:00:00Z');
+
+  it('lets only the limit through: the attempt that reaches it locks, later ones are refused', () => {
+    let s = NO_FAILURES;
+    const counted = [];
+    for (let i = 0; i < 5; i++) {
+      const next = countAttempt(s, now, policy);
+      counted.push(next !== null);
+      if (next) s = next;
+    }
+    expect(counted).toEqual([true, true, true, false, false]);
+    expect(lockedUntil(s, now)).toEqual(new Date(now.getTime() + policy.lockMs));
+  });
+
+  it('takes back an attempt the bureau never judged, and the lock it caused', () => {
+    const two = countAttempt(countAttempt(NO_FAILURES, now, policy)!, now, policy)!;
+    const three = countAttempt(two, now, policy)!;
+    expect(three.lockedUntil).not.toBeNull();
+    expect(uncountAttempt(three, policy)).toEqual({ ...two, lockedUntil: null });
+    expect(uncountAttempt(countAttempt(NO_FAILURES, now, policy)!, policy)).toEqual(NO_FAILURES);
   });
 });

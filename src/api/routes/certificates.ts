@@ -1,17 +1,17 @@
 // 社会保险费缴费证明 (F-6) and 税收完税证明 (F-7: first print once, reprint 补打 by issue date).
 // Each print runs a certificate workflow; the API waits for it and answers the stored PDF.
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { WorkflowFailedError } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { findCertificate, listCertificates, type CertificateRow } from '../../db/certificates';
 import type { CertificateInput, CertificateResult, certificateWorkflow } from '../../workflows/certificate';
 import { startAttributes } from '../../workflows/search-attributes';
 import { employerOr404, openEmployer } from '../employer-access';
 import { Problem, notFound } from '../problem';
-import { chinaToday, dateSchema, errors, idParams, periodSchema } from './common';
+import { newWorkId } from '../start-work';
+import { dateSchema, errors, idParams, periodSchema } from './common';
 
 /** How long a print may take before the API answers 503 (the workflow still finishes). */
 const PRINT_WAIT_MS = 90_000;
@@ -80,18 +80,27 @@ export default async function certificateRoutes(app: FastifyInstance) {
   }
 
   /** Runs the certificate workflow and waits; its refusals become 409 problems. */
-  async function print(input: Omit<CertificateInput, 'certificateId'>): Promise<CertificateResult> {
-    const certificateId = `C${chinaToday().replaceAll('-', '')}-${randomBytes(5).toString('hex')}`;
+  async function print(request: FastifyRequest, input: Omit<CertificateInput, 'certificateId'>): Promise<CertificateResult> {
+    // The workflow writes the record itself, so nothing is recorded before it runs; a repeat of a
+    // keyed request names the same workflow and waits for the print its first try began.
+    const certificateId = newWorkId(request, 'C');
+    const workflowId = `certificate-${certificateId}`;
     try {
-      return await app.temporal.connection.withDeadline(Date.now() + PRINT_WAIT_MS, () =>
-        app.temporal.workflow.execute<typeof certificateWorkflow>('certificateWorkflow', {
-          taskQueue: app.config.taskQueue,
-          workflowId: `certificate-${certificateId}`,
-          workflowExecutionTimeout: '5 minutes',
-          typedSearchAttributes: startAttributes({ employerId: input.employerId, period: input.period, status: 'printing' }),
-          args: [{ certificateId, ...input }],
-        }),
-      );
+      return await app.temporal.connection.withDeadline(Date.now() + PRINT_WAIT_MS, async () => {
+        try {
+          return await app.temporal.workflow.execute<typeof certificateWorkflow>('certificateWorkflow', {
+            taskQueue: app.config.taskQueue,
+            workflowId,
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            workflowExecutionTimeout: '5 minutes',
+            typedSearchAttributes: startAttributes({ employerId: input.employerId, period: input.period, status: 'printing' }),
+            args: [{ certificateId, ...input }],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          return app.temporal.workflow.getHandle<typeof certificateWorkflow>(workflowId).result();
+        }
+      });
     } catch (err) {
       if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type && REFUSALS[err.cause.type]) {
         throw new Problem(409, err.cause.type, REFUSALS[err.cause.type]!, err.cause.message);
@@ -125,7 +134,7 @@ export default async function certificateRoutes(app: FastifyInstance) {
       },
       async (request, reply) => {
         const employer = await openEmployer(app, request.params.id);
-        return send(reply, await print({ employerId: employer.id, kind, period: request.body.period, actor: request.actor!.name }));
+        return send(reply, await print(request, { employerId: employer.id, kind, period: request.body.period, actor: request.actor!.name }));
       },
     );
   }
@@ -151,7 +160,7 @@ export default async function certificateRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const employer = await openEmployer(app, request.params.id);
       const { issueDate, period } = request.body;
-      return send(reply, await print({ employerId: employer.id, kind: 'tax', issueDate, ...(period ? { period } : {}), actor: request.actor!.name }));
+      return send(reply, await print(request, { employerId: employer.id, kind: 'tax', issueDate, ...(period ? { period } : {}), actor: request.actor!.name }));
     },
   );
 

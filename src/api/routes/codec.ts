@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { PayloadDecryptionError } from '../../codec/aes-gcm-codec';
+import { redactSecrets } from '../../domain/redact';
 import { Problem } from '../problem';
 
 export interface CodecRoutesOptions {
@@ -64,6 +65,27 @@ function fromJson(payloads: JsonPayload[]): Payload[] {
     metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, fromBase64(v, `payloads[${i}].metadata.${k}`)])),
     data: fromBase64(p.data ?? '', `payloads[${i}].data`),
   }));
+}
+
+const JSON_ENCODING = 'json/plain';
+
+/**
+ * Decoded JSON payloads with passwords and account numbers masked (src/domain/redact.ts): the
+ * Temporal UI and CLI show every role what happened, and no role a secret. Payloads that are
+ * not JSON pass as they are.
+ */
+function redacted(payloads: Payload[]): Payload[] {
+  return payloads.map((p) => {
+    if (Buffer.from(p.metadata?.encoding ?? []).toString() !== JSON_ENCODING || !p.data) return p;
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(p.data).toString('utf8'));
+    } catch {
+      return p; // says JSON but is not: nothing of ours, shown as it came
+    }
+    const masked = JSON.stringify(redactSecrets(value));
+    return masked === JSON.stringify(value) ? p : { ...p, data: Buffer.from(masked) };
+  });
 }
 
 function toJson(payloads: Payload[]): JsonPayload[] {
@@ -143,11 +165,12 @@ export default async function codecRoutes(app: FastifyInstance, opts: CodecRoute
       url,
       {
         bodyLimit,
-        config: { access: op === 'decode' ? 'read' : 'write' },
+        // The Temporal UI calls with the session cookie ("include cross-origin credentials").
+        config: { access: op === 'decode' ? 'read' : 'write', trustedOrigins: [...origins] },
         schema: {
           summary:
             op === 'decode'
-              ? 'Decrypt payloads for the Temporal UI and CLI (codec server protocol)'
+              ? 'Decrypt payloads for the Temporal UI and CLI (codec server protocol), passwords and account numbers masked'
               : 'Encrypt payloads for the Temporal UI and CLI (codec server protocol)',
           description:
             'Body and answer are Temporal `Payloads` in proto3 JSON: `{ payloads: [{ metadata: { key: base64 }, data: base64 }] }`.',
@@ -160,7 +183,7 @@ export default async function codecRoutes(app: FastifyInstance, opts: CodecRoute
         const input = fromJson(request.body.payloads);
         let output: Payload[];
         try {
-          output = op === 'decode' ? await codec.decode(input) : await codec.encode(input);
+          output = op === 'decode' ? redacted(await codec.decode(input)) : await codec.encode(input);
         } catch (err) {
           if (err instanceof PayloadDecryptionError) {
             throw new Problem(400, 'PAYLOAD_NOT_DECRYPTABLE', 'A payload cannot be decrypted', err.message);

@@ -1,10 +1,8 @@
 // Batch declarations (批量申报): one period's regular items declared for many employers at once
 // (F-2 for each of them), with the progress and each employer's outcome read from the database.
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import {
   batchCounts,
-  deleteUnstartedBatch,
   getBatch,
   insertBatch,
   knownEmployerIds,
@@ -23,11 +21,11 @@ import {
   type BatchCounts,
   type BatchEntryStatus,
 } from '../../domain/batch';
-import type { BatchDeclarationInput, batchDeclarationWorkflow } from '../../workflows/batch-declaration';
-import { startAttributes } from '../../workflows/search-attributes';
+import type { BatchDeclarationInput } from '../../workflows/batch-declaration';
+import { earlierStart, newWorkId, recordStartOf, startRecorded } from '../start-work';
 import { Problem, notFound } from '../problem';
 import { money } from '../views';
-import { chinaToday, errors, idParams, periodSchema } from './common';
+import { errors, idParams, periodSchema } from './common';
 import { HEADCOUNT_WARNING } from './declarations';
 
 /** Employers in one batch at most; more go into several batches. */
@@ -38,10 +36,6 @@ interface BatchBody {
   employerIds?: string[];
   headcountConfirmed: boolean;
   concurrency?: number;
-}
-
-function newBatchId(): string {
-  return `B${chinaToday().replaceAll('-', '')}-${randomBytes(4).toString('hex')}`;
 }
 
 function batchView(b: BatchRow, progress: BatchCounts) {
@@ -125,6 +119,12 @@ export default async function declarationBatchRoutes(app: FastifyInstance) {
       if (body.headcountConfirmed !== true) {
         throw new Problem(422, 'HEADCOUNT_NOT_CONFIRMED', 'Confirm the headcount before declaring', HEADCOUNT_WARNING);
       }
+      const earlier = await earlierStart(app, request, 'batch');
+      if (earlier) {
+        const batch = (await getBatch(app.db, earlier.subjectId))!;
+        const counts = await batchCounts(app.db, [batch.id]);
+        return reply.status(202).send({ ...batchView(batch, counts.get(batch.id)!), workflowStarted: earlier.started });
+      }
       let employerIds: string[];
       if (body.employerIds) {
         const known = await knownEmployerIds(app.db, body.employerIds);
@@ -141,11 +141,9 @@ export default async function declarationBatchRoutes(app: FastifyInstance) {
         }
       }
 
-      const id = newBatchId();
+      const id = newWorkId(request, 'B');
       const workflowId = `declaration-batch-${id}`;
-      const actor = request.actor!.name;
       const concurrency = body.concurrency ?? DEFAULT_BATCH_CONCURRENCY;
-      const batch = await insertBatch(app.db, { id, period: body.period, employerIds, allEmployers: !body.employerIds, concurrency, workflowId, actor });
       const input: BatchDeclarationInput = {
         batchId: id,
         period: body.period,
@@ -154,20 +152,14 @@ export default async function declarationBatchRoutes(app: FastifyInstance) {
         continueAsNewEvery: DEFAULT_CONTINUE_AS_NEW_EVERY,
         timing: app.config.declaration,
       };
-      try {
-        await app.temporal.workflow.start<typeof batchDeclarationWorkflow>('batchDeclarationWorkflow', {
-          taskQueue: app.config.taskQueue,
-          workflowId,
-          typedSearchAttributes: startAttributes({ period: body.period, status: 'running' }),
-          args: [input],
-        });
-      } catch (err) {
-        request.log.error({ err, batchId: id }, 'could not start the batch declaration workflow');
-        await deleteUnstartedBatch(app.db, id, actor, 'workflow did not start');
-        throw new Problem(503, 'TEMPORAL_UNAVAILABLE', 'The batch could not be started', 'the workflow service did not answer; nothing was declared, try again');
-      }
+      const batch = await insertBatch(
+        app.db,
+        { id, period: body.period, employerIds, allEmployers: !body.employerIds, concurrency, workflowId, actor: request.actor!.name },
+        recordStartOf(app, request, { workflowId, workflowType: 'batchDeclarationWorkflow', subjectType: 'batch', subjectId: id, attributes: { period: body.period, status: 'running' }, args: [input] }),
+      );
+      const started = await startRecorded(app, request, workflowId);
       const progress = countBatch([{ status: 'pending', weight: employerIds.length }]);
-      return reply.status(202).send(batchView(batch, progress));
+      return reply.status(202).send({ ...batchView(batch, progress), workflowStarted: started });
     },
   );
 

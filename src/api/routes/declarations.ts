@@ -1,27 +1,27 @@
 // Declarations (F-2 daily, F-3 special, F-5.2 records): declare selected items, fetch the result now.
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   ItemsAlreadyDeclaredError,
-  deleteUnstartedDeclaration,
   getDeclaration,
   hasUnpaidDeclarations,
   insertDeclaration,
   listDeclarations,
   type DeclarationRecord,
 } from '../../db/declarations';
-import { VoidRefusedError, startVoid, undoStartVoid } from '../../db/voids';
-import type { voidDeclarationWorkflow } from '../../workflows/void-declaration';
+import { VoidRefusedError, startVoid } from '../../db/voids';
+import type { VoidInput } from '../../workflows/void-declaration';
 import { openEmployer } from '../employer-access';
 import { DECLARATION_STATUSES, payNowPrompt, type DeclarationStatus } from '../../domain/declaration';
 import { DECLARATION_KINDS, type DeclarationKind } from '../../domain/fee-items';
-import type { declarationWorkflow } from '../../workflows/declaration';
+import type { DeclarationInput } from '../../workflows/declaration';
 import { declarationStateQuery, fetchResultNowUpdate } from '../../workflows/messages';
-import { singlePeriod, startAttributes } from '../../workflows/search-attributes';
+import { singlePeriod } from '../../workflows/search-attributes';
+import { earlierStart, newWorkId, recordStartOf, startRecorded } from '../start-work';
 import { Problem, notFound } from '../problem';
-import { declarationLineView, declarationView } from '../views';
-import { chinaToday, dateSchema, errors, idParams } from './common';
+import { activityFailureView, declarationLineView, declarationView } from '../views';
+import { latestFailures } from '../../db/activity-failures';
+import { dateSchema, errors, idParams } from './common';
 import { loadFeeItems } from './fee-items';
 
 /** F-2.4, the warning shown before declaring. */
@@ -30,10 +30,6 @@ export const HEADCOUNT_WARNING =
 
 /** How long "fetch now" waits for the workflow's fetch before answering the state as it is. */
 const FETCH_NOW_WAIT_MS = 5_000;
-
-function newDeclarationId(): string {
-  return `D${chinaToday().replaceAll('-', '')}-${randomBytes(5).toString('hex')}`;
-}
 
 export default async function declarationRoutes(app: FastifyInstance) {
   async function declarationOr404(id: string): Promise<DeclarationRecord> {
@@ -81,10 +77,12 @@ export default async function declarationRoutes(app: FastifyInstance) {
         .then((s) => s.nextFetchAt ?? null)
         .catch(() => null);
     }
+    const failing = await latestFailures(app.db, [record.workflowId, ...(record.voidWorkflowId ? [record.voidWorkflowId] : [])]);
     return {
       ...declarationView(record),
       items: record.lines.map(declarationLineView),
       nextFetchAt,
+      lastError: activityFailureView(failing.get(waiting ?? record.workflowId)),
       payNowPrompt: payNowPrompt([{ status: record.status as DeclarationStatus, paymentStatus: record.paymentStatus as 'unpaid' }]),
       ...extra,
     };
@@ -116,8 +114,11 @@ export default async function declarationRoutes(app: FastifyInstance) {
       if (headcountConfirmed !== true) {
         throw new Problem(422, 'HEADCOUNT_NOT_CONFIRMED', 'Confirm the headcount before declaring', HEADCOUNT_WARNING);
       }
-      const employer = await openEmployer(app, request.params.id);
+      // A repeat whose first try recorded the declaration (and maybe died): the same declaration.
+      const earlier = await earlierStart(app, request, 'declaration');
+      if (earlier) return reply.status(202).send(await present(await declarationOr404(earlier.subjectId), { workflowStarted: earlier.started }, true));
 
+      const employer = await openEmployer(app, request.params.id);
       const { all, items, excluded } = await loadFeeItems(app, employer, { kind });
       const known = new Set(all.map((i) => i.itemId));
       const unknown = itemIds.filter((id) => !known.has(id));
@@ -136,31 +137,30 @@ export default async function declarationRoutes(app: FastifyInstance) {
         );
       }
       const selected = items.filter((i) => itemIds.includes(i.itemId));
-      const id = newDeclarationId();
+      const id = newWorkId(request, 'D');
       const workflowId = `declaration-${id}`;
-      const actor = request.actor!.name;
       let record: DeclarationRecord;
       try {
-        record = await insertDeclaration(app.db, { id, employerId: employer.id, kind, workflowId, actor, items: selected });
+        record = await insertDeclaration(
+          app.db,
+          { id, employerId: employer.id, kind, workflowId, actor: request.actor!.name, items: selected },
+          recordStartOf(app, request, {
+            workflowId,
+            workflowType: 'declarationWorkflow',
+            subjectType: 'declaration',
+            subjectId: id,
+            attributes: { employerId: employer.id, period: singlePeriod(selected.map((i) => i.period)), status: 'submitted' },
+            args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind, itemIds: selected.map((i) => i.itemId), timing: app.config.declaration } satisfies DeclarationInput],
+          }),
+        );
       } catch (err) {
         if (err instanceof ItemsAlreadyDeclaredError) {
           throw new Problem(409, 'ALREADY_DECLARED', 'These items are declared already', `held by another declaration: ${err.itemIds.join(', ')}`, { itemIds: err.itemIds });
         }
         throw err;
       }
-      try {
-        await app.temporal.workflow.start<typeof declarationWorkflow>('declarationWorkflow', {
-          taskQueue: app.config.taskQueue,
-          workflowId,
-          typedSearchAttributes: startAttributes({ employerId: employer.id, period: singlePeriod(selected.map((i) => i.period)), status: 'submitted' }),
-          args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind, itemIds: selected.map((i) => i.itemId), timing: app.config.declaration }],
-        });
-      } catch (err) {
-        request.log.error({ err, declarationId: id }, 'could not start the declaration workflow');
-        await deleteUnstartedDeclaration(app.db, id, actor, 'workflow did not start');
-        throw new Problem(503, 'TEMPORAL_UNAVAILABLE', 'The declaration could not be started', 'the workflow service did not answer; nothing was declared, try again');
-      }
-      return reply.status(202).send(await present(record, {}, true));
+      const started = await startRecorded(app, request, workflowId);
+      return reply.status(202).send(await present(record, { workflowStarted: started }, true));
     },
   );
 
@@ -230,28 +230,32 @@ export default async function declarationRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
+      const earlier = await earlierStart(app, request, 'void');
+      if (earlier) return reply.status(202).send(await present(await declarationOr404(earlier.subjectId), { voidWorkflowId: earlier.workflowId, workflowStarted: earlier.started }));
       const record = await declarationOr404(request.params.id);
-      const actor = request.actor!.name;
       let workflowId: string;
       try {
-        workflowId = await startVoid(app.db, record.id, actor, (n) => `void-${record.id}-${n}`);
+        workflowId = await startVoid(
+          app.db,
+          record.id,
+          request.actor!.name,
+          (n) => `void-${record.id}-${n}`,
+          (tx, voidWorkflowId) =>
+            recordStartOf(app, request, {
+              workflowId: voidWorkflowId,
+              workflowType: 'voidDeclarationWorkflow',
+              subjectType: 'void',
+              subjectId: record.id,
+              attributes: { employerId: record.employerId, period: singlePeriod(record.lines.map((l) => l.period)), status: 'voiding' },
+              args: [{ declarationId: record.id, voidRequestId: voidWorkflowId, timing: app.config.declaration } satisfies VoidInput],
+            })(tx),
+        );
       } catch (err) {
         if (err instanceof VoidRefusedError) throw new Problem(err.reason === 'NOT_FOUND' ? 404 : 409, err.reason, 'This declaration cannot be voided now', err.message);
         throw err;
       }
-      try {
-        await app.temporal.workflow.start<typeof voidDeclarationWorkflow>('voidDeclarationWorkflow', {
-          taskQueue: app.config.taskQueue,
-          workflowId,
-          typedSearchAttributes: startAttributes({ employerId: record.employerId, period: singlePeriod(record.lines.map((l) => l.period)), status: 'voiding' }),
-          args: [{ declarationId: record.id, voidRequestId: workflowId, timing: app.config.declaration }],
-        });
-      } catch (err) {
-        request.log.error({ err, declarationId: record.id }, 'could not start the void workflow');
-        await undoStartVoid(app.db, record.id, record.status as 'accepted' | 'void_rejected', actor);
-        throw new Problem(503, 'TEMPORAL_UNAVAILABLE', 'The void could not be started', 'the workflow service did not answer; nothing was voided, try again');
-      }
-      return reply.status(202).send(await present(await declarationOr404(record.id), { voidWorkflowId: workflowId }));
+      const started = await startRecorded(app, request, workflowId);
+      return reply.status(202).send(await present(await declarationOr404(record.id), { voidWorkflowId: workflowId, workflowStarted: started }));
     },
   );
 

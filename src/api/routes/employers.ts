@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { BureauBusinessError } from '../../bureau/client';
-import { findEmployerByTaxpayerId, insertEmployer, listEmployers, updateEmployer, writePasswordFailures } from '../../db/employers';
+import { changePasswordFailures, findEmployerByTaxpayerId, insertEmployer, listEmployers, updateEmployer } from '../../db/employers';
 import { NO_FAILURES, newPasswordProblem } from '../../domain/password';
 import { maskAccount } from '../../domain/payment';
 import { checkTaxpayerId } from '../../domain/taxpayer-id';
@@ -190,7 +190,7 @@ export default async function employerRoutes(app: FastifyInstance) {
     async (request) => {
       const employer = await employerOr404(app, request.params.id);
       await app.bureau.resetPassword(employer.taxpayerId);
-      await writePasswordFailures(app.db, employer.taxpayerId, NO_FAILURES);
+      await changePasswordFailures(app.db, employer.taxpayerId, () => NO_FAILURES);
       const updated = await updateEmployer(
         app.db,
         employer.id,

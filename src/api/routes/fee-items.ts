@@ -8,6 +8,7 @@ import { formatYuan } from '../../domain/money';
 import { openEmployer } from '../employer-access';
 import { feeItemView } from '../views';
 import { chinaToday, errors, idParams, periodSchema } from './common';
+import { csvCell } from '../../domain/csv';
 
 interface FeeItemQuery extends FeeItemFilter {
   kind: DeclarationKind;
@@ -42,11 +43,6 @@ const SUMMARY_COLUMNS: { header: string; value: (i: FeeItem) => string | number 
   { header: '征集单号 collection order', value: (i) => i.collectionOrder },
   { header: '有效期至 valid until', value: (i) => i.validUntil },
 ];
-
-function csvCell(v: string | number): string {
-  const s = String(v);
-  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export default async function feeItemRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string }; Querystring: FeeItemQuery }>(

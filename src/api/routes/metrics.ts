@@ -1,9 +1,13 @@
-// GET /metrics: Prometheus text, no key (like /health). Every answered request is timed by its
-// route pattern and status; the work metrics are read from the database at each scrape.
+// GET /metrics: Prometheus text, open like /health unless METRICS_TOKEN asks for a Bearer token.
+// Every answered request is timed by its route pattern and status; the work metrics are read
+// from the database at most every METRICS_CACHE_SECONDS, however often it is scraped.
 // Registered before the resource plugins so its hook times all of them.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createServiceMetrics, type ServiceMetrics } from '../../metrics';
+import { KeyRing, bearerKey } from '../auth';
+import { Problem } from '../problem';
+import { errors } from './common';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,6 +18,15 @@ declare module 'fastify' {
 export default fp(async function metricsRoutes(app: FastifyInstance) {
   const metrics = createServiceMetrics(app.db);
   app.decorate('metrics', metrics);
+  const { metricsToken, metricsCacheSeconds } = app.config;
+  const token = metricsToken ? new KeyRing([{ name: 'metrics', role: 'auditor', key: metricsToken }]) : undefined;
+  // Scrapes within the cache time (and concurrent ones) share one database read.
+  let lastRead: { at: number; done: Promise<boolean> } | undefined;
+  const refresh = () => {
+    const now = Date.now();
+    if (!lastRead || now - lastRead.at >= metricsCacheSeconds * 1000) lastRead = { at: now, done: metrics.refresh() };
+    return lastRead.done;
+  };
 
   app.addHook('onResponse', async (request, reply) => {
     // The pattern, not the URL: ids and junk in paths must not become label values.
@@ -28,16 +41,21 @@ export default fp(async function metricsRoutes(app: FastifyInstance) {
       schema: {
         summary: 'Prometheus metrics: API latency by route and status, workflows started and finished, deduction attempts, retries pending',
         description:
-          'Text exposition format 0.0.4. The work metrics are counted from the database at each scrape, so they cover every API and worker process. ' +
+          'Text exposition format 0.0.4. The work metrics are counted from the database (at most every METRICS_CACHE_SECONDS), so they cover every API and worker process. ' +
+          'With METRICS_TOKEN set, send it as `Authorization: Bearer <token>`. ' +
           'The Temporal SDK’s own worker metrics are served by each worker at WORKER_METRICS_PORT.',
         tags: ['health'],
         security: [],
         produces: ['text/plain'],
-        response: { 200: { type: 'string', description: 'Prometheus text format' } },
+        response: { 200: { type: 'string', description: 'Prometheus text format' }, ...errors(401) },
       },
     },
-    async (_request, reply) => {
-      await metrics.refresh();
+    async (request, reply) => {
+      const presented = bearerKey(request);
+      if (token && !(typeof presented === 'string' && token.find(presented))) {
+        throw new Problem(401, 'UNAUTHENTICATED', 'The metrics token is required', 'send Authorization: Bearer <METRICS_TOKEN>');
+      }
+      await refresh();
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     },
   );

@@ -1,19 +1,19 @@
 // Payments (F-4): payables, paying by three-party agreement or bank-side voucher, and the
 // operator's retry-now and cancel of a deduction awaiting its retry.
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { VoucherAccount } from '../../bureau/contract';
-import { LinesNotPayableError, createPayment, deleteUnstartedPayment, getPayment, listPayables, listPayments, type PaymentRecord } from '../../db/payments';
+import { LinesNotPayableError, createPayment, getPayment, listPayables, listPayments, type PaymentRecord } from '../../db/payments';
 import { PAYMENT_METHODS, PAYMENT_STATES, maskAccount, paymentDeadline, type PaymentMethod, type PaymentState } from '../../domain/payment';
 import { INSURANCE_NAMES, type InsuranceType } from '../../domain/fee-items';
 import { cancelPaymentUpdate, retryPaymentNowUpdate } from '../../workflows/messages';
 import type { ThreePartyPaymentInput, VoucherPaymentInput } from '../../workflows/payment-inputs';
-import { singlePeriod, startAttributes } from '../../workflows/search-attributes';
+import { singlePeriod } from '../../workflows/search-attributes';
+import { earlierStart, newWorkId, recordStartOf, startRecorded, type WorkStart } from '../start-work';
 import { openEmployer, withDeclarationPassword } from '../employer-access';
 import { Problem, notFound } from '../problem';
-import { money } from '../views';
-import { chinaToday, errors, idParams } from './common';
+import { activityFailureView, money } from '../views';
+import { errors, idParams } from './common';
 
 /** F-4.2, confirmed before a deduction. */
 export const AMOUNT_CHECK = '请核对险种和金额后再扣款。Check the insurance types and amounts before the deduction.';
@@ -42,6 +42,7 @@ export function paymentView(p: PaymentRecord) {
     attempts: p.attempts.map((a) => ({ n: a.n, at: a.at.toISOString(), outcome: a.outcome, code: a.code, reason: a.reason })),
     nextRetryAt: p.nextRetryAt?.toISOString() ?? null,
     reason: p.reason,
+    lastError: activityFailureView(p.failing),
     deadline: p.deadline.toISOString(),
     workflowId: p.workflowId,
     createdBy: p.createdBy,
@@ -139,6 +140,9 @@ export default async function paymentRoutes(app: FastifyInstance) {
       if (body.method === 'three_party' && body.account) {
         throw new Problem(422, 'ACCOUNT_NOT_ALLOWED', 'An account goes with a voucher', 'a three-party payment deducts from the agreement\'s account; omit account');
       }
+      // A repeat whose first try recorded the payment (and maybe died): the same payment, never a second.
+      const earlier = await earlierStart(app, request, 'payment');
+      if (earlier) return reply.status(202).send({ ...paymentView(await paymentOr404(earlier.subjectId)), workflowStarted: earlier.started });
       const employer = await openEmployer(app, request.params.id);
       const payables = await listPayables(app.db, employer.id);
       const byId = new Map(payables.map((p) => [p.lineId, p]));
@@ -173,59 +177,73 @@ export default async function paymentRoutes(app: FastifyInstance) {
         account = body.account as VoucherAccount;
       }
 
-      const id = `P${chinaToday().replaceAll('-', '')}-${randomBytes(5).toString('hex')}`;
+      const id = newWorkId(request, 'P');
       const workflowId = `payment-${id}`;
-      const actor = request.actor!.name;
+      const paymentLines = lines.map((l) => ({ itemId: l.itemId, amountFen: l.dueFen }));
+      const amountFen = paymentLines.reduce((sum, l) => sum + l.amountFen, 0);
+      const attributes = { employerId: employer.id, period: singlePeriod(lines.map((l) => l.period)) };
+      // The workflow's input, the account number included, is recorded sealed by the payload codec.
+      const start: WorkStart =
+        body.method === 'three_party'
+          ? {
+              workflowId,
+              workflowType: 'threePartyPaymentWorkflow',
+              subjectType: 'payment',
+              subjectId: id,
+              attributes: { ...attributes, status: 'deducting' },
+              args: [
+                {
+                  paymentId: id,
+                  taxpayerId: employer.taxpayerId,
+                  agreementId: agreementId!,
+                  lines: paymentLines,
+                  amountFen,
+                  retryScheduleSeconds: app.config.payment.retryScheduleSeconds,
+                  deadline: deadline.toISOString(),
+                  statusPollSeconds: app.config.payment.statusPollSeconds,
+                } satisfies ThreePartyPaymentInput,
+              ],
+            }
+          : {
+              workflowId,
+              workflowType: 'voucherPaymentWorkflow',
+              subjectType: 'payment',
+              subjectId: id,
+              attributes: { ...attributes, status: 'voucher_issued' },
+              args: [
+                {
+                  paymentId: id,
+                  employerId: employer.id,
+                  taxpayerId: employer.taxpayerId,
+                  lines: paymentLines,
+                  amountFen,
+                  account,
+                  counterPollSeconds: app.config.payment.counterPollSeconds,
+                } satisfies VoucherPaymentInput,
+              ],
+            };
       try {
-        await createPayment(app.db, {
-          id,
-          employerId: employer.id,
-          method: body.method,
-          lines,
-          agreementId,
-          accountMasked: account ? `${account.bankName} ${maskAccount(account.accountNumber)}` : null,
-          workflowId,
-          deadline,
-          actor,
-        });
+        await createPayment(
+          app.db,
+          {
+            id,
+            employerId: employer.id,
+            method: body.method,
+            lines,
+            agreementId,
+            accountMasked: account ? `${account.bankName} ${maskAccount(account.accountNumber)}` : null,
+            workflowId,
+            deadline,
+            actor: request.actor!.name,
+          },
+          recordStartOf(app, request, start),
+        );
       } catch (err) {
         if (err instanceof LinesNotPayableError) throw new Problem(409, 'LINES_NOT_PAYABLE', 'Some lines are in another payment', err.message, { lineIds: err.lineIds });
         throw err;
       }
-      const paymentLines = lines.map((l) => ({ itemId: l.itemId, amountFen: l.dueFen }));
-      const amountFen = paymentLines.reduce((sum, l) => sum + l.amountFen, 0);
-      const searchAttributes = (status: string) => startAttributes({ employerId: employer.id, period: singlePeriod(lines.map((l) => l.period)), status });
-      try {
-        if (body.method === 'three_party') {
-          const input: ThreePartyPaymentInput = {
-            paymentId: id,
-            taxpayerId: employer.taxpayerId,
-            agreementId: agreementId!,
-            lines: paymentLines,
-            amountFen,
-            retryScheduleSeconds: app.config.payment.retryScheduleSeconds,
-            deadline: deadline.toISOString(),
-            statusPollSeconds: app.config.payment.statusPollSeconds,
-          };
-          await app.temporal.workflow.start('threePartyPaymentWorkflow', { taskQueue: app.config.taskQueue, workflowId, typedSearchAttributes: searchAttributes('deducting'), args: [input] });
-        } else {
-          const input: VoucherPaymentInput = {
-            paymentId: id,
-            employerId: employer.id,
-            taxpayerId: employer.taxpayerId,
-            lines: paymentLines,
-            amountFen,
-            account,
-            counterPollSeconds: app.config.payment.counterPollSeconds,
-          };
-          await app.temporal.workflow.start('voucherPaymentWorkflow', { taskQueue: app.config.taskQueue, workflowId, typedSearchAttributes: searchAttributes('voucher_issued'), args: [input] });
-        }
-      } catch (err) {
-        request.log.error({ err, paymentId: id }, 'could not start the payment workflow');
-        await deleteUnstartedPayment(app.db, id, actor);
-        throw new Problem(503, 'TEMPORAL_UNAVAILABLE', 'The payment could not be started', 'the workflow service did not answer; nothing was charged, try again');
-      }
-      return reply.status(202).send(paymentView(await paymentOr404(id)));
+      const started = await startRecorded(app, request, workflowId);
+      return reply.status(202).send({ ...paymentView(await paymentOr404(id)), workflowStarted: started });
     },
   );
 

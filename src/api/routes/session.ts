@@ -1,27 +1,36 @@
-// A browser session: the API key kept in an HttpOnly cookie, so the console and the Temporal
-// UI's codec calls (with "include cross-origin credentials") are authorized like a Bearer key.
+// A browser session for the console and the Temporal UI's codec calls: POST /api/session with an
+// API key sets an HttpOnly cookie holding a random session id (never the key), stored server-side.
 import type { FastifyInstance } from 'fastify';
-import { SESSION_COOKIE, isKnownKey, presentedKey, type ApiKey } from '../auth';
+import type { Db } from '../../db/client';
+import { KeyRing, type ApiKey } from '../auth';
 import { Problem } from '../problem';
+import { clearedSessionCookies, endSession, sessionCookie, sessionIdOf, startSession } from '../sessions';
 
-const COOKIE_ATTRIBUTES = 'HttpOnly; SameSite=Strict; Path=/';
+const actorResponse = { type: 'object', properties: { name: { type: 'string' }, role: { type: 'string' } } } as const;
 
-export default async function sessionRoutes(app: FastifyInstance, opts: { keys: readonly ApiKey[] }) {
+export default async function sessionRoutes(app: FastifyInstance, opts: { keys: readonly ApiKey[]; db: Db; hours: number }) {
+  const ring = new KeyRing(opts.keys);
+  const maxAge = Math.round(opts.hours * 3600);
+
   app.post<{ Body: { key: string } }>(
     '/api/session',
     {
       config: { access: 'public' },
       schema: {
-        summary: 'Start a browser session with an API key (sets an HttpOnly cookie)',
+        summary: 'Start a browser session with an API key (sets an HttpOnly cookie with a session id)',
         tags: ['session'],
         security: [],
         body: { type: 'object', properties: { key: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['key'], additionalProperties: false },
+        response: { 200: actorResponse },
       },
     },
     async (request, reply) => {
-      const key = isKnownKey(opts.keys, request.body.key);
+      const key = ring.find(request.body.key);
       if (!key) throw new Problem(401, 'UNAUTHENTICATED', 'Unknown API key', 'use a key from API_KEYS (npm start prints the development keys)');
-      reply.header('set-cookie', `${SESSION_COOKIE}=${encodeURIComponent(request.body.key)}; ${COOKIE_ATTRIBUTES}; Max-Age=${12 * 3600}`);
+      // A session the browser held before ends: signing in again never leaves two behind.
+      const previous = sessionIdOf(request);
+      if (previous) await endSession(opts.db, previous);
+      reply.header('set-cookie', sessionCookie(request, await startSession(opts.db, key, maxAge), maxAge));
       return { name: key.name, role: key.role };
     },
   );
@@ -29,27 +38,23 @@ export default async function sessionRoutes(app: FastifyInstance, opts: { keys: 
   app.get(
     '/api/session',
     {
-      config: { access: 'public' },
+      config: { access: 'read' },
       schema: {
         summary: 'Who the session (or Bearer key) is: name and role; 401 without one (the console asks on load)',
         tags: ['session'],
-        security: [],
-        response: { 200: { type: 'object', properties: { name: { type: 'string' }, role: { type: 'string' } } } },
+        response: { 200: actorResponse },
       },
     },
-    async (request) => {
-      const presented = presentedKey(request);
-      const key = presented ? isKnownKey(opts.keys, presented) : undefined;
-      if (!key) throw new Problem(401, 'UNAUTHENTICATED', 'No session', 'sign in with an API key: POST /api/session {"key": "<key>"}');
-      return { name: key.name, role: key.role };
-    },
+    async (request) => request.actor!,
   );
 
   app.delete(
     '/api/session',
-    { config: { access: 'public' }, schema: { summary: 'End the browser session', tags: ['session'], security: [] } },
-    async (_request, reply) => {
-      reply.header('set-cookie', `${SESSION_COOKIE}=; ${COOKIE_ATTRIBUTES}; Max-Age=0`);
+    { config: { access: 'public' }, schema: { summary: 'End the browser session: the session id stops working at once', tags: ['session'], security: [] } },
+    async (request, reply) => {
+      const id = sessionIdOf(request);
+      if (id) await endSession(opts.db, id);
+      reply.header('set-cookie', clearedSessionCookies(request));
       return { ended: true };
     },
   );
