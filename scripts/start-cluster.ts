@@ -1,7 +1,8 @@
 // `npm run start:cluster`: the production topology on one machine, from one command, all real
 // (docs/cluster.md): PostgreSQL (DATABASE_URL's server, else a private one under DATA_DIR), the
 // Temporal server on it with its UI, the mock bureau, CLUSTER_WORKERS workers and CLUSTER_APIS
-// APIs. Ctrl-C stops everything in order; a restart keeps all data.
+// APIs. A process that dies is started again; Ctrl-C stops everything in order; a restart keeps
+// all data.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { formatApiKeys, generateDevKeys } from '../src/api/auth';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
     temporalAddress: config.temporalAddress,
     temporalUiPort: config.temporalUiPort,
     namespace: config.temporalNamespace,
-    retention: process.env.TEMPORAL_RETENTION || '720h',
+    retention: process.env.TEMPORAL_RETENTION || '720h', // "30d" too: deploy/temporal/register-namespace.sh
     bureauPort: config.bureauPort,
     apiPort: config.port,
     apis: Math.max(1, config.cluster.apis),
@@ -56,13 +57,8 @@ async function main(): Promise<void> {
     output: process.stdout,
     log,
   });
-  for (const child of cluster.children) {
-    child.onUnexpectedExit = (code, signal) => {
-      if (stopping) return;
-      console.error(`[cluster] ${child.name} exited (${signal ?? code}); stopping everything`);
-      void stop(1);
-    };
-  }
+  // As compose's restart policy: the others go on, and the one that died is started again.
+  cluster.restartOnExit((child, code, signal) => console.error(`[cluster] ${child.name} exited (${signal ?? code}); starting it again`));
   await cluster.start();
   const employers = await demoEmployers(cluster.bureauUrl, log);
 

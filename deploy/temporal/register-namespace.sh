@@ -5,13 +5,17 @@
 # custom search attributes are added by the API at its start: src/worker/search-attributes.ts.)
 #
 # Environment: TEMPORAL_CLI (the temporal CLI), TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default),
-# TEMPORAL_RETENTION (720h: how long closed workflows' histories stay in the database).
+# TEMPORAL_RETENTION (720h or 30d: how long closed workflows' histories stay in the database).
 set -eu
 
 cli=${TEMPORAL_CLI:-temporal}
 address=${TEMPORAL_ADDRESS:?TEMPORAL_ADDRESS is not set}
 namespace=${TEMPORAL_NAMESPACE:-default}
 retention=${TEMPORAL_RETENTION:-720h}
+# Days as the service's TEMPORAL_RETENTION allows them ("30d"): the CLI takes a Go duration (hours).
+case "$retention" in
+  *[0-9]d) retention="$((${retention%d} * 24))h" ;;
+esac
 
 waited=0
 until "$cli" operator cluster health --address "$address" >/dev/null 2>&1; do

@@ -45,7 +45,7 @@ function signalGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
 
 export class Child {
   private proc: ChildProcess | undefined;
-  /** Called when the child exits without being asked to (not after kill() or stop()). */
+  /** Called when the child, once ready, exits without being asked to (not after kill() or stop()). */
   onUnexpectedExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
 
   constructor(readonly spec: ChildSpec) {}
@@ -79,16 +79,21 @@ export class Child {
     };
     proc.stdout?.on('data', forward);
     proc.stderr?.on('data', forward);
+    let ready = false;
     proc.once('exit', (code, signal) => {
       if (this.proc !== proc) return; // an exit we asked for
       this.proc = undefined;
-      this.onUnexpectedExit?.(code, signal);
+      // Before it was ready, start() answers the exit instead.
+      if (ready) this.onUnexpectedExit?.(code, signal);
     });
     const timeoutMs = spec.readyTimeoutMs ?? 180_000;
     const until = Date.now() + timeoutMs;
     for (;;) {
       if (this.proc !== proc) throw new Error(`${spec.name} exited (${proc.signalCode ?? proc.exitCode}) before it was ready`);
-      if ('check' in spec.ready ? await spec.ready.check() : sawLine) return;
+      if ('check' in spec.ready ? await spec.ready.check() : sawLine) {
+        ready = true;
+        return;
+      }
       if (Date.now() > until) {
         await this.kill();
         throw new Error(`${spec.name} was not ready within ${timeoutMs / 1000} s`);

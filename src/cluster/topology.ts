@@ -134,6 +134,7 @@ export class Cluster {
   readonly workers: Child[];
   readonly apis: Child[];
   private readonly outputs: Writable[] = [];
+  private stopping = false;
   private readonly opts: ClusterOptions;
   private readonly temporalEnv: NodeJS.ProcessEnv;
   private readonly appEnv: NodeJS.ProcessEnv;
@@ -329,8 +330,24 @@ export class Cluster {
     await run(path.join(this.opts.repoRoot, 'node_modules/.bin/tsx'), ['src/db/migrate-cli.ts'], { cwd: this.opts.repoRoot, env: this.appEnv, timeout: 120_000 });
   }
 
+  /**
+   * Like compose's `restart: unless-stopped`: a child that exits by itself is reported, then
+   * started again (every 2 s) until it runs.
+   */
+  restartOnExit(report: (child: Child, code: number | null, signal: NodeJS.Signals | null) => void): void {
+    for (const child of this.children) {
+      child.onUnexpectedExit = (code, signal) => {
+        report(child, code, signal);
+        void (async () => {
+          while (!this.stopping && !(await child.start().then(() => true, () => false))) await sleep(2000);
+        })();
+      };
+    }
+  }
+
   /** Everything down, in reverse order; PostgreSQL last. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all(this.apis.map((a) => a.stop()));
     await Promise.all(this.workers.map((w) => w.stop(30_000)));
     for (const c of [this.bureau, this.ui, this.temporal]) await c.stop();
