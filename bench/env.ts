@@ -60,24 +60,35 @@ function withDatabase(url: string, name: string): string {
 
 let runtimeInstalled = false;
 
-export async function startEnv(opts: { resultDelayMs?: number } = {}): Promise<BenchEnv> {
+export interface EnvOptions {
+  resultDelayMs?: number;
+  /** A Temporal server already running (the cluster's); unset: a dev server of its own. */
+  temporalAddress?: string;
+  /** Where the run's database is made; unset: ADMIN_DATABASE_URL. */
+  adminDatabaseUrl?: string;
+}
+
+export async function startEnv(opts: EnvOptions = {}): Promise<BenchEnv> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const temporalEnv = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalCli() }, ip: '127.0.0.1', extraArgs: ['--log-level', 'error', ...searchAttributeFlags()] },
-  });
+  const temporalEnv = opts.temporalAddress
+    ? { address: opts.temporalAddress, teardown: async () => {} }
+    : await TestWorkflowEnvironment.createLocal({
+        server: { executable: { type: 'existing-path', path: temporalCli() }, ip: '127.0.0.1', extraArgs: ['--log-level', 'error', ...searchAttributeFlags()] },
+      });
 
   const name = `sifee_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = postgres(ADMIN_DATABASE_URL, { max: 1, onnotice: () => {} });
+  const adminUrl = opts.adminDatabaseUrl ?? ADMIN_DATABASE_URL;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   // Databases of bench runs that died before dropping theirs (named by their start time).
   for (const { datname } of await admin<{ datname: string }[]>`select datname from pg_database where datname like 'sifee_bench_%'`) {
     const started = parseInt(datname.split('_')[2] ?? '', 36);
     if (Number.isFinite(started) && Date.now() - started > 3600_000) await admin.unsafe(`drop database if exists "${datname}" with (force)`).catch(() => {});
   }
   await admin.unsafe(`create database "${name}"`);
-  const databaseUrl = withDatabase(ADMIN_DATABASE_URL, name);
+  const databaseUrl = withDatabase(adminUrl, name);
   const database = await openDatabase({ url: databaseUrl, dataDir: '' });
   await database.migrate();
 

@@ -13,8 +13,8 @@ import { BrowserPool, Renderer } from '../src/render';
 import type { ThreePartyPaymentInput } from '../src/workflows/payment-inputs';
 import { FAST_TIMING, addEmployers, log, pool, round, type BenchEmployer, type BenchEnv, type BenchResult } from './env';
 
-const CONCURRENCY = Number(process.env.BENCH_FLOW_CONCURRENCY ?? 10);
-const ROUNDS = 4;
+export const CONCURRENCY = Number(process.env.BENCH_FLOW_CONCURRENCY ?? 10);
+export const ROUNDS = 4;
 
 /** Activities that answer at once what the workflows need to go the happy way. */
 function emptyActivities(names: string[]) {
@@ -82,7 +82,22 @@ async function skeletonFlow(env: BenchEnv, taskQueue: string, { employer, period
   await env.temporal.workflow.execute('threePartyPaymentWorkflow', { taskQueue, workflowId: `payment-${paymentId}`, args: [input] });
 }
 
-export async function benchFlows(env: BenchEnv, flows = Number(process.env.BENCH_FLOWS ?? 100)): Promise<BenchResult> {
+export type FlowKind = 'real' | 'skeleton';
+
+export interface FlowTimes {
+  flows: number;
+  warm: number;
+  /** Wall time of all rounds, by side. */
+  ms: Partial<Record<FlowKind, number>>;
+  /** Flows per second, by side. */
+  perSecond: Partial<Record<FlowKind, number>>;
+}
+
+/**
+ * `flows` declare-and-pay flows on each side of `kinds`, CONCURRENCY at a time. Every side's worker
+ * runs throughout; the sides take turns in rounds, so a change in the machine's load meets all alike.
+ */
+export async function measureFlows(env: BenchEnv, flows: number, kinds: readonly FlowKind[]): Promise<FlowTimes> {
   const periodsPerEmployer = 5;
   // Balance enough for every deduction to succeed.
   const employers = await addEmployers(env, Math.ceil((flows + 5) / periodsPerEmployer), periodsPerEmployer, { balanceFen: 1e12 });
@@ -93,11 +108,8 @@ export async function benchFlows(env: BenchEnv, flows = Number(process.env.BENCH
   const browsers = new BrowserPool({ concurrency: 1 });
   const deps = { db: env.database.db, bureau: env.bureau, renderer: new Renderer(browsers), filesDir: '/tmp/sifee-bench-files', temporal: env.temporal, codec: env.dataConverter.payloadCodecs[0]! };
   const activityNames = Object.keys(createActivities(deps));
-
-  // Both workers run throughout; the sides take turns in rounds, so a change in the machine's
-  // load meets both alike.
   const workers = await Promise.all(
-    (['real', 'skeleton'] as const).map(async (kind) =>
+    kinds.map(async (kind) =>
       Worker.create({
         connection: await env.nativeConnection(),
         taskQueue: `bench-flows-${kind}`,
@@ -108,27 +120,31 @@ export async function benchFlows(env: BenchEnv, flows = Number(process.env.BENCH
     ),
   );
   const running = workers.map((w) => w.run());
-  const side = (kind: 'real' | 'skeleton', list: FlowSpec[], concurrency: number) =>
+  const side = (kind: FlowKind, list: FlowSpec[], concurrency: number) =>
     pool(list.length, concurrency, (i) => (kind === 'real' ? realFlow : skeletonFlow)(env, `bench-flows-${kind}`, list[i]!));
-  log(`flows: ${specs.length} declare-and-pay flows each side, ${CONCURRENCY} at a time, ${ROUNDS} alternating rounds`);
-  await side('skeleton', warm, warm.length);
-  await side('real', warm, warm.length);
-  let realMs = 0;
-  let skeletonMs = 0;
+  log(`flows: ${specs.length} declare-and-pay flows on each of ${kinds.join(', ')}, ${CONCURRENCY} at a time, ${ROUNDS} alternating rounds`);
+  for (const kind of [...kinds].reverse()) await side(kind, warm, warm.length);
+  const ms: Partial<Record<FlowKind, number>> = {};
   const per = Math.ceil(specs.length / ROUNDS);
   for (let r = 0; r < ROUNDS; r++) {
     const round = specs.slice(r * per, (r + 1) * per);
-    const realRound = async () => (realMs += await side('real', round, CONCURRENCY));
-    const skeletonRound = async () => (skeletonMs += await side('skeleton', round, CONCURRENCY));
-    if (r % 2 === 0) await realRound().then(skeletonRound);
-    else await skeletonRound().then(realRound);
+    const order = r % 2 === 0 ? kinds : [...kinds].reverse();
+    for (const kind of order) ms[kind] = (ms[kind] ?? 0) + (await side(kind, round, CONCURRENCY));
   }
   for (const w of workers) w.shutdown();
   await Promise.all(running);
   await browsers.close();
-  const n = specs.length;
-  const real = (n / realMs) * 1000;
-  const skeleton = (n / skeletonMs) * 1000;
+  const perSecond = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, (specs.length / v) * 1000]));
+  return { flows: specs.length, warm: warm.length, ms, perSecond };
+}
+
+/** What one flow is, for the details of RESULTS.md. */
+export const FLOW_DESCRIPTION = `a flow = declaration of 5 items (record, workflow: submit, ${FAST_TIMING.resultWaitSeconds * 1000} ms result wait, fetch, record) then a three-party payment of them (record, workflow: deduct, record attempt, finish)`;
+
+export async function benchFlows(env: BenchEnv, flows = Number(process.env.BENCH_FLOWS ?? 100)): Promise<BenchResult> {
+  const t = await measureFlows(env, flows, ['real', 'skeleton']);
+  const real = t.perSecond.real!;
+  const skeleton = t.perSecond.skeleton!;
   const ratio = real / skeleton;
   log(`flows: ours ${real.toFixed(1)}/s, skeleton ${skeleton.toFixed(1)}/s, ratio ${ratio.toFixed(2)}`);
   return {
@@ -140,8 +156,8 @@ export async function benchFlows(env: BenchEnv, flows = Number(process.env.BENCH
     target: '≥ 0.8×',
     met: ratio >= 0.8,
     details: [
-      `${n} flows each side, ${CONCURRENCY} at a time; a flow = declaration of 5 items (record, workflow: submit, ${FAST_TIMING.resultWaitSeconds * 1000} ms result wait, fetch, record) then a three-party payment of them (record, workflow: deduct, record attempt, finish).`,
-      `Ours took ${(realMs / 1000).toFixed(1)} s in all, the skeleton ${(skeletonMs / 1000).toFixed(1)} s, in ${ROUNDS} alternating rounds (after ${warm.length} warm-up flows each).`,
+      `${t.flows} flows each side, ${CONCURRENCY} at a time; ${FLOW_DESCRIPTION}.`,
+      `Ours took ${(t.ms.real! / 1000).toFixed(1)} s in all, the skeleton ${(t.ms.skeleton! / 1000).toFixed(1)} s, in ${ROUNDS} alternating rounds (after ${t.warm} warm-up flows each).`,
     ],
   };
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchApi } from './api';
 import { benchArchive } from './archive';
+import { benchCluster } from './cluster';
 import { log, machine, startEnv, type BenchEnv, type BenchResult } from './env';
 import { benchFetchNow } from './fetch-now';
 import { benchFlows } from './flows';
@@ -19,6 +20,7 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<BenchResult>> = {
   'fetch-now': benchFetchNow,
   memory: benchMemory,
   archive: benchArchive,
+  cluster: benchCluster,
 };
 
 /** No benchmark may run longer than this (the whole run stays within about ten minutes). */
@@ -84,7 +86,10 @@ async function main(): Promise<void> {
     writeFileSync(RESULTS, `${render(results, machine(), seconds, loadAtStart)}\n${analysis}`);
     log(`wrote ${RESULTS}`);
   }
-  for (const r of results) console.log(`${r.name}: ours ${r.ours}, baseline ${r.baseline}, ratio ${r.ratio ?? '–'} (target ${r.target}: ${r.met ? 'met' : 'NOT met'})`);
+  for (const r of results) {
+    console.log(`${r.name}: ours ${r.ours}, baseline ${r.baseline}, ratio ${r.ratio ?? '–'} (target ${r.target}: ${r.met ? 'met' : 'NOT met'})`);
+    for (const d of r.details) console.log(`  - ${d}`);
+  }
   process.exit(0);
 }
 

@@ -5,6 +5,7 @@
 #   bash scripts/provision.sh                   progress for every step
 #   bash scripts/provision.sh --quiet           print only when something gets installed
 #   bash scripts/provision.sh --print-temporal  stdout: only the Temporal CLI's path (all else on stderr)
+#   bash scripts/provision.sh --cluster         also what cluster mode needs (4. below)
 #
 # What it provides:
 #   1. Debian packages: chromium, fonts-noto-cjk (Chinese text in PDFs), docker-compose
@@ -13,6 +14,11 @@
 #   3. The Temporal CLI (its dev server): $TEMPORAL_CLI_PATH, `temporal` on PATH, a copy
 #      built before in ${XDG_CACHE_HOME:-~/.cache}/sifee, else `go install` of v1.5.1.
 #      The path found is written to .tools/temporal-path.
+#   4. With --cluster (`npm run start:cluster`, `npm test`): the real Temporal server, its
+#      temporal-sql-tool and its UI server, each built once with `go install` and cached in
+#      ${XDG_CACHE_HOME:-~/.cache}/sifee like the CLI, the server's PostgreSQL schemas, and
+#      Debian's PostgreSQL server binaries (initdb, pg_ctl) unless DATABASE_URL is set. Paths
+#      go to .tools/temporal-{server,sql-tool,ui-server}-path and .tools/temporal-schema-dir.
 # Environment: CI=true turns a missing system package that cannot be installed here into a
 # failure instead of a warning.
 set -euo pipefail
@@ -20,14 +26,23 @@ set -euo pipefail
 TEMPORAL_VERSION=v1.5.1
 TEMPORAL_MODULE=github.com/temporalio/cli/cmd/temporal
 
+# Cluster mode: the server and its UI server (two programs both named `server`: each is built
+# into a GOBIN of its own). ui-server v2.58+ needs a newer Go than Debian's machines have.
+TEMPORAL_SERVER_VERSION=v1.29.1
+TEMPORAL_SERVER_MODULE=go.temporal.io/server
+TEMPORAL_UI_VERSION=v2.42.1
+TEMPORAL_UI_MODULE=github.com/temporalio/ui-server/v2/cmd/server
+
 quiet=0
 print_temporal=0
+cluster=0
 for arg in "$@"; do
   case "$arg" in
     --quiet | -q) quiet=1 ;;
     --print-temporal) print_temporal=1 ;;
+    --cluster) cluster=1 ;;
     -h | --help)
-      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -152,39 +167,39 @@ find_go() {
   return 1
 }
 
-# Builds the CLI with `go install` into a temporary GOBIN, showing progress, then moves it
-# to $1. The first build downloads and compiles a lot (minutes); Go's caches make a later
+# Builds one program with `go install` into a temporary GOBIN, showing progress, then moves it
+# to $dest. The first build downloads and compiles a lot (minutes); Go's caches make a later
 # rebuild take about a minute.
-build_temporal() {
-  local dest=$1 go=$2 tmp hb rc=0
-  tmp=$(mktemp -d "${TMPDIR:-/tmp}/sifee-temporal.XXXXXX")
-  say "building the Temporal CLI $TEMPORAL_VERSION with $("$go" version | cut -d' ' -f3) (go install $TEMPORAL_MODULE@$TEMPORAL_VERSION)"
+go_build() { # label, module@version, binary name in GOBIN, destination, go
+  local label=$1 target=$2 binary=$3 dest=$4 go=$5 tmp hb rc=0
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/sifee-gobuild.XXXXXX")
+  say "building $label with $("$go" version | cut -d' ' -f3) (go install $target)"
   say "  the first build downloads modules and compiles for several minutes; it is cached in $dest afterwards"
   (
     start=$SECONDS
     while sleep 15; do
-      printf 'provision:   ... still building the Temporal CLI (%d s)\n' "$((SECONDS - start))"
+      printf 'provision:   ... still building %s (%d s)\n' "$label" "$((SECONDS - start))"
     done
   ) &
   hb=$!
   # shellcheck disable=SC2064 # expand now: these are this call's pid and dir
   trap "kill $hb 2>/dev/null; rm -rf '$tmp'" EXIT
   # go prints "go: downloading ..." for each module it fetches; pass those lines through.
-  GOBIN="$tmp" "$go" install "$TEMPORAL_MODULE@$TEMPORAL_VERSION" 2>&1 | sed -u 's/^/provision:   /' || rc=$?
+  GOBIN="$tmp" "$go" install "$target" 2>&1 | sed -u 's/^/provision:   /' || rc=$?
   kill "$hb" 2>/dev/null || true
   wait "$hb" 2>/dev/null || true
-  if ((rc != 0)) || ! [ -x "$tmp/temporal" ]; then
+  if ((rc != 0)) || ! [ -x "$tmp/$binary" ]; then
     rm -rf "$tmp"
     trap - EXIT
     return 1
   fi
   mkdir -p "$(dirname "$dest")"
   # Copy next to the destination first, then rename: never a half-written binary in the cache.
-  cp "$tmp/temporal" "$dest.partial.$$"
+  cp "$tmp/$binary" "$dest.partial.$$"
   mv -f "$dest.partial.$$" "$dest"
   rm -rf "$tmp"
   trap - EXIT
-  say "built the Temporal CLI: $dest"
+  say "built $label: $dest"
 }
 
 resolve_temporal() {
@@ -206,7 +221,7 @@ resolve_temporal() {
     return 0
   fi
   if go=$(find_go); then
-    build_temporal "$cached" "$go" || die "go install $TEMPORAL_MODULE@$TEMPORAL_VERSION failed (see above)"
+    go_build "the Temporal CLI $TEMPORAL_VERSION" "$TEMPORAL_MODULE@$TEMPORAL_VERSION" temporal "$cached" "$go" || die "go install $TEMPORAL_MODULE@$TEMPORAL_VERSION failed (see above)"
     temporal_path=$cached
     return 0
   fi
@@ -230,11 +245,84 @@ write_temporal_path() {
   fi
 }
 
+# ---------------------------------------------------------------------------------------
+# 4. Cluster mode: the Temporal server, temporal-sql-tool, the UI server, PostgreSQL
+# ---------------------------------------------------------------------------------------
+write_tool_path() { # file under .tools, value
+  if [ "$(cat ".tools/$1" 2>/dev/null || true)" != "$2" ]; then
+    { mkdir -p .tools && printf '%s\n' "$2" >".tools/$1"; } 2>/dev/null || warn "could not write $root/.tools/$1"
+  fi
+}
+
+# A cached program, else built: label, module@version, binary name in GOBIN, cache file name, .tools file.
+cached_go_program() {
+  local label=$1 target=$2 binary=$3 name=$4 file=$5 cached go
+  cached="${XDG_CACHE_HOME:-$HOME/.cache}/sifee/$name"
+  if [ -x "$cached" ]; then
+    info "$label: $cached (built before)"
+  else
+    go=$(find_go) || die "$label is needed for cluster mode and no Go toolchain builds it: install Go (https://go.dev/dl)"
+    go_build "$label" "$target" "$binary" "$cached" "$go" || die "go install $target failed (see above)"
+  fi
+  write_tool_path "$file" "$cached"
+}
+
+# The server's versioned SQL schemas, copied out of Go's module cache (which `go clean` empties).
+provision_schema() {
+  local dest="${XDG_CACHE_HOME:-$HOME/.cache}/sifee/temporal-schema-$TEMPORAL_SERVER_VERSION" go dir
+  if ! [ -d "$dest/postgresql/v12/temporal/versioned" ]; then
+    go=$(find_go) || die "no Go toolchain to fetch the Temporal server's schemas"
+    dir=$("$go" mod download -json "$TEMPORAL_SERVER_MODULE@$TEMPORAL_SERVER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -d "$dir/schema/postgresql/v12" ] || die "no schema/postgresql/v12 in $TEMPORAL_SERVER_MODULE@$TEMPORAL_SERVER_VERSION ($dir)"
+    mkdir -p "$dest.partial.$$"
+    cp -R "$dir/schema/postgresql" "$dest.partial.$$/"
+    chmod -R u+w "$dest.partial.$$"
+    rm -rf "$dest"
+    mv "$dest.partial.$$" "$dest"
+    say "Temporal's PostgreSQL schemas: $dest"
+  fi
+  info "Temporal schemas: $dest/postgresql/v12"
+  write_tool_path temporal-schema-dir "$dest/postgresql/v12"
+}
+
+provision_postgres_server() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    info "PostgreSQL server binaries: not needed (DATABASE_URL is set)"
+    return 0
+  fi
+  if compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    info "PostgreSQL server binaries: $(compgen -G '/usr/lib/postgresql/*/bin/initdb' | head -n 1 | xargs dirname)"
+    return 0
+  fi
+  if is_root && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's PostgreSQL server (apt-get install postgresql; a private server for cluster mode)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q </dev/null || die "apt-get update failed"
+    apt-get install -y -q --no-install-recommends postgresql </dev/null || die "apt-get install postgresql failed"
+  else
+    local msg="no PostgreSQL server binaries (initdb) and cannot install them here: sudo apt-get install -y postgresql, or set DATABASE_URL"
+    if [ "${CI:-}" = true ]; then die "$msg"; fi
+    warn "$msg"
+  fi
+}
+
+provision_cluster() {
+  cached_go_program "the Temporal server $TEMPORAL_SERVER_VERSION" "$TEMPORAL_SERVER_MODULE/cmd/server@$TEMPORAL_SERVER_VERSION" server \
+    "temporal-server-$TEMPORAL_SERVER_VERSION" temporal-server-path
+  cached_go_program "temporal-sql-tool $TEMPORAL_SERVER_VERSION" "$TEMPORAL_SERVER_MODULE/cmd/tools/sql@$TEMPORAL_SERVER_VERSION" sql \
+    "temporal-sql-tool-$TEMPORAL_SERVER_VERSION" temporal-sql-tool-path
+  cached_go_program "the Temporal UI server $TEMPORAL_UI_VERSION" "$TEMPORAL_UI_MODULE@$TEMPORAL_UI_VERSION" server \
+    "temporal-ui-server-$TEMPORAL_UI_VERSION" temporal-ui-server-path
+  provision_schema
+  provision_postgres_server
+}
+
 provision_system_packages
 provision_node_modules
 temporal_path=
 resolve_temporal
 write_temporal_path
+if ((cluster)); then provision_cluster; fi
 if ((print_temporal)) && [ -n "$temporal_path" ]; then
   printf '%s\n' "$temporal_path" >&3
 fi

@@ -2,16 +2,16 @@
 // and UI), the mock bureau (seeded with demo employers on first start), then the API and the
 // worker. Ctrl-C stops every child; a restart keeps all data under DATA_DIR.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { formatApiKeys, generateDevKeys, parseApiKeys } from '../src/api/auth';
+import { formatApiKeys, generateDevKeys } from '../src/api/auth';
 import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
 import { retentionFlag } from '../src/domain/duration';
 import { retentionUpdateArgs } from '../src/worker/retention';
-import { initialPassword } from '../src/domain/password';
 import { searchAttributeFlags } from '../src/workflows/search-attributes';
+import { demoEmployers, devSecret, keysAndEmployers } from './lib/demo';
 
 const config = loadConfig();
 const children: { name: string; proc: ChildProcess }[] = [];
@@ -76,16 +76,6 @@ async function stop(exitCode = 0): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-/** Development secrets are generated once and kept in DATA_DIR, so a restart keeps them. */
-function devSecret(given: string | undefined, file: string, generate: () => string): string {
-  if (given) return given;
-  const where = path.join(config.dataDir, file);
-  if (existsSync(where)) return readFileSync(where, 'utf8').trim();
-  const value = generate();
-  writeFileSync(where, `${value}\n`, { mode: 0o600 });
-  return value;
-}
-
 async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   execFileSync('bash', ['scripts/provision.sh', '--quiet'], { stdio: 'inherit' });
@@ -120,25 +110,10 @@ async function main(): Promise<void> {
   const tsx = path.resolve('node_modules/.bin/tsx');
   launch('bureau', tsx, ['src/bureau/main.ts'], { BUREAU_PORT: String(config.bureauPort), DATA_DIR: config.dataDir });
   await waitFor('the mock bureau', httpOk(`${config.bureauUrl}/health`));
-  const known = (await (await fetch(`${config.bureauUrl}/admin/employers`)).json()) as { employers: { taxpayerId: string; unitNumber: string; name: string }[] };
-  let employers = known.employers;
-  if (employers.length === 0) {
-    const now = new Date();
-    const month = (offset: number) => {
-      const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
-      return d.toISOString().slice(0, 7);
-    };
-    const seeded = await fetch(`${config.bureauUrl}/admin/seed`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ employers: 5, periods: [month(-2), month(-1)] }),
-    });
-    employers = ((await seeded.json()) as { employers: typeof employers }).employers;
-    log(`seeded the mock bureau with ${employers.length} demo employers`);
-  }
+  const employers = await demoEmployers(config.bureauUrl, log);
 
-  const keys = devSecret(config.apiKeys, 'dev-api-keys', () => formatApiKeys(generateDevKeys()));
-  const codecKeys = devSecret(config.payloadCodecKeys, 'dev-codec-keys', () => generateCodecKey('dev1'));
+  const keys = devSecret(config.dataDir, config.apiKeys, 'dev-api-keys', () => formatApiKeys(generateDevKeys()));
+  const codecKeys = devSecret(config.dataDir, config.payloadCodecKeys, 'dev-codec-keys', () => generateCodecKey('dev1'));
   // The worker serves the Temporal SDK's metrics on 127.0.0.1:9464 unless WORKER_METRICS_PORT says otherwise ('' turns it off).
   const workerMetricsPort = process.env.WORKER_METRICS_PORT ?? '9464';
   launch('api+worker', tsx, ['src/service-main.ts'], {
@@ -162,14 +137,7 @@ async function main(): Promise<void> {
     `  Mock bureau       ${config.bureauUrl}/admin/employers`,
     `  Data              ${config.dataDir} (${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : 'embedded PGlite'})`,
     '',
-    'API keys (Authorization: Bearer <key>):',
-    ...parseApiKeys(keys).map((k) => `  ${k.role.padEnd(9)} ${k.key}`),
-    '',
-    'Employers at the bureau (taxpayer ID, unit number, initial password):',
-    ...employers.slice(0, 5).map((e) => `  ${e.taxpayerId}  ${e.unitNumber.padEnd(12)} ${initialPassword(e.unitNumber)}  ${e.name}`),
-    '',
-    'Ctrl-C stops everything; data stays for the next start.',
-    '',
+    ...keysAndEmployers(keys, employers),
   ];
   console.log(lines.join('\n'));
 }

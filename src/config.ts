@@ -46,6 +46,8 @@ export interface Config {
   temporalRetentionSeconds: number;
   /** How often the archiver schedule copies newly closed histories into the archive (ARCHIVE_EVERY). */
   archiveEverySeconds: number;
+  /** `npm run start:cluster` (docs/cluster.md). */
+  cluster: ClusterTopology;
 }
 
 /** How work survives a process that dies (see docs/crash-safety.md). */
@@ -58,6 +60,13 @@ export interface CrashSafety {
   reconcileEverySeconds: number;
   /** A start recorded this long ago that no request finished is the reconciler's (RECONCILE_GRACE_SECONDS). */
   reconcileGraceSeconds: number;
+}
+
+/** How many of each process cluster mode runs, and its private PostgreSQL's port. */
+export interface ClusterTopology {
+  workers: number; // CLUSTER_WORKERS
+  apis: number; // CLUSTER_APIS, on PORT, PORT+1, …
+  postgresPort: number; // POSTGRES_PORT, when no DATABASE_URL is given
 }
 
 /** How payments wait (F-4.5–F-4.7). */
@@ -117,5 +126,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsCacheSeconds: int(env, 'METRICS_CACHE_SECONDS', 5),
     temporalRetentionSeconds: parseRetention(env.TEMPORAL_RETENTION || '30d'),
     archiveEverySeconds: parseDurationSeconds(env.ARCHIVE_EVERY || '5m', 'ARCHIVE_EVERY'),
+    cluster: {
+      workers: int(env, 'CLUSTER_WORKERS', 2),
+      apis: int(env, 'CLUSTER_APIS', 2),
+      postgresPort: int(env, 'POSTGRES_PORT', 5433),
+    },
   };
 }

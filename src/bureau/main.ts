@@ -1,5 +1,6 @@
 // Runs the mock bureau on its own port (npm run bureau). Reads BUREAU_PORT, BUREAU_RESULT_DELAY_MS,
-// BUREAU_STATE_FILE and DATA_DIR; listens on 127.0.0.1 only, since its admin routes have no auth.
+// BUREAU_STATE_FILE and DATA_DIR; listens on 127.0.0.1 only, since its admin routes have no auth
+// (HOST=0.0.0.0 in docker-compose, where only the internal network reaches it).
 import { join } from 'node:path';
 import { DEFAULT_RESULT_DELAY_MS, buildBureau } from './server';
 
@@ -16,7 +17,7 @@ const resultDelayMs = intFromEnv('BUREAU_RESULT_DELAY_MS', DEFAULT_RESULT_DELAY_
 const stateFile = process.env.BUREAU_STATE_FILE || join(process.env.DATA_DIR || './data', 'bureau-state.json');
 
 const app = await buildBureau({ stateFile, resultDelayMs, logger: true });
-await app.listen({ port, host: '127.0.0.1' });
+await app.listen({ port, host: process.env.HOST || '127.0.0.1' });
 app.log.info({ stateFile, resultDelayMs }, 'mock bureau ready');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -10,6 +10,10 @@ const composeFile = path.join(root, 'docker-compose.yml');
 
 interface Service {
   image?: string;
+  entrypoint?: string[] | string;
+  working_dir?: string;
+  volumes?: (string | { source?: string; target?: string })[];
+  ports?: (string | { published?: string | number; target?: number })[];
   build?: unknown;
   command?: string[] | string;
   environment?: Record<string, string | number | null> | string[];
@@ -23,6 +27,25 @@ interface ComposeConfig {
 }
 
 const LONG_RUNNING = ['postgresql', 'temporal', 'temporal-ui', 'bureau', 'api', 'worker'];
+const ONE_SHOTS = ['migrate', 'temporal-schema', 'temporal-namespace'];
+
+/** The server version scripts/provision.sh builds for `npm run start:cluster`. */
+function provisionedServerVersion(): string {
+  const m = /^TEMPORAL_SERVER_VERSION=v(\S+)$/m.exec(readFileSync(path.join(root, 'scripts/provision.sh'), 'utf8'));
+  if (!m) throw new Error('scripts/provision.sh names no TEMPORAL_SERVER_VERSION');
+  return m[1]!;
+}
+
+const joined = (v: string[] | string | undefined) => (Array.isArray(v) ? v.join(' ') : (v ?? ''));
+
+/** The host folder mounted at `target`, relative to the repository. */
+function mountAt(service: Service, target: string): string | undefined {
+  for (const v of service.volumes ?? []) {
+    const [source, to] = typeof v === 'string' ? v.split(':') : [v.source, v.target];
+    if (to === target && source) return path.relative(root, path.resolve(root, source));
+  }
+  return undefined;
+}
 
 function compose(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync('docker-compose', ['-f', composeFile, ...args], {
@@ -103,8 +126,8 @@ describe('docker-compose.yml (production topology)', () => {
     expect(run.status, run.stderr).toBe(0);
   });
 
-  it('has postgresql, temporal, temporal-ui, bureau, api, worker and migrate', () => {
-    expect(Object.keys(config.services)).toEqual(expect.arrayContaining([...LONG_RUNNING, 'migrate']));
+  it('has postgresql, temporal, temporal-ui, bureau, api, worker and the one-shots', () => {
+    expect(Object.keys(config.services)).toEqual(expect.arrayContaining([...LONG_RUNNING, ...ONE_SHOTS]));
   });
 
   it.each(LONG_RUNNING)('%s has a healthcheck', (name) => {
@@ -132,11 +155,13 @@ describe('docker-compose.yml (production topology)', () => {
     for (const name of ['api', 'worker']) {
       const deps = dependsOn(config.services[name]!);
       expect(deps.migrate, name).toBe('service_completed_successfully');
-      expect(deps.temporal, name).toBe('service_healthy');
+      expect(deps['temporal-namespace'], name).toBe('service_completed_successfully');
       expect(deps.bureau, name).toBe('service_healthy');
     }
     expect(dependsOn(config.services.migrate!).postgresql).toBe('service_healthy');
-    expect(dependsOn(config.services.temporal!).postgresql).toBe('service_healthy');
+    expect(dependsOn(config.services['temporal-schema']!).postgresql).toBe('service_healthy');
+    expect(dependsOn(config.services.temporal!)['temporal-schema']).toBe('service_completed_successfully');
+    expect(dependsOn(config.services['temporal-namespace']!).temporal).toBe('service_healthy');
   });
 
   it('runs our services from our image with their entry points', () => {
@@ -155,11 +180,40 @@ describe('docker-compose.yml (production topology)', () => {
     expect(envOf(config.services.api!).PORT).toBe('3000');
   });
 
-  it('points Temporal at the postgresql service and the UI at Temporal', () => {
-    const temporal = envOf(config.services.temporal!);
-    expect(temporal.DB).toBe('postgres12');
-    expect(temporal.POSTGRES_SEEDS).toBe('postgresql');
+  it('runs the Temporal server start:cluster builds, with its config and schema steps', () => {
+    const temporal = config.services.temporal!;
+    expect(temporal.image).toBe(`temporalio/server:${provisionedServerVersion()}`);
+    // deploy/temporal: the config file and the scripts scripts/start-cluster.ts uses.
+    expect(mountAt(temporal, '/etc/sifee-temporal')).toBe('deploy/temporal');
+    expect(temporal.working_dir).toBe('/etc/sifee-temporal');
+    expect(joined(temporal.entrypoint)).toBe('temporal-server --root . --config config --env development --allow-no-auth start');
+    const env = envOf(temporal);
+    expect(env.TEMPORAL_DB_HOST).toBe('postgresql');
+    expect(env.TEMPORAL_PORT).toBe('7233');
+    expect(env.TEMPORAL_BIND_IP).toBe('0.0.0.0');
+    const schema = config.services['temporal-schema']!;
+    expect(schema.image).toMatch(new RegExp(`^temporalio/admin-tools:${provisionedServerVersion().replaceAll('.', '\\.')}\\b`));
+    expect(mountAt(schema, '/etc/sifee-temporal')).toBe('deploy/temporal');
+    expect(joined(schema.entrypoint)).toBe('sh /etc/sifee-temporal/setup-schema.sh');
+    expect(envOf(schema).TEMPORAL_DB_HOST).toBe('postgresql');
+    const namespace = config.services['temporal-namespace']!;
+    expect(joined(namespace.entrypoint)).toBe('sh /etc/sifee-temporal/register-namespace.sh');
+    expect(envOf(namespace).TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(envOf(config.services['temporal-ui']!).TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it('publishes only the API and the Temporal UI: the frontend, PostgreSQL and the bureau stay internal', () => {
+    const published = Object.entries(config.services)
+      .filter(([, s]) => (s.ports ?? []).length > 0)
+      .map(([name]) => name)
+      .sort();
+    expect(published).toEqual(['api', 'temporal-ui']);
+  });
+
+  it('sets the namespace retention from TEMPORAL_RETENTION (30 days unless set)', () => {
+    expect(envOf(config.services['temporal-namespace']!).TEMPORAL_RETENTION).toBe('720h');
+    const custom = loadConfig(major, { TEMPORAL_RETENTION: '90d' });
+    expect(envOf(custom.services['temporal-namespace']!).TEMPORAL_RETENTION).toBe('90d');
   });
 
   it('takes its settings from the environment', () => {
