@@ -28,7 +28,7 @@ export async function benchCluster(devEnv: BenchEnv, flows = Number(process.env.
     const ratio = real / skeleton;
     log(`cluster: ours ${real.toFixed(1)}/s, skeleton ${skeleton.toFixed(1)}/s (${ratio.toFixed(2)}×); dev server skeleton ${devSkeleton.toFixed(1)}/s`);
     return {
-      name: '(f) declare-and-pay flows, cluster mode',
+      name: '(g) declare-and-pay flows, cluster mode',
       measure: 'flows per second on the real Temporal server (PostgreSQL)',
       ours: `${real.toFixed(1)}/s`,
       baseline: `${skeleton.toFixed(1)}/s (skeleton on the same cluster)`,
