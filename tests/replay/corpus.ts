@@ -30,4 +30,7 @@ export const CORPUS_SCENARIOS: Record<string, string> = {
   'declaration-batch--run2': 'the same batch, second run → completed',
   'certificate--payment': 'payment certificate (缴费证明) of a paid period → printed',
   'certificate--tax': 'tax payment certificate (完税证明), first print, numbered by the bureau → printed',
+  'reconciler--start-repaired': 'the reconciler finds a declaration recorded with its start by a process that died before starting it → started',
+  'archive--run': 'the archiver copies the closed histories of its task queue into the archive → archived',
+  'reconciliation--day': 'the day’s reconciliation with the bureau’s ledger → all matched',
 };

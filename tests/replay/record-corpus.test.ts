@@ -18,6 +18,10 @@ import { NEW_PASSWORD, addEmployer, addSignedInEmployer } from '../support/emplo
 import { api, declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { auth, startStack, type Stack } from '../support/stack';
 import { CORPUS_CODEC_KEYS, CORPUS_DIR, CORPUS_SCENARIOS } from './corpus';
+import { loadFeeItems } from '../../src/api/routes/fee-items';
+import { insertDeclaration } from '../../src/db/declarations';
+import { findEmployer } from '../../src/db/employers';
+import { recordStart } from '../../src/starts/workflow-starts';
 
 const RECORD = process.env.RECORD_CORPUS === '1';
 const PERIOD = '2026-10';
@@ -211,6 +215,38 @@ describe.skipIf(!RECORD)('record the replay corpus', () => {
     });
     await save(patient, 'declaration-batch', workflowId, 2);
     await save(patient, 'declaration--accepted-by-timer', `declaration-${batchId}-00000`);
+
+    // The reconciler: a declaration recorded with its start, as a process that died right after
+    // its transaction leaves it, is started by a reconciler run.
+    {
+      const orphan = await addSignedInEmployer(stack, ++n, [PERIOD]);
+      const { items: feeItems } = await loadFeeItems(stack.app, (await findEmployer(stack.database.db, orphan.id))!, { kind: 'regular' });
+      const id = `Dcorpus-${randomBytes(4).toString('hex')}`;
+      await insertDeclaration(stack.database.db, { id, employerId: orphan.id, kind: 'regular', workflowId: `declaration-${id}`, actor: 'olivia', items: feeItems.slice(0, 1) }, (tx) =>
+        recordStart(tx, stack.app.codec, {
+          workflowId: `declaration-${id}`,
+          workflowType: 'declarationWorkflow',
+          taskQueue: stack.config.taskQueue,
+          subjectType: 'declaration',
+          subjectId: id,
+          requestRef: null,
+          attributes: { employerId: orphan.id, status: 'submitted' },
+          args: [{ declarationId: id, taxpayerId: orphan.taxpayerId, kind: 'regular', itemIds: [feeItems[0]!.itemId], timing: stack.config.declaration }],
+        }),
+      );
+      const reconciler = `reconciler-corpus-${randomBytes(4).toString('hex')}`;
+      const report = await stack.temporal.workflow.execute('reconcilerWorkflow', { taskQueue: stack.config.taskQueue, workflowId: reconciler, args: [{ graceSeconds: 0 }] });
+      expect(report).toMatchObject({ started: 1, failed: 0 });
+      await save(stack, 'reconciler--start-repaired', reconciler);
+    }
+
+    // The archiver and the day's reconciliation, on what the runs above left.
+    const archiver = `archive-corpus-${randomBytes(4).toString('hex')}`;
+    await stack.temporal.workflow.execute('archiveWorkflow', { taskQueue: stack.config.taskQueue, workflowId: archiver, args: [] });
+    await save(stack, 'archive--run', archiver);
+    const reconciliation = `reconciliation-corpus-${randomBytes(4).toString('hex')}`;
+    await stack.temporal.workflow.execute('reconciliationWorkflow', { taskQueue: stack.config.taskQueue, workflowId: reconciliation, args: [{ actor: 'olivia' }] });
+    await save(stack, 'reconciliation--day', reconciliation);
   });
 
   it('recorded every scenario, and each replays with the current code', { timeout: 120_000 }, async () => {

@@ -35,7 +35,17 @@ describe('the replay corpus', () => {
     expect(files.map((f) => f.replace(/\.json$/, ''))).toEqual(Object.keys(CORPUS_SCENARIOS).sort());
     const types = new Set(files.map((f) => read(f).events![0]!.workflowExecutionStartedEventAttributes!.workflowType!.name));
     expect([...types].sort()).toEqual(
-      ['batchDeclarationWorkflow', 'certificateWorkflow', 'declarationWorkflow', 'threePartyPaymentWorkflow', 'voidDeclarationWorkflow', 'voucherPaymentWorkflow'].sort(),
+      [
+        'archiveWorkflow',
+        'batchDeclarationWorkflow',
+        'certificateWorkflow',
+        'declarationWorkflow',
+        'reconcilerWorkflow',
+        'reconciliationWorkflow',
+        'threePartyPaymentWorkflow',
+        'voidDeclarationWorkflow',
+        'voucherPaymentWorkflow',
+      ].sort(),
     );
     expect(CORPUS_CODEC_KEYS).toBe(TEST_CODEC_KEYS);
   });
