@@ -66,7 +66,7 @@ async function openConsole(context?: BrowserContext): Promise<Page> {
 async function signInWithKey(page: Page, role: string): Promise<void> {
   await page.waitForSelector('#signin-form', { visible: true });
   await page.type('#signin-form input[name=key]', key(role));
-  await page.click('#signin-form button[type=submit]');
+  await click(page, '#signin-form button[type=submit]');
   await page.waitForSelector('#who', { visible: true });
   await page.waitForSelector('#live[data-live="on"]');
 }
@@ -78,6 +78,23 @@ async function shot(page: Page, name: string, keepToasts = false) {
 }
 
 /** Answers the dialog `id`: fills its fields and presses OK (or Cancel). */
+/**
+ * Clicks `selector` once it is there. The console re-renders a table when a live event arrives,
+ * so an element found a moment ago may be replaced before the click lands: find it again then.
+ */
+async function click(page: Page, selector: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.waitForSelector(selector);
+      await page.click(selector);
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !/detached|not clickable|not an Element/i.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 async function answer(page: Page, id: string, fields: Record<string, string> = {}, button: 'ok' | 'cancel' = 'ok', screenshot?: string) {
   await page.waitForSelector(`#dialog[open][data-dialog="${id}"]`);
   for (const [name, value] of Object.entries(fields)) {
@@ -86,15 +103,15 @@ async function answer(page: Page, id: string, fields: Record<string, string> = {
     await page.type(input, value);
   }
   if (screenshot) await shot(page, screenshot, true);
-  await page.click(`#dialog button[value="${button}"]`);
+  await click(page, `#dialog button[value="${button}"]`);
 }
 
 const text = (page: Page, selector: string) => page.$eval(selector, (el) => (el as HTMLElement).innerText);
-const tab = (page: Page, name: string) => page.click(`#tabs button[data-tab="${name}"]`);
+const tab = (page: Page, name: string) => click(page, `#tabs button[data-tab="${name}"]`);
 /** Downloads the fee items again (刷新) and waits for the download to finish. */
 async function download(page: Page) {
   await page.waitForSelector('#items-progress:not([data-state="loading"])');
-  await page.click('#items-filter button[type=submit]');
+  await click(page, '#items-filter button[type=submit]');
   await page.waitForSelector('#items-progress[data-state="done"]');
 }
 const row = (attr: string, id: string) => `tr[data-${attr}="${id}"]`;
@@ -164,7 +181,7 @@ describe('an operator works through the flow in the console', () => {
     await page.type('#add-employer [name=taxpayerIdConfirm]', taxpayerId);
     await page.type('#add-employer [name=unitNumber]', unitNumber);
     await page.type('#add-employer [name=password]', initialPassword(unitNumber));
-    await page.click('#add-employer button[type=submit]');
+    await click(page, '#add-employer button[type=submit]');
     // F-1.3: right after adding, the password is changed (typed twice), then sign-in.
     await answer(page, 'change-password', { newPassword: NEW_PASSWORD, newPasswordConfirm: NEW_PASSWORD });
     // A wrong password comes back in the dialog with the bureau's exact words, and may be retried.
@@ -204,10 +221,10 @@ describe('an operator works through the flow in the console', () => {
     await download(page);
     expect(await page.$$('#items-table tbody tr[data-item-id]')).toHaveLength(4);
 
-    await page.click('#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
-    await page.click('#items-table tbody tr[data-item-id]:nth-child(2) input[type=checkbox]');
+    await click(page, '#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
+    await click(page, '#items-table tbody tr[data-item-id]:nth-child(2) input[type=checkbox]');
     await shot(page, 'fee-items');
-    await page.click('button[data-action="declare"]');
+    await click(page, 'button[data-action="declare"]');
     await page.waitForSelector('#dialog[open][data-dialog="headcount"]');
     expect(await text(page, '#dialog')).toContain('请核对缴费人数');
     await answer(page, 'headcount');
@@ -221,7 +238,7 @@ describe('an operator works through the flow in the console', () => {
   });
 
   it('fetches the result now, is asked "pay now?", and pays by three-party agreement: the failed deduction and the retry arrive live (F-2.6, F-2.7, F-4)', async () => {
-    await page.click(`${row('declaration-id', firstDeclaration)} button[data-action="fetch-result"]`);
+    await click(page, `${row('declaration-id', firstDeclaration)} button[data-action="fetch-result"]`);
     await page.waitForSelector(`#declarations-table ${row('declaration-id', firstDeclaration)}[data-status="accepted"]`);
     await page.waitForSelector('#dialog[open][data-dialog="pay-now"]');
     expect(await text(page, '#dialog')).toContain('是否立即缴费');
@@ -234,7 +251,7 @@ describe('an operator works through the flow in the console', () => {
     await page.waitForSelector('#tab-payments:not([hidden]) #payables-table tr[data-line-id]');
     // The declaration's lines come selected; the agreement is chosen.
     expect(await page.$$eval('#payables-table tr[data-line-id] input:checked', (els) => els.length)).toBe(2);
-    await page.click('#pay-form button[type=submit]');
+    await click(page, '#pay-form button[type=submit]');
     await page.waitForSelector('#dialog[open][data-dialog="confirm-amount"]');
     expect(await text(page, '#dialog')).toContain('扣款前请确认扣费险种、金额是否正确');
     await answer(page, 'confirm-amount');
@@ -252,7 +269,7 @@ describe('an operator works through the flow in the console', () => {
     await shot(page, 'payment-awaiting-retry', true);
 
     await stack.admin(`/admin/employers/${taxpayerId}`, { balanceFen: 100_000_000_00 }, 'PATCH');
-    await page.click(`${row('payment-id', paymentId)} button[data-action="retry-payment"]`);
+    await click(page, `${row('payment-id', paymentId)} button[data-action="retry-payment"]`);
     await page.waitForSelector(`${row('payment-id', paymentId)}[data-status="paid"]`);
     expect(await page.$eval(row('payment-id', paymentId), (el) => (el as HTMLElement).dataset.attempts)).toBe('2');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('缴费成功')));
@@ -266,25 +283,25 @@ describe('an operator works through the flow in the console', () => {
     await tab(page, 'items');
     await download(page);
     expect(await page.$$('#items-table tbody tr[data-item-id]')).toHaveLength(2);
-    await page.click('#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
-    await page.click('button[data-action="declare"]');
+    await click(page, '#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
+    await click(page, 'button[data-action="declare"]');
     await answer(page, 'headcount');
     await answer(page, 'confirm-declaration');
     await page.waitForSelector('#tab-declarations:not([hidden]) #declarations-table tr[data-status="submitted"]');
     const second = await page.$eval('#declarations-table tr[data-status="submitted"]', (el) => (el as HTMLElement).dataset.declarationId!);
-    await page.click(`${row('declaration-id', second)} button[data-action="fetch-result"]`);
+    await click(page, `${row('declaration-id', second)} button[data-action="fetch-result"]`);
     await answer(page, 'pay-now', {}, 'cancel');
     await page.waitForSelector(`${row('declaration-id', second)}[data-status="accepted"] button[data-action="void"]`);
     expect(await page.$eval('#pay-now-banner', (el) => (el as HTMLElement).hidden)).toBe(false);
     // The paid one cannot be voided.
     expect(await page.$(`${row('declaration-id', firstDeclaration)} button[data-action="void"]`)).toBeNull();
 
-    await page.click(`${row('declaration-id', second)} button[data-action="void"]`);
+    await click(page, `${row('declaration-id', second)} button[data-action="void"]`);
     await page.waitForSelector('#dialog[open][data-dialog="confirm-void"]');
     expect(await text(page, '#dialog')).toContain('是否作废该记录');
     await answer(page, 'confirm-void');
     await page.waitForSelector(`${row('declaration-id', second)}[data-status="voiding"] button[data-action="void-fetch-result"]`);
-    await page.click(`${row('declaration-id', second)} button[data-action="void-fetch-result"]`);
+    await click(page, `${row('declaration-id', second)} button[data-action="void-fetch-result"]`);
     await page.waitForSelector(`${row('declaration-id', second)}[data-status="voided"]`);
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('作废成功')));
     await page.waitForFunction(() => (document.querySelector('#pay-now-banner') as HTMLElement).hidden);
@@ -294,22 +311,22 @@ describe('an operator works through the flow in the console', () => {
   it('pays by bank-side voucher with a typed-in account, then reprints and voids the voucher from the print records (F-4.6, F-4.8)', async () => {
     await tab(page, 'items');
     await download(page);
-    await page.click('#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
-    await page.click('button[data-action="declare"]');
+    await click(page, '#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
+    await click(page, 'button[data-action="declare"]');
     await answer(page, 'headcount');
     await answer(page, 'confirm-declaration');
     await page.waitForSelector('#tab-declarations:not([hidden]) #declarations-table tr[data-status="submitted"]');
     const third = await page.$eval('#declarations-table tr[data-status="submitted"]', (el) => (el as HTMLElement).dataset.declarationId!);
-    await page.click(`${row('declaration-id', third)} button[data-action="fetch-result"]`);
+    await click(page, `${row('declaration-id', third)} button[data-action="fetch-result"]`);
     await answer(page, 'pay-now');
     await page.waitForSelector('#tab-payments:not([hidden]) #payables-table tr[data-line-id] input:checked');
 
-    await page.click('#pay-form input[name=method][value=bank_voucher]');
+    await click(page, '#pay-form input[name=method][value=bank_voucher]');
     await page.select('#pay-form select[name=accountId]', 'typed');
     await page.type('#pay-form input[name=bankName]', '中国建设银行贵阳分行');
     await page.type('#pay-form input[name=accountName]', '贵阳控制台示范科技有限公司');
     await page.type('#pay-form input[name=accountNumber]', '52050161363600001234');
-    await page.click('#pay-form button[type=submit]');
+    await click(page, '#pay-form button[type=submit]');
     await answer(page, 'confirm-amount');
     await answer(page, 'payment-password', { password: NEW_PASSWORD });
     await page.waitForSelector('#payments-table tr[data-status="voucher_issued"] a[href$="/pdf"]');
@@ -319,11 +336,11 @@ describe('an operator works through the flow in the console', () => {
     const record = await text(page, '#vouchers-table tr[data-status="issued"]');
     expect(record).toContain('**** 1234');
     expect(record).not.toContain('52050161363600001234');
-    await page.click('#vouchers-table tr[data-status="issued"] button[data-action="reprint-voucher"]');
+    await click(page, '#vouchers-table tr[data-status="issued"] button[data-action="reprint-voucher"]');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('补打成功')));
     await page.waitForFunction(() => document.querySelector('#vouchers-table tr[data-status="issued"] td:nth-child(7)')?.textContent === '2');
     await shot(page, 'vouchers');
-    await page.click('#vouchers-table tr[data-status="issued"] button[data-action="void-voucher"]');
+    await click(page, '#vouchers-table tr[data-status="issued"] button[data-action="void-voucher"]');
     await answer(page, 'dialog');
     await page.waitForSelector('#vouchers-table tr[data-status="voided"]');
   });
@@ -331,7 +348,7 @@ describe('an operator works through the flow in the console', () => {
   it('prints a payment certificate and gets its PDF (F-6)', async () => {
     await tab(page, 'certificates');
     await page.type('#cert-payment [name=period]', PERIOD);
-    await page.click('#cert-payment button[type=submit]');
+    await click(page, '#cert-payment button[type=submit]');
     await page.waitForSelector('#cert-result:not([hidden]) a[data-certificate-id]');
     const href = await page.$eval('#cert-result a', (a) => (a as HTMLAnchorElement).href);
     const pdf = await page.evaluate((u) => fetch(u).then(async (r) => ({ type: r.headers.get('content-type'), head: (await r.text()).slice(0, 5) })), href);
@@ -343,7 +360,7 @@ describe('an operator works through the flow in the console', () => {
   it('shows a problem from the API with its detail', async () => {
     // A tax certificate needs the period's declared fees paid: nothing is declared for 2026-09.
     await page.type('#cert-tax [name=period]', '2026-09');
-    await page.click('#cert-tax button[type=submit]');
+    await click(page, '#cert-tax button[type=submit]');
     await page.waitForSelector('.toast.error');
     const shown = await text(page, '.toast.error');
     expect(shown).toContain('The period’s declared fees are not all paid');
@@ -352,7 +369,7 @@ describe('an operator works through the flow in the console', () => {
   });
 
   it('signs out', async () => {
-    await page.click('#sign-out');
+    await click(page, '#sign-out');
     await page.waitForSelector('#signin-form', { visible: true });
     expect(await page.evaluate(() => fetch('/api/session').then((r) => r.status))).toBe(401);
     await page.close();
@@ -387,12 +404,12 @@ describe('an auditor in the console', () => {
       expect(await visibleWriteControls(), `write controls on ${name}`).toEqual([]);
     }
     await tab(page, 'payments');
-    await page.click('#payments-running');
+    await click(page, '#payments-running');
     await page.waitForSelector('#payments-table tr[data-status="paid"]');
     // The records and what is in them, to read only.
     await tab(page, 'declarations');
     await page.waitForSelector('#declarations-table tr[data-status="voided"]');
-    await page.click('#declarations-table tr[data-status="accepted"][data-payment-status="paid"] button[data-action="view-declaration"]');
+    await click(page, '#declarations-table tr[data-status="accepted"][data-payment-status="paid"] button[data-action="view-declaration"]');
     await page.waitForSelector('#dialog[open][data-dialog="view-declaration"]');
     expect(await text(page, '#dialog')).toContain('企业职工基本养老保险费');
     await shot(page, 'auditor');
@@ -404,7 +421,7 @@ describe('an auditor in the console', () => {
     await tab(page, 'audit');
     await page.waitForSelector('#workflows-table tr[data-workflow-id]');
     await page.select('#workflows-filter [name=type]', 'declaration');
-    await page.click('#workflows-filter button[type=submit]');
+    await click(page, '#workflows-filter button[type=submit]');
     await page.waitForFunction(() => {
       const ids = Array.from(document.querySelectorAll('#workflows-table tr[data-workflow-id]')).map((r) => (r as HTMLElement).dataset.workflowId!);
       return ids.length === 3 && ids.every((id) => id.startsWith('declaration-'));
@@ -413,10 +430,10 @@ describe('an auditor in the console', () => {
     const historyHref = await page.$eval(`${row('workflow-id', declarationRow)} a[data-action="export-history"]`, (a) => (a as HTMLAnchorElement).href);
     const history = await page.evaluate((u) => fetch(u).then((r) => r.json()), historyHref);
     expect(JSON.stringify(history)).toContain('WORKFLOW_EXECUTION_STARTED');
-    await page.click(`${row('workflow-id', declarationRow)} button[data-action="replay"]`);
+    await click(page, `${row('workflow-id', declarationRow)} button[data-action="replay"]`);
     await page.waitForSelector(`${row('workflow-id', declarationRow)} .replay-result.ok`);
     await page.waitForSelector('#audit-table tr[data-seq]');
-    await page.click('button[data-action="verify-log"]');
+    await click(page, 'button[data-action="verify-log"]');
     await page.waitForSelector('#verify-result[data-ok="true"]');
     await shot(page, 'audit');
   });
@@ -431,7 +448,7 @@ describe('an auditor in the console', () => {
       const visible = await page.$$eval('[data-write], button[data-action="sign-in"], button[data-action="change-password"]', (els) =>
         els.filter((el) => (el as HTMLElement).offsetParent !== null).length);
       expect(visible).toBe(0);
-      await page.click(`${row('taxpayer-id', other)} button[data-action="password-reset"]`);
+      await click(page, `${row('taxpayer-id', other)} button[data-action="password-reset"]`);
       await answer(page, 'dialog');
       await page.waitForFunction((t) => document.querySelector(`tr[data-taxpayer-id="${t}"]`)?.textContent?.includes('change the password first'), {}, other);
     } finally {
