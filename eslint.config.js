@@ -21,16 +21,23 @@ export default tseslint.config(
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O.
     files: ['src/workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must not import Node built-ins; use an activity.' })),
           patterns: [
-            { group: ['**/activities/*', '!**/activities/index'], message: 'Import activity types only, through proxyActivities.' },
+            { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Import activity types only (import type), through proxyActivities.' },
             { group: ['**/db/*', '**/api/*', '**/bureau/server*', '**/bureau/client*'], message: 'Workflows do no I/O; use an activity.' },
           ],
         },
       ],
+    },
+  },
+  {
+    // Workflows import the activities' types; activities importing workflow code would close an import circle.
+    files: ['src/activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/workflows', '**/workflows/*'], message: 'Activities import no workflow module; shared types belong in src/domain.' }] }],
     },
   },
 );

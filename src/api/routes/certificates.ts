@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { findCertificate, listCertificates, type CertificateRow } from '../../db/certificates';
 import type { certificateWorkflow } from '../../workflows/certificate';
 import type { CertificateInput, CertificateResult } from '../../domain/certificates';
-import { startAttributes } from '../../workflows/search-attributes';
+import { startAttributes } from '../../search-attributes';
 import { employerOr404, openEmployer } from '../employer-access';
 import { Problem, notFound } from '../problem';
 import { newWorkId } from '../start-work';
