@@ -3,6 +3,8 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+// The product does not depend on the tools built around it (the chaos harness in tools/chaos).
+const noTools = { group: ['**/tools/*'], message: 'src/ must not import from tools/; tools use the product, not the other way round.' };
 
 export default tseslint.config(
   { ignores: ['node_modules', 'data', '.tools', 'migrations', 'tests/.artifacts', 'src/console/vendor'] },
@@ -16,6 +18,10 @@ export default tseslint.config(
   {
     files: ['tests/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noTools] }] },
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O.
@@ -37,7 +43,7 @@ export default tseslint.config(
     // Workflows import the activities' types; activities importing workflow code would close an import circle.
     files: ['src/activities/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/workflows', '**/workflows/*'], message: 'Activities import no workflow module; shared types belong in src/domain.' }] }],
+      'no-restricted-imports': ['error', { patterns: [noTools, { group: ['**/workflows', '**/workflows/*'], message: 'Activities import no workflow module; shared types belong in src/domain.' }] }],
     },
   },
 );
