@@ -8,7 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { buildApp } from '../src/api/app';
 import { BrowserPool, Renderer } from '../src/render';
-import { startAttributes } from '../src/workflows/search-attributes';
+import { startAttributes } from '../src/search-attributes';
 import { addEmployers, log, percentile, pool, round, type BenchEmployer, type BenchEnv, type BenchResult } from './env';
 
 const N = Number(process.env.BENCH_API_REQUESTS ?? 200);

@@ -1,9 +1,9 @@
 // `npm run chaos`: the chaos suite at full size (300 three-party payments, 100 vouchers, API and
 // worker SIGKILLs, one Temporal crash, bureau faults), then the invariants. Exits 1 on any violation.
 //   npm run chaos -- --help | --short | --three-party 50 --worker-kills 3 --seed 42 ...
-import { CHAOS_USAGE, DEFAULT_ADMIN_DATABASE_URL, parseChaosArgs } from '../src/chaos/options';
-import { formatChaosReport } from '../src/chaos/report';
-import { runChaos } from '../src/chaos/run';
+import { CHAOS_USAGE, DEFAULT_ADMIN_DATABASE_URL, parseChaosArgs } from '../tools/chaos/options';
+import { formatChaosReport } from '../tools/chaos/report';
+import { runChaos } from '../tools/chaos/run';
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {

@@ -10,7 +10,7 @@ import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
 import { retentionFlag } from '../src/domain/duration';
 import { retentionUpdateArgs } from '../src/worker/retention';
-import { searchAttributeFlags } from '../src/workflows/search-attributes';
+import { searchAttributeFlags } from '../src/search-attributes';
 import { demoEmployers, devSecret, keysAndEmployers } from './lib/demo';
 
 const config = loadConfig();

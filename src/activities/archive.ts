@@ -6,7 +6,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { archiveHistory, archivedRunIds, getCheckpoint, setCheckpoint } from '../db/archive';
 import { historyToJSON } from '../worker/history-json';
 import { closedSinceQuery } from '../worker/visibility';
-import { BusinessStatus, EmployerId, FeePeriod } from '../workflows/search-attributes';
+import { BusinessStatus, EmployerId, FeePeriod } from '../search-attributes';
 import type { ActivityDeps } from './deps';
 
 /** Visibility is eventually consistent: look back this far behind the checkpoint (already archived runs are skipped). */

@@ -5,10 +5,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { certificateEmployer, declaredLines, findCertificate, insertCertificate, paidLines, printedTaxCertificates, type CertificateEmployer } from '../db/certificates';
-import { paymentCertificateRefusal, reprintTarget, taxFirstPrintRefusal, type CertificateRefusal } from '../domain/certificates';
+import { paymentCertificateRefusal, reprintTarget, taxFirstPrintRefusal, type CertificateInput, type CertificateKind, type CertificateRefusal } from '../domain/certificates';
 import { monthRange, type PaymentCertificateRow, type TaxCertificateRow } from '../render';
 import { callBureau } from './bureau-errors';
-import type { CertificateInput, CertificateKind } from '../workflows/certificate';
 import type { ActivityDeps } from './deps';
 
 /** What a certificate prints, gathered and checked. Number and date are known for reprints. */

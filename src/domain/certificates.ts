@@ -1,6 +1,35 @@
 // Who may print which certificate (F-6, F-7): pure rules over the declared lines of a period and
 // the certificates printed before. The activities gather the facts; these decide.
 
+/** 缴费证明 (F-6) or 完税证明 (F-7). */
+export type CertificateKind = 'payment' | 'tax';
+
+/** What the certificate workflow is asked to print (shared by the API, the workflow and its activities). */
+export interface CertificateInput {
+  certificateId: string;
+  employerId: string;
+  kind: CertificateKind;
+  /** The fee period (YYYY-MM): a first print's; for a reprint, chooses among that day's prints. */
+  period?: string | undefined;
+  /** A reprint (补打) of the tax certificate first printed on this day (YYYY-MM-DD). */
+  issueDate?: string | undefined;
+  /** A reprint of this certificate (id), instead of finding it by its issue date. */
+  reprintOf?: string | undefined;
+  actor: string;
+}
+
+/** What the certificate workflow answers. */
+export interface CertificateResult {
+  certificateId: string;
+  kind: CertificateKind;
+  period: string;
+  certificateNumber: string | null;
+  issueDate: string;
+  reprintOf: string | null;
+  pdfPath: string;
+  sha256: string;
+}
+
 /** A declared line of the period (of an accepted declaration), as far as paying it goes. */
 export interface PeriodLine {
   amountFen: number;
@@ -10,7 +39,7 @@ export interface PeriodLine {
 /** A certificate printed before. */
 export interface PrintedCertificate {
   id: string;
-  kind: 'payment' | 'tax';
+  kind: CertificateKind;
   period: string;
   issueDate: string; // YYYY-MM-DD
   reprintOf: string | null;

@@ -9,7 +9,7 @@ import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@tempo
 import { appendAudit, type Transaction } from '../db/audit';
 import type { Db } from '../db/client';
 import { workflowStarts } from '../db/schema';
-import { startAttributes } from '../workflows/search-attributes';
+import { startAttributes } from '../search-attributes';
 
 export type StartSubject = 'declaration' | 'payment' | 'void' | 'batch';
 

@@ -1,6 +1,6 @@
 // Our workflows in Temporal's visibility: their types by short name, execution statuses, and the
 // list queries of GET /api/workflows and of the archiver, always within one task queue.
-import { BusinessStatus, EmployerId, FeePeriod } from '../workflows/search-attributes';
+import { BusinessStatus, EmployerId, FeePeriod } from '../search-attributes';
 
 /** Our workflow types, by a short name; the filter takes either. */
 export const WORKFLOW_TYPES = {

@@ -25,7 +25,8 @@ import type { DeclarationStatus } from '../domain/declaration';
 import { persistent } from './activity-options';
 import { declarationWorkflow } from './declaration';
 import { batchProgressQuery, type BatchProgressView } from './messages';
-import { setBusinessStatus, startAttributes } from './search-attributes';
+import { setBusinessStatus } from './search-attributes';
+import { startAttributes } from '../search-attributes';
 
 /** What a run carries over to the next one: where it stands and how many ended how. */
 export interface BatchCarry {

@@ -4,32 +4,7 @@ import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporali
 import type { Activities } from '../activities';
 import { setBusinessStatus } from './search-attributes';
 import { HEARTBEAT_TIMEOUT } from './activity-options';
-
-export type CertificateKind = 'payment' | 'tax';
-
-export interface CertificateInput {
-  certificateId: string;
-  employerId: string;
-  kind: CertificateKind;
-  /** The fee period (YYYY-MM): a first print's; for a reprint, chooses among that day's prints. */
-  period?: string | undefined;
-  /** A reprint (补打) of the tax certificate first printed on this day (YYYY-MM-DD). */
-  issueDate?: string | undefined;
-  /** A reprint of this certificate (id), instead of finding it by its issue date. */
-  reprintOf?: string | undefined;
-  actor: string;
-}
-
-export interface CertificateResult {
-  certificateId: string;
-  kind: CertificateKind;
-  period: string;
-  certificateNumber: string | null;
-  issueDate: string;
-  reprintOf: string | null;
-  pdfPath: string;
-  sha256: string;
-}
+import type { CertificateInput, CertificateResult } from '../domain/certificates';
 
 // Someone waits for the answer: technical failures retry a few times, then the print fails.
 const act = proxyActivities<Activities>({

@@ -5,9 +5,9 @@
 // code as `npm run chaos`, with its own Temporal dev server, database, bureau, API and worker
 // processes (not the shared ones of the other tests).
 import { describe, expect, inject, it } from 'vitest';
-import { SHORT_RUN } from '../../src/chaos/options';
-import { formatChaosReport } from '../../src/chaos/report';
-import { runChaos } from '../../src/chaos/run';
+import { SHORT_RUN } from '../../tools/chaos/options';
+import { formatChaosReport } from '../../tools/chaos/report';
+import { runChaos } from '../../tools/chaos/run';
 
 // Two to three minutes on two cores (each API restart takes a few seconds).
 const TIMEOUT_MS = 300_000;

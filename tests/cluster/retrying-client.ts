@@ -1,7 +1,7 @@
 // A client of a cluster's APIs as a careful integration would be written: every POST carries an
 // Idempotency-Key, and a request that got no answer, a 5xx or `409 IDEMPOTENCY_IN_PROGRESS` is
 // sent again with the same key to the next API instance, until it gets a real answer.
-import type { HttpAnswer } from '../../src/chaos/http';
+import type { HttpAnswer } from '../../tools/chaos/http';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

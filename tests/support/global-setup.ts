@@ -10,7 +10,7 @@ import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client';
 import { WORKFLOWS_PATH } from '../../src/worker/workflows-path';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -10,7 +10,7 @@ import { getArchived, listArchived, verifyArchive, type ArchivedRow } from '../.
 import { queryAudit, verifyAuditLog } from '../../db/audit';
 import { PERIOD_PATTERN } from '../../domain/fee-items';
 import { historyFromJSON, historyToJSON, type History } from '../../worker/history-json';
-import { BusinessStatus, EmployerId, FeePeriod } from '../../workflows/search-attributes';
+import { BusinessStatus, EmployerId, FeePeriod } from '../../search-attributes';
 import { ARCHIVER_WORKFLOW_TYPE, EXECUTION_STATUSES, TYPE_NAMES, WORKFLOW_TYPES, visibilityQuery, type WorkflowFilter } from '../../worker/visibility';
 import { Problem } from '../problem';
 import { errors } from './common';

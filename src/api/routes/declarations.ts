@@ -16,7 +16,7 @@ import { DECLARATION_STATUSES, payNowPrompt, type DeclarationStatus } from '../.
 import { DECLARATION_KINDS, type DeclarationKind } from '../../domain/fee-items';
 import type { DeclarationInput } from '../../workflows/declaration';
 import { declarationStateQuery, fetchResultNowUpdate } from '../../workflows/messages';
-import { singlePeriod } from '../../workflows/search-attributes';
+import { singlePeriod } from '../../search-attributes';
 import { earlierStart, newWorkId, recordStartOf, startRecorded } from '../start-work';
 import { Problem, notFound } from '../problem';
 import { activityFailureView, declarationLineView, declarationView } from '../views';

@@ -8,7 +8,7 @@ import { PAYMENT_METHODS, PAYMENT_STATES, maskAccount, paymentDeadline, type Pay
 import { INSURANCE_NAMES, type InsuranceType } from '../../domain/fee-items';
 import { cancelPaymentUpdate, retryPaymentNowUpdate } from '../../workflows/messages';
 import type { ThreePartyPaymentInput, VoucherPaymentInput } from '../../workflows/payment-inputs';
-import { singlePeriod } from '../../workflows/search-attributes';
+import { singlePeriod } from '../../search-attributes';
 import { earlierStart, newWorkId, recordStartOf, startRecorded, type WorkStart } from '../start-work';
 import { openEmployer, withDeclarationPassword } from '../employer-access';
 import { Problem, notFound } from '../problem';

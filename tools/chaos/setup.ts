@@ -1,8 +1,8 @@
 // Employers for a chaos run, the way an operator gets them ready: seeded at the mock bureau,
 // added through the API with their initial password, the password changed, signed in, and
 // each period's regular items declared and accepted (F-1, F-2). Then the payments to make.
-import type { Rng } from '../bureau/generate';
-import { initialPassword } from '../domain/password';
+import type { Rng } from '../../src/bureau/generate';
+import { initialPassword } from '../../src/domain/password';
 import type { ApiClient, BureauAdmin } from './http';
 
 export const CHAOS_PASSWORD = 'Chaos2026';

@@ -4,12 +4,12 @@
 // left half done (a record without its workflow, a start never made, a key without its answer,
 // a client never answered, an item declared twice).
 import type { Client } from '@temporalio/client';
-import type { BureauLedgerEntry, VoucherState } from '../bureau/contract';
-import type { Db } from '../db/client';
+import type { BureauLedgerEntry, VoucherState } from '../../src/bureau/contract';
+import type { Db } from '../../src/db/client';
 import { eq, isNull, sql } from 'drizzle-orm';
-import { auditLog, declarationBatches, declarationLines, declarations, idempotencyKeys, paymentAttempts, paymentLines, payments, vouchers, workflowStarts } from '../db/schema';
+import { auditLog, declarationBatches, declarationLines, declarations, idempotencyKeys, paymentAttempts, paymentLines, payments, vouchers, workflowStarts } from '../../src/db/schema';
 import type { ClientStats } from './http';
-import { FINAL_PAYMENT_STATES, declarationPaymentStatus, type PaymentState } from '../domain/payment';
+import { FINAL_PAYMENT_STATES, declarationPaymentStatus, type PaymentState } from '../../src/domain/payment';
 import type { VoucherAction } from './setup';
 import { inPool } from './setup';
 
