@@ -198,7 +198,7 @@ export const auditLog = pgTable(
     prevHash: text('prev_hash'),
     hash: text('hash'),
   },
-  (t) => [uniqueIndex('audit_log_chain_pos_uq').on(t.chainPos), index('audit_log_unchained_idx').on(t.seq).where(sql`${t.chainPos} is null`)],
+  (t) => [uniqueIndex('audit_log_chain_pos_uq').on(t.chainPos).where(sql`${t.chainPos} is not null`), index('audit_log_unchained_idx').on(t.seq).where(sql`${t.chainPos} is null`)],
 );
 
 /** The first answer to a POST with an Idempotency-Key, replayed on a repeat. */
