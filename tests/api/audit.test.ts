@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { appendAudit, chainAudit, entryHash } from '../../src/db/audit';
+import { appendUncommitted } from '../support/audit';
 import { addSignedInEmployer } from '../support/employers';
 import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { TEST_CODEC_KEYS, auth, startStack, type Stack } from '../support/stack';
@@ -270,15 +271,7 @@ describe('the audit log', () => {
     await chainer;
 
     // A transaction that began first (smaller seq) commits after one that began later.
-    let commitEarly!: () => void;
-    let earlyWritten!: () => void;
-    const written = new Promise<void>((resolve) => (earlyWritten = resolve));
-    const early = db.transaction(async (tx) => {
-      await appendAudit(tx, { actor: 'test', action: 'test.early', subject: 'T-1' });
-      earlyWritten();
-      await new Promise<void>((resolve) => (commitEarly = resolve));
-    });
-    await written;
+    const early = await appendUncommitted(db, { actor: 'test', action: 'test.early', subject: 'T-1' });
     await appendAudit(db, { actor: 'test', action: 'test.late', subject: 'T-2' });
     const [unchained] = (await db.execute(sql`select count(*)::int as n from audit_log where action = 'test.late' and hash is null`)) as unknown as { n: number }[];
     expect(unchained).toMatchObject({ n: 1 }); // written unchained, hashed by the chainer
@@ -287,8 +280,7 @@ describe('the audit log', () => {
     expect(await verify()).toMatchObject({ intact: true });
     const before = await log('?action=test.');
     expect(before.entries.map((e) => e.action)).toEqual(['test.while_chaining', 'test.late']);
-    commitEarly();
-    await early;
+    await early.commit();
     const after = await log('?action=test.');
     expect(after.entries.map((e) => e.action)).toEqual(['test.while_chaining', 'test.late', 'test.early']);
     const [, late, lateEarly] = after.entries;

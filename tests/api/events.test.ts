@@ -6,6 +6,7 @@ import authPlugin from '../../src/api/auth';
 import problemPlugin from '../../src/api/problem';
 import eventRoutes, { openEventStreams } from '../../src/api/routes/events';
 import { appendAudit } from '../../src/db/audit';
+import { appendUncommitted } from '../support/audit';
 import { NEW_PASSWORD, addSignedInEmployer } from '../support/employers';
 import { api, eventually } from '../support/flows';
 import { KEYS, auth, startStack, type Stack } from '../support/stack';
@@ -167,26 +168,17 @@ describe('GET /api/events', () => {
   it('sends an entry that commits after one with a larger seq was sent (writers take no lock)', async () => {
     const stream = await SseReader.open(`${base}/api/events`, auth('auditor'));
     const db = stack.database.db;
-    let commitEarly!: () => void;
-    let earlyWritten!: () => void;
-    const written = new Promise<void>((resolve) => (earlyWritten = resolve));
-    const early = db.transaction(async (tx) => {
-      await appendAudit(tx, { actor: 'test', action: 'test.early', subject: 'E-1' });
-      earlyWritten();
-      await new Promise<void>((resolve) => (commitEarly = resolve));
-    });
+    const early = await appendUncommitted(db, { actor: 'test', action: 'test.early', subject: 'E-1' });
     try {
-      await written;
       await appendAudit(db, { actor: 'test', action: 'test.late', subject: 'E-2' });
       await waitFor(() => stream.events().some((e) => e.event === 'test.late'));
-      commitEarly();
-      await early;
+      await early.commit();
       await waitFor(() => stream.events().some((e) => e.event === 'test.early'));
       const [late, lateEarly] = stream.events().filter((e) => e.event.startsWith('test.'));
       expect([late!.event, lateEarly!.event]).toEqual(['test.late', 'test.early']);
       expect(lateEarly!.id).toBeLessThan(late!.id);
     } finally {
-      commitEarly();
+      await early.commit();
       stream.close();
     }
   });
