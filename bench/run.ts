@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchApi } from './api';
 import { benchArchive } from './archive';
+import { benchAudit } from './audit';
 import { benchCluster } from './cluster';
 import { log, machine, startEnv, type BenchEnv, type BenchResult } from './env';
 import { benchFetchNow } from './fetch-now';
@@ -21,6 +22,7 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<BenchResult>> = {
   memory: benchMemory,
   archive: benchArchive,
   cluster: benchCluster,
+  audit: benchAudit,
 };
 
 /** No benchmark may run longer than this (the whole run stays within about ten minutes). */

@@ -48,6 +48,8 @@ export interface Config {
   archiveEverySeconds: number;
   /** `npm run start:cluster` (docs/cluster.md). */
   cluster: ClusterTopology;
+  /** How often each process hashes newly written audit entries into the chain (AUDIT_CHAIN_EVERY_MS, docs/audit-chain.md). */
+  auditChainEveryMs: number;
 }
 
 /** How work survives a process that dies (see docs/crash-safety.md). */
@@ -131,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apis: int(env, 'CLUSTER_APIS', 2),
       postgresPort: int(env, 'POSTGRES_PORT', 5433),
     },
+    auditChainEveryMs: Math.max(10, int(env, 'AUDIT_CHAIN_EVERY_MS', 1000)),
   };
 }

@@ -7,6 +7,7 @@ import { parseApiKeys } from './api/auth';
 import { buildApp } from './api/app';
 import { BureauClient } from './bureau/client';
 import { loadConfig } from './config';
+import { startAuditChainer } from './db/audit';
 import { openDatabase } from './db/client';
 import { dataConverterFor } from './codec/aes-gcm-codec';
 import { createLogger } from './logging';
@@ -27,6 +28,8 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
   }
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   await database.migrate();
+  // Audit entries are written unchained; every process hashes them in shortly after (one at a time).
+  const stopChainer = startAuditChainer(database.db, config.auditChainEveryMs, (err) => log.warn({ err }, 'audit chaining failed; the next round retries'));
   const bureau = new BureauClient(config.bureauUrl);
   if (!config.payloadCodecKeys) throw new Error('PAYLOAD_CODEC_KEYS is not set: give kid:base64key (npm start generates a development key)');
   // Every workflow payload is encrypted: histories hold no taxpayer data in plain text.
@@ -76,7 +79,7 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
     await app.listen({ port: config.port, host: process.env.HOST ?? '127.0.0.1' });
     stops.unshift(() => app.close());
   }
-  stops.push(() => clientConnection.close());
+  stops.push(() => clientConnection.close(), stopChainer);
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'stopping');

@@ -1,7 +1,8 @@
 // The append-only audit log: who did what, when; each entry's hash covers the one before,
-// so an edited or deleted entry breaks the chain.
+// so an edited or deleted entry breaks the chain. Writers only insert (no lock, no hashing);
+// one chainer at a time hashes the committed entries just after, in order (docs/audit-chain.md).
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, gt, gte, like, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, like, lt, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { auditLog } from './schema';
 
@@ -34,28 +35,95 @@ export function entryHash(prevHash: string, e: { at: Date; actor: string; action
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-/** Appends entries inside the caller's transaction; an advisory lock keeps the chain linear. */
+/**
+ * Appends entries inside the caller's transaction, unchained: no lock, so concurrent writers do
+ * not wait for each other. The chainer ({@link chainAudit}) hashes them once they are committed.
+ */
 export async function appendAudit(tx: Tx | Db, ...entries: AuditEntry[]): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(7023311)`);
-  const [last] = await tx.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
-  let prevHash = last?.hash ?? GENESIS_HASH;
-  for (const e of entries) {
-    // Millisecond precision: what PostgreSQL keeps must hash the same when read back.
-    const at = new Date(Math.floor(Date.now()));
-    const detail = e.detail ?? {};
-    const hash = entryHash(prevHash, { at, actor: e.actor, action: e.action, subject: e.subject, detail });
-    await tx.insert(auditLog).values({ at, actor: e.actor, action: e.action, subject: e.subject, detail, prevHash, hash });
-    prevHash = hash;
-  }
+  if (entries.length === 0) return;
+  // Millisecond precision: what PostgreSQL keeps must hash the same when read back.
+  const at = new Date(Date.now());
+  await tx.insert(auditLog).values(entries.map((e) => ({ at, actor: e.actor, action: e.action, subject: e.subject, detail: e.detail ?? {} })));
 }
 
 export type Transaction = Tx;
+
+/** Only the chainer takes it, never a writer. */
+const CHAIN_LOCK = 7023311;
+/** Entries hashed per chainer transaction: keeps each one short. */
+const CHAIN_BATCH = 1000;
+
+/** postgres.js answers `execute` with the rows, PGlite with `{ rows }`. */
+function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+}
+
+/** One chainer step: up to CHAIN_BATCH committed unchained entries, or null if another chainer is at work. */
+async function chainBatch(db: Db, wait: boolean): Promise<number | null> {
+  return db.transaction(async (tx) => {
+    if (wait) {
+      await tx.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`);
+    } else {
+      const [got] = rowsOf<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${CHAIN_LOCK}) as locked`));
+      if (!got?.locked) return null;
+    }
+    // Read after the lock: the entries committed by then, including any a previous chainer left.
+    const [last] = await tx.select({ pos: auditLog.chainPos, hash: auditLog.hash }).from(auditLog).where(isNotNull(auditLog.chainPos)).orderBy(desc(auditLog.chainPos)).limit(1);
+    const pending = await tx.select().from(auditLog).where(isNull(auditLog.chainPos)).orderBy(asc(auditLog.seq)).limit(CHAIN_BATCH);
+    if (pending.length === 0) return 0;
+    let pos = last?.pos ?? 0;
+    let prevHash = last?.hash ?? GENESIS_HASH;
+    const links = pending.map((r) => {
+      // Hashed as read back, so the check recomputes exactly this.
+      const hash = entryHash(prevHash, r);
+      const link = { seq: r.seq, pos: ++pos, prev: prevHash, hash };
+      prevHash = hash;
+      return link;
+    });
+    await tx.execute(sql`
+      update audit_log set chain_pos = v.pos, prev_hash = v.prev, hash = v.hash
+      from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as v(seq bigint, pos bigint, prev text, hash text)
+      where audit_log.seq = v.seq`);
+    return pending.length;
+  });
+}
+
+/**
+ * Chains the committed unchained entries: each gets the next chain position and its hash over
+ * the one before. `wait`: wait for a chainer at work and then chain what is left (readers, so they
+ * see every entry committed before they asked); otherwise leave it to that chainer (the timer).
+ * Returns how many entries this call chained.
+ */
+export async function chainAudit(db: Db, opts: { wait?: boolean } = {}): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await chainBatch(db, opts.wait ?? false);
+    if (n === null) return total;
+    total += n;
+    if (n < CHAIN_BATCH) return total;
+  }
+}
+
+/** Chains every `intervalMs` in the background (every API and worker process runs one); returns a stop. */
+export function startAuditChainer(db: Db, intervalMs: number, onError: (err: unknown) => void): () => Promise<void> {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = chainAudit(db).catch(onError);
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
 
 // ---- Reading and checking the log (auditors) ----
 
 /** A stored entry, as read back. */
 export interface AuditRow {
   seq: number;
+  /** The entry's place in the chain: the order it was chained in, without gaps. */
+  chainPos: number;
   at: Date;
   actor: string;
   action: string;
@@ -68,6 +136,8 @@ export interface AuditRow {
 /** What the chain check needs of a row: its place, its links and whether its hash still fits it. */
 export interface ChainLink {
   seq: number;
+  /** The chain position: consecutive from 1, so a gap is a deleted entry. */
+  pos: number;
   prevHash: string;
   hash: string;
   /** The stored hash is the hash of the row's content and its prevHash. */
@@ -81,20 +151,22 @@ export interface ChainVerdict {
   checked: number;
   /** The last entry: keep its hash elsewhere to notice later that entries were cut off the end. */
   head: { seq: number; hash: string } | null;
-  firstBroken?: { seq: number; problem: ChainProblem; detail: string };
+  /** seq names the entry; for a deleted one, the seq after the entry before it (chainPos is exact). */
+  firstBroken?: { seq: number; chainPos: number; problem: ChainProblem; detail: string };
 }
 
 export function linkOf(row: AuditRow): ChainLink {
-  return { seq: row.seq, prevHash: row.prevHash, hash: row.hash, contentOk: entryHash(row.prevHash, row) === row.hash };
+  return { seq: row.seq, pos: row.chainPos, prevHash: row.prevHash, hash: row.hash, contentOk: entryHash(row.prevHash, row) === row.hash };
 }
 
 /**
- * Walks the chain in seq order and names the first place where it breaks:
+ * Walks the chain in chain position order and names the first place where it breaks:
  * - `edited`: a row's content (or prevHash) no longer hashes to its stored hash, or a row was
  *   re-hashed so the next row no longer chains to it (its seq is the re-hashed row's);
- * - `deleted`: a row chains to a row that is not there, across a gap in seq (seq: the first missing);
+ * - `deleted`: a row chains to a row that is not there, across a gap in the positions;
  * - `inserted`: rows that do not belong where they stand, a row put in or moved (seq: the first of them).
- * Gaps in seq alone are not a break: a rolled-back transaction uses up sequence numbers.
+ * Gaps in seq are not a break (a rolled-back transaction uses up sequence numbers), nor is seq
+ * out of order (a transaction that began first may commit, and be chained, later).
  * Cutting entries off the end cannot be seen from the chain; compare `head` with a copy kept elsewhere.
  */
 export function checkChain(links: readonly ChainLink[]): ChainVerdict {
@@ -107,11 +179,11 @@ export function checkChain(links: readonly ChainLink[]): ChainVerdict {
     pointersTo.set(l.prevHash, list);
   });
   const head = links.length > 0 ? { seq: links.at(-1)!.seq, hash: links.at(-1)!.hash } : null;
-  const broken = (i: number, seq: number, problem: ChainProblem, detail: string): ChainVerdict => ({
+  const broken = (i: number, seq: number, chainPos: number, problem: ChainProblem, detail: string): ChainVerdict => ({
     intact: false,
     checked: i,
     head,
-    firstBroken: { seq, problem, detail },
+    firstBroken: { seq, chainPos, problem, detail },
   });
 
   for (let i = 0; i < links.length; i++) {
@@ -119,6 +191,7 @@ export function checkChain(links: readonly ChainLink[]): ChainVerdict {
     const before = i > 0 ? links[i - 1]! : undefined;
     const expected = before?.hash ?? GENESIS_HASH;
     const beforeSeq = before?.seq ?? 0;
+    const beforePos = before?.pos ?? 0;
     const beforeName = before ? `row ${before.seq}` : 'the start of the log';
     if (l.prevHash !== expected) {
       // A later row still chains to the row before: the rows from here up to it were put in (or moved here).
@@ -126,26 +199,30 @@ export function checkChain(links: readonly ChainLink[]): ChainVerdict {
       if (later !== undefined) {
         const last = links[later - 1]!;
         const rows = last.seq === l.seq ? `row ${l.seq} does` : `rows ${l.seq}–${last.seq} do`;
-        return broken(i, l.seq, 'inserted', `${rows} not belong here: row ${links[later]!.seq} chains to ${beforeName}`);
+        return broken(i, l.seq, l.pos, 'inserted', `${rows} not belong here: row ${links[later]!.seq} chains to ${beforeName}`);
       }
       const target = firstIndexOfHash.get(l.prevHash);
       if (target !== undefined && target < i - 1) {
         const first = links[target + 1]!;
-        return broken(i, first.seq, 'inserted', `row ${l.seq} chains to row ${links[target]!.seq}: the rows from ${first.seq} to ${beforeSeq} were put in between`);
+        return broken(i, first.seq, first.pos, 'inserted', `row ${l.seq} chains to row ${links[target]!.seq}: the rows from ${first.seq} to ${beforeSeq} were put in between`);
       }
       if (target !== undefined) {
-        return broken(i, l.seq, 'inserted', `row ${l.seq} chains to row ${links[target]!.seq}, which comes after it: rows were reordered`);
+        return broken(i, l.seq, l.pos, 'inserted', `row ${l.seq} chains to row ${links[target]!.seq}, which comes after it: rows were reordered`);
       }
-      if (l.seq > beforeSeq + 1) {
-        return broken(i, beforeSeq + 1, 'deleted', `row ${l.seq} chains to an entry that is gone: deleted between ${beforeName} and row ${l.seq}`);
+      if (l.pos > beforePos + 1) {
+        const gone = l.pos - beforePos - 1;
+        return broken(i, beforeSeq + 1, beforePos + 1, 'deleted', `row ${l.seq} chains to an entry that is gone: ${gone} deleted between ${beforeName} and row ${l.seq} (chain position ${beforePos + 1}${gone > 1 ? `–${l.pos - 1}` : ''})`);
       }
       if (before) {
-        return broken(i, before.seq, 'edited', `row ${l.seq} no longer chains to row ${before.seq}: that row was changed and hashed again (or rows were deleted and renumbered)`);
+        return broken(i, before.seq, before.pos, 'edited', `row ${l.seq} no longer chains to row ${before.seq}: that row was changed and hashed again (or rows were deleted and renumbered)`);
       }
-      return broken(i, l.seq, 'edited', `row ${l.seq} is the first entry but does not start the chain`);
+      return broken(i, l.seq, l.pos, 'edited', `row ${l.seq} is the first entry but does not start the chain`);
     }
     if (!l.contentOk) {
-      return broken(i, l.seq, 'edited', `row ${l.seq} does not match its hash: its content was changed`);
+      return broken(i, l.seq, l.pos, 'edited', `row ${l.seq} does not match its hash: its content was changed`);
+    }
+    if (l.pos !== beforePos + 1) {
+      return broken(i, l.seq, l.pos, 'edited', `row ${l.seq} stands at chain position ${l.pos} but chains to ${beforeName} at ${beforePos}: its position was changed`);
     }
   }
   return { intact: true, checked: links.length, head };
@@ -162,45 +239,49 @@ export interface AuditQuery {
   actor?: string | undefined;
   action?: string | undefined; // a prefix, e.g. `payment.` or `declaration.accepted`
   subject?: string | undefined;
-  /** Entries after this seq (oldest first) or before it (newest first). */
+  /** Entries after this chain position (oldest first) or before it (newest first). */
   cursor?: number | undefined;
   order?: 'asc' | 'desc';
   limit: number;
 }
 
+/** A chained row (a hash cleared behind our back reads as '' and fails the check). */
 function toRow(r: typeof auditLog.$inferSelect): AuditRow {
-  return { seq: r.seq, at: r.at, actor: r.actor, action: r.action, subject: r.subject, detail: r.detail, prevHash: r.prevHash, hash: r.hash };
+  return { seq: r.seq, chainPos: r.chainPos ?? 0, at: r.at, actor: r.actor, action: r.action, subject: r.subject, detail: r.detail, prevHash: r.prevHash ?? '', hash: r.hash ?? '' };
 }
 
-/** Who did what and when, filtered, a page at a time. */
+/** Who did what and when, filtered, a page at a time, in chain order (every entry committed before the call). */
 export async function queryAudit(db: Db, q: AuditQuery): Promise<AuditRow[]> {
+  await chainAudit(db, { wait: true });
   const order = q.order ?? 'asc';
   const where = and(
+    isNotNull(auditLog.chainPos),
     q.from ? gte(auditLog.at, q.from) : undefined,
     q.to ? lt(auditLog.at, q.to) : undefined,
     q.actor ? eq(auditLog.actor, q.actor) : undefined,
     q.action ? like(auditLog.action, `${q.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
     q.subject ? eq(auditLog.subject, q.subject) : undefined,
-    q.cursor !== undefined ? (order === 'asc' ? gt(auditLog.seq, q.cursor) : lt(auditLog.seq, q.cursor)) : undefined,
+    q.cursor !== undefined ? (order === 'asc' ? gt(auditLog.chainPos, q.cursor) : lt(auditLog.chainPos, q.cursor)) : undefined,
   );
   const rows = await db
     .select()
     .from(auditLog)
     .where(where)
-    .orderBy(order === 'asc' ? asc(auditLog.seq) : desc(auditLog.seq))
+    .orderBy(order === 'asc' ? asc(auditLog.chainPos) : desc(auditLog.chainPos))
     .limit(q.limit);
   return rows.map(toRow);
 }
 
-/** Recomputes the whole chain from the database, a page at a time. */
+/** Chains what is committed, then recomputes the whole chain from the database, a page at a time. */
 export async function verifyAuditLog(db: Db, pageSize = 5000): Promise<ChainVerdict> {
+  await chainAudit(db, { wait: true });
   const links: ChainLink[] = [];
   let after = Number.MIN_SAFE_INTEGER;
   for (;;) {
-    const page = await db.select().from(auditLog).where(gt(auditLog.seq, after)).orderBy(asc(auditLog.seq)).limit(pageSize);
+    const page = await db.select().from(auditLog).where(gt(auditLog.chainPos, after)).orderBy(asc(auditLog.chainPos)).limit(pageSize);
     for (const r of page) links.push(linkOf(toRow(r)));
     if (page.length < pageSize) break;
-    after = page.at(-1)!.seq;
+    after = page.at(-1)!.chainPos!;
   }
   return checkChain(links);
 }

@@ -181,17 +181,25 @@ export const certificates = pgTable(
   ],
 );
 
-/** Append-only, each entry chained to the one before by hash. */
-export const auditLog = pgTable('audit_log', {
-  seq: bigserial('seq', { mode: 'number' }).primaryKey(),
-  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
-  actor: text('actor').notNull(),
-  action: text('action').notNull(),
-  subject: text('subject').notNull(),
-  detail: jsonb('detail').$type<Record<string, unknown>>().notNull(),
-  prevHash: text('prev_hash').notNull(),
-  hash: text('hash').notNull(),
-});
+/**
+ * Append-only, each entry chained to the one before by hash. Entries are written unchained
+ * (chain_pos, prev_hash and hash null) and chained just after, in chain_pos order (see db/audit.ts).
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subject: text('subject').notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull(),
+    chainPos: bigint('chain_pos', { mode: 'number' }),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
+  },
+  (t) => [uniqueIndex('audit_log_chain_pos_uq').on(t.chainPos).where(sql`${t.chainPos} is not null`), index('audit_log_unchained_idx').on(t.seq).where(sql`${t.chainPos} is null`)],
+);
 
 /** The first answer to a POST with an Idempotency-Key, replayed on a repeat. */
 export const idempotencyKeys = pgTable(

@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
+import { appendAudit, chainAudit, entryHash } from '../../src/db/audit';
+import { appendUncommitted } from '../support/audit';
 import { addSignedInEmployer } from '../support/employers';
 import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { TEST_CODEC_KEYS, auth, startStack, type Stack } from '../support/stack';
@@ -197,6 +199,7 @@ describe('history export and replay', () => {
 describe('the audit log', () => {
   interface Entry {
     seq: number;
+    chainPos: number;
     at: string;
     actor: string;
     action: string;
@@ -227,8 +230,9 @@ describe('the audit log', () => {
 
     const all = await log('?limit=1000');
     expect(all.entries.length).toBeGreaterThan(10);
+    // In chain order: positions 1, 2, 3, … each entry chained to the one before (seq may be out of order).
     const seqs = all.entries.map((e) => e.seq);
-    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(all.entries.map((e) => e.chainPos)).toEqual(all.entries.map((_, i) => i + 1));
     expect(all.entries.every((e, i) => i === 0 || e.prevHash === all.entries[i - 1]!.hash)).toBe(true);
 
     // Paging, both ways.
@@ -249,6 +253,43 @@ describe('the audit log', () => {
     expect((await asAuditor('/api/audit/log?from=yesterday')).statusCode).toBe(400);
   });
 
+  it('takes entries without a lock and chains them in the order they commit, also a late one', async () => {
+    const db = stack.database.db;
+    // A chainer at work (holding its lock) does not hold up a writer: appends go straight in.
+    let releaseChainer!: () => void;
+    let chainerHolds!: () => void;
+    const holding = new Promise<void>((resolve) => (chainerHolds = resolve));
+    const chainer = db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(7023311)`);
+      chainerHolds();
+      await new Promise<void>((resolve) => (releaseChainer = resolve));
+    });
+    await holding;
+    await appendAudit(db, { actor: 'test', action: 'test.while_chaining', subject: 'T-0' });
+    expect(await chainAudit(db)).toBe(0); // the timer's chainer leaves it to the one at work
+    releaseChainer();
+    await chainer;
+
+    // A transaction that began first (smaller seq) commits after one that began later.
+    const early = await appendUncommitted(db, { actor: 'test', action: 'test.early', subject: 'T-1' });
+    await appendAudit(db, { actor: 'test', action: 'test.late', subject: 'T-2' });
+    const [unchained] = (await db.execute(sql`select count(*)::int as n from audit_log where action = 'test.late' and hash is null`)) as unknown as { n: number }[];
+    expect(unchained).toMatchObject({ n: 1 }); // written unchained, hashed by the chainer
+
+    // Readers chain first: the committed entries are there, chained; the open one is not yet.
+    expect(await verify()).toMatchObject({ intact: true });
+    const before = await log('?action=test.');
+    expect(before.entries.map((e) => e.action)).toEqual(['test.while_chaining', 'test.late']);
+    await early.commit();
+    const after = await log('?action=test.');
+    expect(after.entries.map((e) => e.action)).toEqual(['test.while_chaining', 'test.late', 'test.early']);
+    const [, late, lateEarly] = after.entries;
+    expect(lateEarly!.seq).toBeLessThan(late!.seq);
+    expect(lateEarly!.chainPos).toBe(late!.chainPos + 1);
+    expect(lateEarly!.prevHash).toBe(late!.hash);
+    expect(await verify()).toMatchObject({ intact: true, head: { seq: lateEarly!.seq, hash: lateEarly!.hash } });
+  });
+
   it('verifies the chain, and says where it was edited or a row deleted', async () => {
     const db = stack.database.db;
     const intact = await verify();
@@ -266,11 +307,31 @@ describe('the audit log', () => {
     await db.execute(sql`update audit_log set detail = ${JSON.stringify(victim.detail)}::jsonb where seq = ${victim.seq}`);
     expect((await verify()).intact).toBe(true);
 
+    // Put one in, well forged (chained to the row before it), the positions after it moved up.
+    const at = entries[5]!;
+    const forged = { at: new Date(), actor: 'mallory', action: 'payment.paid', subject: 'P-forged', detail: {}, prevHash: entries[4]!.hash };
+    const shift = async (by: number, from: number) => {
+      // In two steps: the positions are unique at every row.
+      await db.execute(sql`update audit_log set chain_pos = -(chain_pos + ${by}) where chain_pos >= ${from}`);
+      await db.execute(sql`update audit_log set chain_pos = -chain_pos where chain_pos < 0`);
+    };
+    await shift(1, at.chainPos);
+    const [inserted] = (await db.execute(sql`
+      insert into audit_log (at, actor, action, subject, detail, chain_pos, prev_hash, hash)
+      values (${forged.at.toISOString()}, ${forged.actor}, ${forged.action}, ${forged.subject}, '{}'::jsonb, ${at.chainPos}, ${forged.prevHash}, ${entryHash(forged.prevHash, forged)})
+      returning seq`)) as unknown as { seq: string }[];
+    const forgedSeq = Number(inserted!.seq);
+    expect(await verify()).toMatchObject({ intact: false, firstBroken: { seq: forgedSeq, chainPos: at.chainPos, problem: 'inserted' } });
+    // Taken out again and the positions moved back: intact.
+    await db.execute(sql`delete from audit_log where seq = ${forgedSeq}`);
+    await shift(-1, at.chainPos + 1);
+    expect((await verify()).intact).toBe(true);
+
     // Delete one.
     const gone = entries[3]!;
     await db.execute(sql`delete from audit_log where seq = ${gone.seq}`);
     const deleted = await verify();
-    expect(deleted).toMatchObject({ intact: false, checked: 3, firstBroken: { seq: gone.seq, problem: 'deleted' } });
+    expect(deleted).toMatchObject({ intact: false, checked: 3, firstBroken: { chainPos: gone.chainPos, problem: 'deleted' } });
     expect(deleted.firstBroken.detail).toContain(`row ${entries[4]!.seq}`);
   });
 });

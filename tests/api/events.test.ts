@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import authPlugin from '../../src/api/auth';
 import problemPlugin from '../../src/api/problem';
 import eventRoutes, { openEventStreams } from '../../src/api/routes/events';
+import { appendAudit } from '../../src/db/audit';
+import { appendUncommitted } from '../support/audit';
 import { NEW_PASSWORD, addSignedInEmployer } from '../support/employers';
 import { api, eventually } from '../support/flows';
 import { KEYS, auth, startStack, type Stack } from '../support/stack';
@@ -160,6 +162,24 @@ describe('GET /api/events', () => {
       expect(resumed.events().at(-1)!.id).toBeGreaterThan(Number(backlog.at(-1)!.id));
     } finally {
       resumed.close();
+    }
+  });
+
+  it('sends an entry that commits after one with a larger seq was sent (writers take no lock)', async () => {
+    const stream = await SseReader.open(`${base}/api/events`, auth('auditor'));
+    const db = stack.database.db;
+    const early = await appendUncommitted(db, { actor: 'test', action: 'test.early', subject: 'E-1' });
+    try {
+      await appendAudit(db, { actor: 'test', action: 'test.late', subject: 'E-2' });
+      await waitFor(() => stream.events().some((e) => e.event === 'test.late'));
+      await early.commit();
+      await waitFor(() => stream.events().some((e) => e.event === 'test.early'));
+      const [late, lateEarly] = stream.events().filter((e) => e.event.startsWith('test.'));
+      expect([late!.event, lateEarly!.event]).toEqual(['test.late', 'test.early']);
+      expect(lateEarly!.id).toBeLessThan(late!.id);
+    } finally {
+      await early.commit();
+      stream.close();
     }
   });
 

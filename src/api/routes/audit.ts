@@ -106,6 +106,7 @@ const auditEntrySchema = {
   type: 'object',
   properties: {
     seq: { type: 'integer' },
+    chainPos: { type: 'integer', description: 'the place in the hash chain (its order); seq is the order entries were begun in' },
     at: { type: 'string', format: 'date-time' },
     actor: { type: 'string', description: 'the API key name, or `system` for workflows' },
     action: { type: 'string' },
@@ -469,7 +470,7 @@ export default async function auditRoutes(app: FastifyInstance, opts: AuditRoute
       config: { access: 'read' },
       schema: {
         summary: 'The audit log: who did what and when',
-        description: 'Every state change, chained by hash. Page with `cursor` = the answer’s `nextCursor`.',
+        description: 'Every state change, chained by hash, in chain order (`chainPos`). Page with `cursor` = the answer’s `nextCursor`.',
         tags: ['audit'],
         querystring: {
           type: 'object',
@@ -478,7 +479,7 @@ export default async function auditRoutes(app: FastifyInstance, opts: AuditRoute
             actor: { type: 'string', minLength: 1, maxLength: 100 },
             action: { type: 'string', minLength: 1, maxLength: 100, description: 'a prefix, e.g. `payment.` or `declaration.accepted`' },
             subject: { type: 'string', minLength: 1, maxLength: 200 },
-            cursor: { type: 'integer', minimum: 0, description: 'entries after this seq (asc) or before it (desc)' },
+            cursor: { type: 'integer', minimum: 0, description: 'entries after this chainPos (asc) or before it (desc)' },
             order: { type: 'string', enum: ['asc', 'desc'], default: 'asc' },
             limit: limitSchema,
           },
@@ -494,7 +495,7 @@ export default async function auditRoutes(app: FastifyInstance, opts: AuditRoute
       const rows = await queryAudit(app.db, { from, to, actor: q.actor, action: q.action, subject: q.subject, cursor: q.cursor, order: q.order, limit: q.limit });
       return {
         entries: rows.map((r) => ({ ...r, at: r.at.toISOString() })),
-        nextCursor: rows.length === q.limit ? rows.at(-1)!.seq : null,
+        nextCursor: rows.length === q.limit ? rows.at(-1)!.chainPos : null,
       };
     },
   );
@@ -518,7 +519,12 @@ export default async function auditRoutes(app: FastifyInstance, opts: AuditRoute
               head: { type: ['object', 'null'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } },
               firstBroken: {
                 type: 'object',
-                properties: { seq: { type: 'integer' }, problem: { type: 'string', enum: ['edited', 'deleted', 'inserted'] }, detail: { type: 'string' } },
+                properties: {
+                  seq: { type: 'integer' },
+                  chainPos: { type: 'integer', description: 'the chain position; of a deleted entry, exact where seq is the one after the entry before it' },
+                  problem: { type: 'string', enum: ['edited', 'deleted', 'inserted'] },
+                  detail: { type: 'string' },
+                },
               },
             },
           },

@@ -1,8 +1,11 @@
 // GET /api/events: server-sent events of state changes, read from the audit log. The log is
 // the one place every process (API, workers) writes each state change to, so polling it for
 // entries after the last one sent works when the API and the workers are separate processes.
+// Streams follow the chain (chain_pos), not seq: writers take no lock, so an entry may commit
+// after one with a larger seq was sent, and is still sent, when it is chained.
 import type { FastifyInstance } from 'fastify';
-import { asc, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
+import { chainAudit } from '../../db/audit';
 import type { Db } from '../../db/client';
 import { auditLog } from '../../db/schema';
 import { errors } from './common';
@@ -42,19 +45,32 @@ export function formatEvent(e: EventData): string {
   return `id: ${e.seq}\nevent: ${e.action.replace(/[\r\n]/g, ' ')}\ndata: ${JSON.stringify(e)}\n\n`;
 }
 
-async function entriesAfter(db: Db, seq: number): Promise<EventData[]> {
+/** The entries chained after position `pos` (chaining what is committed, unless a chainer is at it). */
+async function entriesAfter(db: Db, pos: number): Promise<(EventData & { chainPos: number })[]> {
+  await chainAudit(db);
   const rows = await db
-    .select({ seq: auditLog.seq, at: auditLog.at, actor: auditLog.actor, action: auditLog.action, subject: auditLog.subject, detail: auditLog.detail })
+    .select({ seq: auditLog.seq, chainPos: auditLog.chainPos, at: auditLog.at, actor: auditLog.actor, action: auditLog.action, subject: auditLog.subject, detail: auditLog.detail })
     .from(auditLog)
-    .where(gt(auditLog.seq, seq))
-    .orderBy(asc(auditLog.seq))
+    .where(gt(auditLog.chainPos, pos))
+    .orderBy(asc(auditLog.chainPos))
     .limit(BATCH);
-  return rows.map((r) => ({ ...r, at: r.at.toISOString(), detail: withoutSecrets(r.detail) as Record<string, unknown> }));
+  return rows.map((r) => ({ ...r, chainPos: r.chainPos!, at: r.at.toISOString(), detail: withoutSecrets(r.detail) as Record<string, unknown> }));
 }
 
-async function lastSeq(db: Db): Promise<number> {
-  const [row] = await db.select({ seq: sql<string | null>`max(${auditLog.seq})` }).from(auditLog);
-  return Number(row?.seq ?? 0);
+/** The chain position after which a stream resumes: that of entry `seq` (undefined: the head now). */
+async function positionAfter(db: Db, seq: number | undefined): Promise<number> {
+  if (seq === 0) return 0;
+  await chainAudit(db, { wait: true });
+  const maxPos = sql<string | null>`max(${auditLog.chainPos})`;
+  if (seq !== undefined) {
+    const [exact] = await db.select({ pos: auditLog.chainPos }).from(auditLog).where(eq(auditLog.seq, seq));
+    if (exact?.pos != null) return exact.pos;
+    // An entry that is gone: resume after the entries up to it.
+    const [before] = await db.select({ pos: maxPos }).from(auditLog).where(and(lte(auditLog.seq, seq), isNotNull(auditLog.chainPos)));
+    return Number(before?.pos ?? 0);
+  }
+  const [head] = await db.select({ pos: maxPos }).from(auditLog);
+  return Number(head?.pos ?? 0);
 }
 
 /** Streams open in this process (for tests and metrics). */
@@ -92,7 +108,8 @@ export default async function eventRoutes(app: FastifyInstance, opts: EventRoute
     },
     async (request, reply) => {
       const fromHeader = request.headers['last-event-id'];
-      let last = typeof fromHeader === 'string' ? Number(fromHeader) : request.query.after ?? (await lastSeq(app.db));
+      const after = typeof fromHeader === 'string' ? Number(fromHeader) : request.query.after;
+      let last = await positionAfter(app.db, after);
 
       const injected = '_lightMyRequest' in request.raw;
       reply.hijack();
@@ -106,7 +123,7 @@ export default async function eventRoutes(app: FastifyInstance, opts: EventRoute
         'x-request-id': request.id,
       });
       // The reconnection delay for EventSource, and a first line so the client sees it is open.
-      res.write(`retry: 2000\n: connected after ${last}\n\n`);
+      res.write(`retry: 2000\n: connected after ${after ?? 'now'}\n\n`);
 
       let ended = false;
       let timer: NodeJS.Timeout | undefined;
@@ -133,9 +150,9 @@ export default async function eventRoutes(app: FastifyInstance, opts: EventRoute
         try {
           const entries = await entriesAfter(app.db, last);
           full = entries.length === BATCH;
-          for (const e of entries) {
+          for (const { chainPos, ...e } of entries) {
             if (ended) return;
-            last = e.seq;
+            last = chainPos;
             // A slow client: wait until it has read what was sent before sending more.
             if (!res.write(formatEvent(e))) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
           }
