@@ -4,6 +4,7 @@ import type { BureauEmployer } from '../../src/bureau/contract';
 import { INSURANCE_TYPES, type FeeItem } from '../../src/domain/fee-items';
 import { checkTaxpayerId } from '../../src/domain/taxpayer-id';
 import { startBureau, type TestBureau } from './support';
+import { chinaDay } from '../../src/domain/batch';
 
 const PERIODS = ['2026-10', '2026-11'];
 const RATES: Record<string, [number, number]> = {
@@ -101,7 +102,7 @@ describe('seeded fee items', () => {
 
   it('include every F-2.8 condition: revoked, not normal, declared, and expired', () => {
     const all = [...items.values()].flat();
-    const today = new Date().toISOString().slice(0, 10);
+    const today = chinaDay(new Date()); // the bureau's calendar (UTC+8), a day ahead of UTC from 16:00 UTC
     expect(all.some((i) => i.state === 'revoked')).toBe(true);
     expect(all.some((i) => i.state === 'not_normal')).toBe(true);
     expect(all.some((i) => i.state === 'declared')).toBe(true);
@@ -167,7 +168,7 @@ describe('admin employers and assessments', () => {
     expect(new Set([...pushed.body.items, ...again.body.items].map((i) => i.itemId)).size).toBe(10);
 
     const expired = await bureau.admin<{ items: FeeItem[] }>('POST', '/admin/assessments', { itemId: again.body.items[0]!.itemId, state: 'expired' });
-    expect(expired.body.items[0]!.validUntil < new Date().toISOString().slice(0, 10)).toBe(true);
+    expect(expired.body.items[0]!.validUntil < chinaDay(new Date())).toBe(true);
     const renewed = await bureau.admin<{ items: FeeItem[] }>('POST', '/admin/assessments', { itemId: pushed.body.items[0]!.itemId, state: 'normal' });
     expect(renewed.body.items[0]!.state).toBe('normal');
   });
