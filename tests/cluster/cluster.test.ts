@@ -15,7 +15,7 @@ import { formatApiKeys, type ApiKey } from '../../src/api/auth';
 import type { BureauLedgerEntry, FaultRule } from '../../src/bureau/contract';
 import { checkInvariants, type AcceptedPayment, type BureauSnapshot } from '../../tools/chaos/checks';
 import { ApiClient, BureauAdmin } from '../../tools/chaos/http';
-import { CHAOS_PASSWORD, RICH_BALANCE_FEN, inPool, planPayments, readyEmployers, recentPeriods, type PlannedPayment } from '../../tools/chaos/setup';
+import { CHAOS_PASSWORD, RICH_BALANCE_FEN, inPool, planPayments, readyEmployers, recentPeriods, paymentBody, type PlannedPayment } from '../../tools/chaos/setup';
 import { mulberry32 } from '../../src/bureau/generate';
 import { sleep } from '../../src/cluster/child';
 import { privateCluster } from '../../src/cluster/private';
@@ -109,13 +109,6 @@ describe('cluster mode: the real Temporal server on PostgreSQL, two workers, two
     const voids: { declarationId: string; answer: number }[] = [];
     const lateDeclarations: string[] = [];
 
-    const payBody = (plan: PlannedPayment) => ({
-      lineIds: plan.lineIds,
-      amountConfirmed: true,
-      password: CHAOS_PASSWORD,
-      method: plan.method,
-      ...(plan.method === 'three_party' ? { agreementId: plan.employer.agreementId } : plan.account ? { account: plan.account } : {}),
-    });
 
     const driveVoucher = async (a: AcceptedPayment) => {
       let voucher: { id: string; voucherNumber: string } | null = null;
@@ -151,7 +144,7 @@ describe('cluster mode: the real Temporal server on PostgreSQL, two workers, two
 
     const pay = async (plan: PlannedPayment, i: number, via = client) => {
       await sleep(i * 1500);
-      const res = await via.request<{ id: string; workflowId: string }>('POST', `/api/employers/${plan.employer.id}/payments`, payBody(plan), `cluster-pay-${SEED}-${plan.n}`);
+      const res = await via.request<{ id: string; workflowId: string }>('POST', `/api/employers/${plan.employer.id}/payments`, paymentBody(plan), `cluster-pay-${SEED}-${plan.n}`);
       if (res.status !== 202) {
         refused.push(`payment ${plan.n}: ${res.status} ${JSON.stringify(res.body)}`);
         return;

@@ -26,7 +26,7 @@ import { checkInvariants, type AcceptedPayment, type BureauSnapshot, type CheckR
 import { ApiClient, BureauAdmin, type ClientStats } from './http';
 import type { ChaosOptions } from './options';
 import { API, DevServer, ServiceProcess, WorkerProcess, freePort, temporalCliPath, type Log } from './processes';
-import { RICH_BALANCE_FEN, CHAOS_PASSWORD, employersNeeded, inPool, planPayments, readyEmployers, recentPeriods, type PlannedPayment } from './setup';
+import { RICH_BALANCE_FEN, employersNeeded, inPool, planPayments, readyEmployers, recentPeriods, paymentBody, type PlannedPayment } from './setup';
 
 export interface ChaosContext {
   /** A PostgreSQL URL allowed to create and drop databases (the run's own database is made there). */
@@ -337,17 +337,10 @@ export async function runChaos(options: ChaosOptions, ctx: ChaosContext): Promis
     const latencies: number[] = [];
     const voucherDrivers: Promise<void>[] = [];
 
-    const payBody = (plan: PlannedPayment) => ({
-      lineIds: plan.lineIds,
-      amountConfirmed: true,
-      password: CHAOS_PASSWORD,
-      method: plan.method,
-      ...(plan.method === 'three_party' ? { agreementId: plan.employer.agreementId } : plan.account ? { account: plan.account } : {}),
-    });
 
     const postPayment = async (plan: PlannedPayment) => {
       const t = Date.now();
-      const res = await api.post<{ id?: string; workflowId?: string; code?: string }>(`/api/employers/${plan.employer.id}/payments`, payBody(plan));
+      const res = await api.post<{ id?: string; workflowId?: string; code?: string }>(`/api/employers/${plan.employer.id}/payments`, paymentBody(plan));
       latencies.push(Date.now() - t);
       return res;
     };

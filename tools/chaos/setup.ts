@@ -33,6 +33,17 @@ export interface PlannedPayment {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `fn` over `items`, at most `concurrency` at a time. */
+/** The API request that pays a planned payment (F-4.2–F-4.6), as the chaos and cluster clients send it. */
+export function paymentBody(plan: PlannedPayment) {
+  return {
+    lineIds: plan.lineIds,
+    amountConfirmed: true,
+    password: CHAOS_PASSWORD,
+    method: plan.method,
+    ...(plan.method === 'three_party' ? { agreementId: plan.employer.agreementId } : plan.account ? { account: plan.account } : {}),
+  };
+}
+
 export async function inPool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
