@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import helmet from '@fastify/helmet';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { BureauClient } from '../bureau/client';
@@ -46,6 +47,8 @@ export interface RouteEntry {
   url: string;
   access: Access;
   hasSchema: boolean;
+  /** Its success answer is documented: an object with its properties, a file's media types, or no content. */
+  documentsSuccess: boolean;
 }
 
 declare module 'fastify' {
@@ -72,6 +75,14 @@ function unusableValue(value: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+/** Whether a route's response schemas describe a 2xx answer: its properties, its media types, or none. */
+function documentsSuccess(response: unknown): boolean {
+  if (!response || typeof response !== 'object') return false;
+  return Object.entries(response as Record<string, Record<string, unknown>>).some(
+    ([status, schema]) => /^2/.test(status) && (schema.properties !== undefined || schema.content !== undefined || schema.type === 'null' || schema.anyOf !== undefined || schema.oneOf !== undefined),
+  );
+}
+
 /** The fingerprints' key: shared by every API instance, so a repeat may reach any of them. */
 export function idempotencySecret(config: Config): Buffer {
   const material = config.crashSafety.idempotencySecret ?? config.payloadCodecKeys;
@@ -93,7 +104,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
     },
     trustProxy: deps.config.trustProxy ?? false,
     ...options,
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('db', deps.db);
   app.decorate('temporal', deps.temporal);
   app.decorate('bureau', deps.bureau);
@@ -112,7 +123,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs') || route.method === 'HEAD' || route.method === 'OPTIONS') return;
     for (const method of [route.method].flat()) {
-      app.routeCatalog.push({ method, url: route.url, access: route.config?.access ?? 'public', hasSchema: route.schema !== undefined });
+      app.routeCatalog.push({ method, url: route.url, access: route.config?.access ?? 'public', hasSchema: route.schema !== undefined, documentsSuccess: documentsSuccess(route.schema?.response) });
     }
   });
 

@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { BureauTimeoutError, BureauUnavailableError } from '../bureau/client';
+import { ProblemBody } from './schemas/common';
 
 export class Problem extends Error {
   constructor(
@@ -17,22 +18,8 @@ export class Problem extends Error {
 
 export const notFound = (what: string, id: string) => new Problem(404, 'NOT_FOUND', `${what} not found`, `no ${what} with id ${id}`);
 
-export const problemSchema = {
-  $id: 'Problem',
-  type: 'object',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    code: { type: 'string' },
-    detail: { type: 'string' },
-  },
-  required: ['title', 'status', 'code'],
-  additionalProperties: true,
-} as const;
-
 export default fp(async function problemPlugin(app: FastifyInstance) {
-  app.addSchema(problemSchema);
+  app.addSchema(ProblemBody);
 
   app.setErrorHandler((error: FastifyError | Problem, request, reply) => {
     let body: Record<string, unknown>;

@@ -20,6 +20,8 @@ import { createWorker } from '../../src/worker/worker';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { createLogger } from '../../src/logging';
 import { BrowserPool, Renderer } from '../../src/render';
+import type { SifeeClient } from '../../client';
+import { typedClient } from './client';
 
 /** A fixed codec key for tests: histories are encrypted as in production. */
 export const TEST_CODEC_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -41,8 +43,14 @@ export interface StackOptions {
   logLines?: string[];
 }
 
+export type Role = 'operator' | 'auditor' | 'staff';
+
 export interface Stack {
   app: FastifyInstance;
+  /** The typed client of the published contract, as the operator. */
+  client: SifeeClient;
+  /** The typed client as another role, or as nobody (no key). */
+  clientAs(role: Role | 'anonymous', headers?: Record<string, string>): SifeeClient;
   bureauUrl: string;
   bureau: BureauClient;
   database: Database;
@@ -115,6 +123,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const stack: Stack = {
     app,
+    client: typedClient(app, KEYS.find((k) => k.role === 'operator')!.key),
+    clientAs: (role, headers) => typedClient(app, KEYS.find((k) => k.role === role)?.key, headers),
     bureauUrl,
     bureau,
     database,

@@ -1,6 +1,7 @@
 // GET /health: each component answers or the service is degraded.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql } from 'drizzle-orm';
+import { Enum, Type } from '../schemas/common';
 
 async function probe(check: () => Promise<unknown>): Promise<'ok' | 'down'> {
   try {
@@ -11,7 +12,10 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'down'> {
   }
 }
 
-export default async function healthRoutes(app: FastifyInstance) {
+const Up = Enum(['ok', 'down']);
+const Health = Type.Object({ status: Enum(['ok', 'degraded'], 'ok when every component answers'), temporal: Up, database: Up, bureau: Up });
+
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health',
     {
@@ -20,17 +24,7 @@ export default async function healthRoutes(app: FastifyInstance) {
         summary: 'Whether Temporal, the database and the bureau answer',
         tags: ['health'],
         security: [],
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              status: { enum: ['ok', 'degraded'] },
-              temporal: { enum: ['ok', 'down'] },
-              database: { enum: ['ok', 'down'] },
-              bureau: { enum: ['ok', 'down'] },
-            },
-          },
-        },
+        response: { 200: Health },
       },
     },
     async () => {
@@ -39,8 +33,10 @@ export default async function healthRoutes(app: FastifyInstance) {
         probe(() => app.db.execute(sql`select 1`)),
         probe(() => app.bureau.health()),
       ]);
-      const status = temporal === 'ok' && database === 'ok' && bureau === 'ok' ? 'ok' : 'degraded';
+      const status = temporal === 'ok' && database === 'ok' && bureau === 'ok' ? ('ok' as const) : ('degraded' as const);
       return { status, temporal, database, bureau };
     },
   );
-}
+};
+
+export default healthRoutes;

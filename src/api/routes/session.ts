@@ -1,18 +1,19 @@
 // A browser session for the console and the Temporal UI's codec calls: POST /api/session with an
 // API key sets an HttpOnly cookie holding a random session id (never the key), stored server-side.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/client';
 import { KeyRing, type ApiKey } from '../auth';
 import { Problem } from '../problem';
+import { Enum, Type, errors } from '../schemas/common';
 import { clearedSessionCookies, endSession, sessionCookie, sessionIdOf, startSession } from '../sessions';
 
-const actorResponse = { type: 'object', properties: { name: { type: 'string' }, role: { type: 'string' } } } as const;
+const Actor = Type.Object({ name: Type.String({ description: 'the key’s name' }), role: Enum(['operator', 'auditor', 'staff'], 'what the key may do') });
 
-export default async function sessionRoutes(app: FastifyInstance, opts: { keys: readonly ApiKey[]; db: Db; hours: number }) {
+const sessionRoutes: FastifyPluginAsyncTypebox<{ keys: readonly ApiKey[]; db: Db; hours: number }> = async (app, opts) => {
   const ring = new KeyRing(opts.keys);
   const maxAge = Math.round(opts.hours * 3600);
 
-  app.post<{ Body: { key: string } }>(
+  app.post(
     '/api/session',
     {
       config: { access: 'public' },
@@ -20,8 +21,8 @@ export default async function sessionRoutes(app: FastifyInstance, opts: { keys: 
         summary: 'Start a browser session with an API key (sets an HttpOnly cookie with a session id)',
         tags: ['session'],
         security: [],
-        body: { type: 'object', properties: { key: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['key'], additionalProperties: false },
-        response: { 200: actorResponse },
+        body: Type.Object({ key: Type.String({ minLength: 1, maxLength: 200, description: 'an API key' }) }, { additionalProperties: false }),
+        response: { 200: Actor, ...errors(400, 401) },
       },
     },
     async (request, reply) => {
@@ -42,7 +43,7 @@ export default async function sessionRoutes(app: FastifyInstance, opts: { keys: 
       schema: {
         summary: 'Who the session (or Bearer key) is: name and role; 401 without one (the console asks on load)',
         tags: ['session'],
-        response: { 200: actorResponse },
+        response: { 200: Actor, ...errors(401) },
       },
     },
     async (request) => request.actor!,
@@ -50,12 +51,20 @@ export default async function sessionRoutes(app: FastifyInstance, opts: { keys: 
 
   app.delete(
     '/api/session',
-    { config: { access: 'public' }, schema: { summary: 'End the browser session: the session id stops working at once', tags: ['session'], security: [] } },
+    { config: { access: 'public' }, schema: {
+        summary: 'End the browser session: the session id stops working at once',
+        tags: ['session'],
+        security: [],
+        response: { 200: Type.Object({ ended: Type.Literal(true) }) },
+      },
+    },
     async (request, reply) => {
       const id = sessionIdOf(request);
       if (id) await endSession(opts.db, id);
       reply.header('set-cookie', clearedSessionCookies(request));
-      return { ended: true };
+      return { ended: true as const };
     },
   );
-}
+};
+
+export default sessionRoutes;
