@@ -1,5 +1,6 @@
 // 社会保险费缴费证明 (F-6) and 税收完税证明 (F-7: first print once, reprint 补打 by issue date).
 // Each print runs a certificate workflow; the API waits for it and answers the stored PDF.
+import { callerOf } from '../caller';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -9,9 +10,9 @@ import { findCertificate, listCertificates, type CertificateRow } from '../../db
 import type { certificateWorkflow } from '../../workflows/certificate';
 import type { CertificateInput, CertificateResult } from '../../domain/certificates';
 import { startAttributes } from '../../search-attributes';
-import { employerOr404, openEmployer } from '../employer-access';
+import { employerOr404, openEmployer } from '../../use-cases/employer-access';
 import { Problem, notFound } from '../problem';
-import { newWorkId } from '../start-work';
+import { newWorkId } from '../../use-cases/start-work';
 import { dateSchema, errors, idParams, periodSchema } from './common';
 
 /** How long a print may take before the API answers 503 (the workflow still finishes). */
@@ -84,7 +85,7 @@ export default async function certificateRoutes(app: FastifyInstance) {
   async function print(request: FastifyRequest, input: Omit<CertificateInput, 'certificateId'>): Promise<CertificateResult> {
     // The workflow writes the record itself, so nothing is recorded before it runs; a repeat of a
     // keyed request names the same workflow and waits for the print its first try began.
-    const certificateId = newWorkId(request, 'C');
+    const certificateId = newWorkId(callerOf(request), 'C');
     const workflowId = `certificate-${certificateId}`;
     try {
       return await app.temporal.connection.withDeadline(Date.now() + PRINT_WAIT_MS, async () => {

@@ -1,5 +1,6 @@
 // Batch declarations (批量申报): one period's regular items declared for many employers at once
 // (F-2 for each of them), with the progress and each employer's outcome read from the database.
+import { callerOf } from '../caller';
 import type { FastifyInstance } from 'fastify';
 import {
   batchCounts,
@@ -22,7 +23,7 @@ import {
   type BatchEntryStatus,
 } from '../../domain/batch';
 import type { BatchDeclarationInput } from '../../workflows/batch-declaration';
-import { earlierStart, newWorkId, recordStartOf, startRecorded } from '../start-work';
+import { earlierStart, newWorkId, recordStartOf, startRecorded } from '../../use-cases/start-work';
 import { Problem, notFound } from '../problem';
 import { money } from '../views';
 import { errors, idParams, periodSchema } from './common';
@@ -119,7 +120,7 @@ export default async function declarationBatchRoutes(app: FastifyInstance) {
       if (body.headcountConfirmed !== true) {
         throw new Problem(422, 'HEADCOUNT_NOT_CONFIRMED', 'Confirm the headcount before declaring', HEADCOUNT_WARNING);
       }
-      const earlier = await earlierStart(app, request, 'batch');
+      const earlier = await earlierStart(app, callerOf(request), 'batch');
       if (earlier) {
         const batch = (await getBatch(app.db, earlier.subjectId))!;
         const counts = await batchCounts(app.db, [batch.id]);
@@ -141,7 +142,7 @@ export default async function declarationBatchRoutes(app: FastifyInstance) {
         }
       }
 
-      const id = newWorkId(request, 'B');
+      const id = newWorkId(callerOf(request), 'B');
       const workflowId = `declaration-batch-${id}`;
       const concurrency = body.concurrency ?? DEFAULT_BATCH_CONCURRENCY;
       const input: BatchDeclarationInput = {
@@ -155,9 +156,9 @@ export default async function declarationBatchRoutes(app: FastifyInstance) {
       const batch = await insertBatch(
         app.db,
         { id, period: body.period, employerIds, allEmployers: !body.employerIds, concurrency, workflowId, actor: request.actor!.name },
-        recordStartOf(app, request, { workflowId, workflowType: 'batchDeclarationWorkflow', subjectType: 'batch', subjectId: id, attributes: { period: body.period, status: 'running' }, args: [input] }),
+        recordStartOf(app, callerOf(request), { workflowId, workflowType: 'batchDeclarationWorkflow', subjectType: 'batch', subjectId: id, attributes: { period: body.period, status: 'running' }, args: [input] }),
       );
-      const started = await startRecorded(app, request, workflowId);
+      const started = await startRecorded(app, callerOf(request), workflowId);
       const progress = countBatch([{ status: 'pending', weight: employerIds.length }]);
       return reply.status(202).send({ ...batchView(batch, progress), workflowStarted: started });
     },

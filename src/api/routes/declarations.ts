@@ -1,4 +1,5 @@
 // Declarations (F-2 daily, F-3 special, F-5.2 records): declare selected items, fetch the result now.
+import { callerOf } from '../caller';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
@@ -11,13 +12,13 @@ import {
 } from '../../db/declarations';
 import { VoidRefusedError, startVoid } from '../../db/voids';
 import type { VoidInput } from '../../workflows/void-declaration';
-import { openEmployer } from '../employer-access';
+import { openEmployer } from '../../use-cases/employer-access';
 import { DECLARATION_STATUSES, payNowPrompt, type DeclarationStatus } from '../../domain/declaration';
 import { DECLARATION_KINDS, type DeclarationKind } from '../../domain/fee-items';
 import type { DeclarationInput } from '../../workflows/declaration';
 import { declarationStateQuery, fetchResultNowUpdate } from '../../workflows/messages';
 import { singlePeriod } from '../../search-attributes';
-import { earlierStart, newWorkId, recordStartOf, startRecorded } from '../start-work';
+import { earlierStart, newWorkId, recordStartOf, startRecorded } from '../../use-cases/start-work';
 import { Problem, notFound } from '../problem';
 import { activityFailureView, declarationLineView, declarationView } from '../views';
 import { latestFailures } from '../../db/activity-failures';
@@ -115,7 +116,7 @@ export default async function declarationRoutes(app: FastifyInstance) {
         throw new Problem(422, 'HEADCOUNT_NOT_CONFIRMED', 'Confirm the headcount before declaring', HEADCOUNT_WARNING);
       }
       // A repeat whose first try recorded the declaration (and maybe died): the same declaration.
-      const earlier = await earlierStart(app, request, 'declaration');
+      const earlier = await earlierStart(app, callerOf(request), 'declaration');
       if (earlier) return reply.status(202).send(await present(await declarationOr404(earlier.subjectId), { workflowStarted: earlier.started }, true));
 
       const employer = await openEmployer(app, request.params.id);
@@ -137,14 +138,14 @@ export default async function declarationRoutes(app: FastifyInstance) {
         );
       }
       const selected = items.filter((i) => itemIds.includes(i.itemId));
-      const id = newWorkId(request, 'D');
+      const id = newWorkId(callerOf(request), 'D');
       const workflowId = `declaration-${id}`;
       let record: DeclarationRecord;
       try {
         record = await insertDeclaration(
           app.db,
           { id, employerId: employer.id, kind, workflowId, actor: request.actor!.name, items: selected },
-          recordStartOf(app, request, {
+          recordStartOf(app, callerOf(request), {
             workflowId,
             workflowType: 'declarationWorkflow',
             subjectType: 'declaration',
@@ -159,7 +160,7 @@ export default async function declarationRoutes(app: FastifyInstance) {
         }
         throw err;
       }
-      const started = await startRecorded(app, request, workflowId);
+      const started = await startRecorded(app, callerOf(request), workflowId);
       return reply.status(202).send(await present(record, { workflowStarted: started }, true));
     },
   );
@@ -230,7 +231,7 @@ export default async function declarationRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const earlier = await earlierStart(app, request, 'void');
+      const earlier = await earlierStart(app, callerOf(request), 'void');
       if (earlier) return reply.status(202).send(await present(await declarationOr404(earlier.subjectId), { voidWorkflowId: earlier.workflowId, workflowStarted: earlier.started }));
       const record = await declarationOr404(request.params.id);
       let workflowId: string;
@@ -241,7 +242,7 @@ export default async function declarationRoutes(app: FastifyInstance) {
           request.actor!.name,
           (n) => `void-${record.id}-${n}`,
           (tx, voidWorkflowId) =>
-            recordStartOf(app, request, {
+            recordStartOf(app, callerOf(request), {
               workflowId: voidWorkflowId,
               workflowType: 'voidDeclarationWorkflow',
               subjectType: 'void',
@@ -254,7 +255,7 @@ export default async function declarationRoutes(app: FastifyInstance) {
         if (err instanceof VoidRefusedError) throw new Problem(err.reason === 'NOT_FOUND' ? 404 : 409, err.reason, 'This declaration cannot be voided now', err.message);
         throw err;
       }
-      const started = await startRecorded(app, request, workflowId);
+      const started = await startRecorded(app, callerOf(request), workflowId);
       return reply.status(202).send(await present(await declarationOr404(record.id), { voidWorkflowId: workflowId, workflowStarted: started }));
     },
   );

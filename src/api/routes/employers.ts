@@ -6,7 +6,7 @@ import { changePasswordFailures, findEmployerByTaxpayerId, insertEmployer, listE
 import { NO_FAILURES, newPasswordProblem } from '../../domain/password';
 import { maskAccount } from '../../domain/payment';
 import { checkTaxpayerId } from '../../domain/taxpayer-id';
-import { employerOr404, withDeclarationPassword } from '../employer-access';
+import { employerOr404, withDeclarationPassword } from '../../use-cases/employer-access';
 import { Problem } from '../problem';
 import { employerView } from '../views';
 import { errors, idParams } from './common';

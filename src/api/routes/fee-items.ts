@@ -4,7 +4,7 @@ import { heldItemIds } from '../../db/declarations';
 import type { EmployerRow } from '../../db/employers';
 import { DECLARATION_KINDS, INSURANCE_NAMES, partitionItems, type DeclarationKind, type FeeItem, type FeeItemFilter } from '../../domain/fee-items';
 import { formatYuan } from '../../domain/money';
-import { openEmployer } from '../employer-access';
+import { openEmployer } from '../../use-cases/employer-access';
 import { EXPORT_FORMATS, sendTable, type Column, type ExportFormat } from '../export';
 import { feeItemView } from '../views';
 import { chinaToday, errors, idParams, periodSchema } from './common';

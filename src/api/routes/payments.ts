@@ -1,5 +1,6 @@
 // Payments (F-4): payables, paying by three-party agreement or bank-side voucher, and the
 // operator's retry-now and cancel of a deduction awaiting its retry.
+import { callerOf } from '../caller';
 import type { FastifyInstance } from 'fastify';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { VoucherAccount } from '../../bureau/contract';
@@ -9,8 +10,8 @@ import { INSURANCE_NAMES, type InsuranceType } from '../../domain/fee-items';
 import { cancelPaymentUpdate, retryPaymentNowUpdate } from '../../workflows/messages';
 import type { ThreePartyPaymentInput, VoucherPaymentInput } from '../../workflows/payment-inputs';
 import { singlePeriod } from '../../search-attributes';
-import { earlierStart, newWorkId, recordStartOf, startRecorded, type WorkStart } from '../start-work';
-import { openEmployer, withDeclarationPassword } from '../employer-access';
+import { earlierStart, newWorkId, recordStartOf, startRecorded, type WorkStart } from '../../use-cases/start-work';
+import { openEmployer, withDeclarationPassword } from '../../use-cases/employer-access';
 import { Problem, notFound } from '../problem';
 import { activityFailureView, money } from '../views';
 import { errors, idParams } from './common';
@@ -141,7 +142,7 @@ export default async function paymentRoutes(app: FastifyInstance) {
         throw new Problem(422, 'ACCOUNT_NOT_ALLOWED', 'An account goes with a voucher', 'a three-party payment deducts from the agreement\'s account; omit account');
       }
       // A repeat whose first try recorded the payment (and maybe died): the same payment, never a second.
-      const earlier = await earlierStart(app, request, 'payment');
+      const earlier = await earlierStart(app, callerOf(request), 'payment');
       if (earlier) return reply.status(202).send({ ...paymentView(await paymentOr404(earlier.subjectId)), workflowStarted: earlier.started });
       const employer = await openEmployer(app, request.params.id);
       const payables = await listPayables(app.db, employer.id);
@@ -177,7 +178,7 @@ export default async function paymentRoutes(app: FastifyInstance) {
         account = body.account as VoucherAccount;
       }
 
-      const id = newWorkId(request, 'P');
+      const id = newWorkId(callerOf(request), 'P');
       const workflowId = `payment-${id}`;
       const paymentLines = lines.map((l) => ({ itemId: l.itemId, amountFen: l.dueFen }));
       const amountFen = paymentLines.reduce((sum, l) => sum + l.amountFen, 0);
@@ -236,13 +237,13 @@ export default async function paymentRoutes(app: FastifyInstance) {
             deadline,
             actor: request.actor!.name,
           },
-          recordStartOf(app, request, start),
+          recordStartOf(app, callerOf(request), start),
         );
       } catch (err) {
         if (err instanceof LinesNotPayableError) throw new Problem(409, 'LINES_NOT_PAYABLE', 'Some lines are in another payment', err.message, { lineIds: err.lineIds });
         throw err;
       }
-      const started = await startRecorded(app, request, workflowId);
+      const started = await startRecorded(app, callerOf(request), workflowId);
       return reply.status(202).send({ ...paymentView(await paymentOr404(id)), workflowStarted: started });
     },
   );

@@ -7,7 +7,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle }
 import { getPayment } from '../../db/payments';
 import { findVoucher, listVouchers, type VoucherRow } from '../../db/vouchers';
 import { reprintVoucherUpdate, voidVoucherUpdate } from '../../workflows/messages';
-import { employerOr404, openEmployer } from '../employer-access';
+import { employerOr404, openEmployer } from '../../use-cases/employer-access';
 import { Problem, notFound } from '../problem';
 import { money, moneySchema } from '../views';
 import { errors, idParams } from './common';

@@ -2,41 +2,41 @@
 // and its start request are written in one transaction, then the workflow is started. A repeat
 // of the same keyed request finds the start it recorded and carries on with it.
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Transaction } from '../db/audit';
+import { chinaDay } from '../domain/batch';
 import { dispatchStart, findStart, findStartByRequest, recordStart, type StartRequest, type StartRow, type StartSubject } from '../starts/workflow-starts';
-import { chinaToday } from './routes/common';
+import type { Caller, Services } from './context';
 
 export type WorkStart = Omit<StartRequest, 'taskQueue' | 'requestRef'>;
 
 /** A new id for a record: `<prefix><China date>-<10 hex>`, the same for every try of one keyed request. */
-export function newWorkId(request: FastifyRequest, prefix: string): string {
-  const id = request.idempotency;
-  const day = chinaToday(id?.firstSeenAt ?? new Date()).replaceAll('-', '');
+export function newWorkId(caller: Caller, prefix: string): string {
+  const id = caller.idempotency;
+  const day = chinaDay(id?.firstSeenAt ?? new Date()).replaceAll('-', '');
   return `${prefix}${day}-${id ? id.ref.slice(0, 10) : randomBytes(5).toString('hex')}`;
 }
 
 /** The transaction step that records the start beside its record. */
-export function recordStartOf(app: FastifyInstance, request: FastifyRequest, work: WorkStart): (tx: Transaction) => Promise<void> {
-  return (tx) => recordStart(tx, app.codec, { ...work, taskQueue: app.config.taskQueue, requestRef: request.idempotency?.ref ?? null });
+export function recordStartOf(app: Services, caller: Caller, work: WorkStart): (tx: Transaction) => Promise<void> {
+  return (tx) => recordStart(tx, app.codec, { ...work, taskQueue: app.config.taskQueue, requestRef: caller.idempotency?.ref ?? null });
 }
 
 /**
  * Starts the recorded workflow. When Temporal does not answer, the work stays recorded and the
  * reconciler starts it: the answer is still 202, with `workflowStarted: false`.
  */
-export async function startRecorded(app: FastifyInstance, request: FastifyRequest, workflowId: string): Promise<boolean> {
+export async function startRecorded(app: Services, caller: Caller, workflowId: string): Promise<boolean> {
   const row = await findStart(app.db, workflowId);
   if (!row) throw new Error(`no recorded start for ${workflowId}`);
   const started = await dispatchStart(app.temporal, app.db, app.codec, row);
-  if (!started) request.log.warn({ workflowId }, 'workflow not started now; the reconciler will start it');
+  if (!started) caller.log.warn({ workflowId }, 'workflow not started now; the reconciler will start it');
   return started;
 }
 
 /** The work this keyed request recorded on an earlier try, started if that try died before. */
-export async function earlierStart(app: FastifyInstance, request: FastifyRequest, subjectType: StartSubject): Promise<(StartRow & { started: boolean }) | undefined> {
-  const row = await findStartByRequest(app.db, request.idempotency?.ref);
+export async function earlierStart(app: Services, caller: Caller, subjectType: StartSubject): Promise<(StartRow & { started: boolean }) | undefined> {
+  const row = await findStartByRequest(app.db, caller.idempotency?.ref);
   if (!row || row.subjectType !== subjectType) return undefined;
-  request.log.info({ workflowId: row.workflowId }, 'repeat of a keyed request: carrying on with its recorded work');
+  caller.log.info({ workflowId: row.workflowId }, 'repeat of a keyed request: carrying on with its recorded work');
   return { ...row, started: await dispatchStart(app.temporal, app.db, app.codec, row) };
 }

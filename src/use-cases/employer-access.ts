@@ -1,10 +1,10 @@
 // Guards around an employer: the declaration password check with its lockout (F-4.3), and
 // "change the initial password first" / "sign in first" (F-1.3, F-1.4) before any action.
-import type { FastifyInstance } from 'fastify';
 import { BureauBusinessError } from '../bureau/client';
 import { changePasswordFailures, findEmployer, type EmployerRow } from '../db/employers';
 import { NO_FAILURES, WRONG_PASSWORD_CODE, attemptsLeft, countAttempt, lockedUntil, uncountAttempt } from '../domain/password';
-import { Problem, notFound } from './problem';
+import { Problem, notFound } from '../api/problem';
+import type { Services } from './context';
 
 function lockedProblem(until: Date): Problem {
   const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
@@ -23,7 +23,7 @@ function lockedProblem(until: Date): Problem {
  * once, at most the lockout's limit reach the bureau. A wrong password answers the bureau's exact
  * 20101 message; a right one clears the count; no answer takes the attempt back.
  */
-export async function withDeclarationPassword<T>(app: FastifyInstance, taxpayerId: string, call: () => Promise<T>): Promise<T> {
+export async function withDeclarationPassword<T>(app: Pick<Services, 'db'>, taxpayerId: string, call: () => Promise<T>): Promise<T> {
   const now = new Date();
   const { before, after: counted } = await changePasswordFailures(app.db, taxpayerId, (state) => countAttempt(state, now));
   if (!counted) throw lockedProblem(lockedUntil(before, now)!);
@@ -42,14 +42,14 @@ export async function withDeclarationPassword<T>(app: FastifyInstance, taxpayerI
   return result;
 }
 
-export async function employerOr404(app: FastifyInstance, id: string): Promise<EmployerRow> {
+export async function employerOr404(app: Pick<Services, 'db'>, id: string): Promise<EmployerRow> {
   const employer = await findEmployer(app.db, id);
   if (!employer) throw notFound('employer', id);
   return employer;
 }
 
 /** An employer that may be acted for: its initial password changed, and signed in now. */
-export async function openEmployer(app: FastifyInstance, id: string): Promise<EmployerRow> {
+export async function openEmployer(app: Pick<Services, 'db'>, id: string): Promise<EmployerRow> {
   const employer = await employerOr404(app, id);
   if (employer.passwordChangeRequired) {
     throw new Problem(
