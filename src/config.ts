@@ -1,4 +1,4 @@
-// Configuration from the environment, with the defaults of API.md's table.
+// Configuration from the environment, with the defaults of docs/operations.md's table.
 import path from 'node:path';
 import { parseDurationSeconds, parseRetention } from './domain/duration';
 import { parseRetrySchedule } from './domain/payment';

@@ -1,4 +1,4 @@
-// API keys with roles (API.md): operators act, auditors read, staff reset passwords.
+// API keys with roles (docs/api.md): operators act, auditors read, staff reset passwords.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';

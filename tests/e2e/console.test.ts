@@ -71,7 +71,7 @@ async function signInWithKey(page: Page, role: string): Promise<void> {
   await page.waitForSelector('#live[data-live="on"]');
 }
 
-/** A screenshot for the README; notifications of earlier steps are cleared unless they are the point. */
+/** A screenshot for the operator's guide (docs/operator-guide.md); notifications of earlier steps are cleared unless they are the point. */
 async function shot(page: Page, name: string, keepToasts = false) {
   if (!keepToasts) await page.$$eval('#toasts .toast', (els) => els.forEach((el) => el.remove()));
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
