@@ -645,6 +645,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description at most this many batches */
                     limit?: number;
                 };
                 header?: never;
@@ -653,6 +654,65 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            batches: {
+                                /** @description every employer (no employerIds were given) */
+                                allEmployers: boolean;
+                                /** @description employers declared at the same time */
+                                concurrency: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                createdAt: string;
+                                /** @description who started it */
+                                createdBy: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                finishedAt: string | null;
+                                /** @description declaration batch id: B, the China date it was started (YYYYMMDD), -, 10 hex digits; e.g. B20261015-3f9a0c21de */
+                                id: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
+                                /** @description employers counted by where they stand */
+                                progress: {
+                                    /** @description of done: accepted by the bureau */
+                                    accepted: number;
+                                    /** @description submitted, waiting for the bureau’s result */
+                                    declaring: number;
+                                    /** @description their declaration’s workflow ended */
+                                    done: number;
+                                    /** @description could not be declared: see each one’s reason */
+                                    failed: number;
+                                    /** @description not finished: not looked at yet, or declaring */
+                                    pending: number;
+                                    /** @description of done: rejected by the bureau */
+                                    rejected: number;
+                                    /** @description of done: no result from the bureau by the deadline */
+                                    resultUnknown: number;
+                                    /** @description nothing to declare, or may not declare yet */
+                                    skipped: number;
+                                    /** @description employers in the batch */
+                                    total: number;
+                                };
+                                /** @enum {string} */
+                                status: "running" | "completed";
+                                /** @description employers in the batch */
+                                total: number;
+                                /** @description the batch’s Temporal workflow: declaration-batch-<batch id> */
+                                workflowId: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -712,6 +772,65 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description every employer (no employerIds were given) */
+                            allEmployers: boolean;
+                            /** @description employers declared at the same time */
+                            concurrency: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description who started it */
+                            createdBy: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            finishedAt: string | null;
+                            /** @description declaration batch id: B, the China date it was started (YYYYMMDD), -, 10 hex digits; e.g. B20261015-3f9a0c21de */
+                            id: string;
+                            /** @description fee period 费款所属期, YYYY-MM */
+                            period: string;
+                            /** @description employers counted by where they stand */
+                            progress: {
+                                /** @description of done: accepted by the bureau */
+                                accepted: number;
+                                /** @description submitted, waiting for the bureau’s result */
+                                declaring: number;
+                                /** @description their declaration’s workflow ended */
+                                done: number;
+                                /** @description could not be declared: see each one’s reason */
+                                failed: number;
+                                /** @description not finished: not looked at yet, or declaring */
+                                pending: number;
+                                /** @description of done: rejected by the bureau */
+                                rejected: number;
+                                /** @description of done: no result from the bureau by the deadline */
+                                resultUnknown: number;
+                                /** @description nothing to declare, or may not declare yet */
+                                skipped: number;
+                                /** @description employers in the batch */
+                                total: number;
+                            };
+                            /** @enum {string} */
+                            status: "running" | "completed";
+                            /** @description employers in the batch */
+                            total: number;
+                            /** @description the batch’s Temporal workflow: declaration-batch-<batch id> */
+                            workflowId: string;
+                            /** @description false when Temporal did not answer: the batch is recorded and the reconciler starts it */
+                            workflowStarted: boolean;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -781,12 +900,126 @@ export interface paths {
                 };
                 header?: never;
                 path: {
+                    /** @description declaration batch id: B, the China date it was started (YYYYMMDD), -, 10 hex digits; e.g. B20261015-3f9a0c21de */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description every employer (no employerIds were given) */
+                            allEmployers: boolean;
+                            /** @description employers declared at the same time */
+                            concurrency: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description who started it */
+                            createdBy: string;
+                            employers: {
+                                /** @description the declaration the batch made for this employer, as it is now */
+                                declaration: {
+                                    /** @description declaration id: <batch id>-<n, 5 digits> */
+                                    id: string;
+                                    /** @description the bureau’s reason, when rejected */
+                                    reason: string | null;
+                                    /** @description the bureau’s declaration serial 申报序号, once accepted */
+                                    serial: string | null;
+                                    /** @enum {string} */
+                                    status: "submitted" | "accepted" | "rejected" | "result_unknown" | "voiding" | "voided" | "void_rejected";
+                                    /** @description fen (分) */
+                                    totalFen: number;
+                                    /**
+                                     * @description yuan, for display
+                                     * @example 84079.24
+                                     */
+                                    totalYuan: string;
+                                } | null;
+                                /** @description employer id */
+                                employerId: string;
+                                /** @description the employer’s place in the batch, from 0 */
+                                n: number;
+                                /** @description the employer’s name */
+                                name: string;
+                                /** @description why the employer was skipped or failed */
+                                reason: {
+                                    /** @description e.g. PASSWORD_CHANGE_REQUIRED, NO_ITEMS_FOR_PERIOD, NO_DECLARABLE_ITEMS, BUREAU_UNAVAILABLE, or a bureau code */
+                                    code: string;
+                                    /** @description for NO_DECLARABLE_ITEMS: each item with its F-2.8 reason */
+                                    excluded: {
+                                        /** @description the reason in words, with what to do */
+                                        explanation: string;
+                                        /** @description fee item id as the bureau assigns it: one assessed item of one employer, period, insurance type and kind */
+                                        itemId: string;
+                                        /**
+                                         * @description why it cannot be declared (F-2.8)
+                                         * @enum {string}
+                                         */
+                                        reason: "ALREADY_DECLARED" | "NOT_NORMAL_DATA" | "REVOKED" | "EXPIRED";
+                                    }[];
+                                    message: string;
+                                } | null;
+                                /**
+                                 * @description pending, declaring (submitted, waiting for the result), done, skipped or failed
+                                 * @enum {string}
+                                 */
+                                status: "pending" | "declaring" | "done" | "skipped" | "failed";
+                                /** @description taxpayer ID 纳税人识别号: Unified Social Credit Code 统一社会信用代码, 18 characters, the last a check character (GB 32100-2015) */
+                                taxpayerId: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                updatedAt: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            finishedAt: string | null;
+                            /** @description declaration batch id: B, the China date it was started (YYYYMMDD), -, 10 hex digits; e.g. B20261015-3f9a0c21de */
+                            id: string;
+                            /** @description fee period 费款所属期, YYYY-MM */
+                            period: string;
+                            /** @description employers counted by where they stand */
+                            progress: {
+                                /** @description of done: accepted by the bureau */
+                                accepted: number;
+                                /** @description submitted, waiting for the bureau’s result */
+                                declaring: number;
+                                /** @description their declaration’s workflow ended */
+                                done: number;
+                                /** @description could not be declared: see each one’s reason */
+                                failed: number;
+                                /** @description not finished: not looked at yet, or declaring */
+                                pending: number;
+                                /** @description of done: rejected by the bureau */
+                                rejected: number;
+                                /** @description of done: no result from the bureau by the deadline */
+                                resultUnknown: number;
+                                /** @description nothing to declare, or may not declare yet */
+                                skipped: number;
+                                /** @description employers in the batch */
+                                total: number;
+                            };
+                            /** @enum {string} */
+                            status: "running" | "completed";
+                            /** @description employers in the batch */
+                            total: number;
+                            /** @description the batch’s Temporal workflow: declaration-batch-<batch id> */
+                            workflowId: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -1172,6 +1405,40 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            employers: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                createdAt: string;
+                                /** @description employer id */
+                                id: string;
+                                /** @description the employer’s registered name */
+                                name: string;
+                                /** @description still the initial (or reset) declaration password: change it before anything else (F-1.3) */
+                                passwordChangeRequired: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description signed in until then (F-1.4); null when not signed in
+                                 */
+                                signedInUntil: string | null;
+                                /** @description its tax office 主管税务机关 */
+                                taxOfficeName: string;
+                                /** @description taxpayer ID 纳税人识别号: Unified Social Credit Code 统一社会信用代码, 18 characters, the last a check character (GB 32100-2015) */
+                                taxpayerId: string;
+                                /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
+                                unitNumber: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {
@@ -1204,12 +1471,13 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description 申报密码 (initially the last 6 characters of the unit number) */
+                        /** @description 申报密码, initially the last 6 characters of the unit number (padded with 0 when shorter) */
                         password: string;
-                        /** @description 统一社会信用代码 */
+                        /** @description taxpayer ID 纳税人识别号: the Unified Social Credit Code 统一社会信用代码 (GB 32100-2015), 18 characters of 0-9 and A-Z without I, O, S, V, Z; the 18th is a check character computed from the first 17 (weights 3^i mod 31). Case and surrounding spaces are ignored. */
                         taxpayerId: string;
+                        /** @description the taxpayer ID typed again */
                         taxpayerIdConfirm: string;
-                        /** @description 单位编号 */
+                        /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
                         unitNumber: string;
                     };
                 };
@@ -1222,7 +1490,28 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description employer id */
+                            id: string;
+                            /** @description the employer’s registered name */
+                            name: string;
+                            /** @description still the initial (or reset) declaration password: change it before anything else (F-1.3) */
+                            passwordChangeRequired: boolean;
+                            /**
+                             * Format: date-time
+                             * @description signed in until then (F-1.4); null when not signed in
+                             */
+                            signedInUntil: string | null;
+                            /** @description its tax office 主管税务机关 */
+                            taxOfficeName: string;
+                            /** @description taxpayer ID 纳税人识别号: Unified Social Credit Code 统一社会信用代码, 18 characters, the last a check character (GB 32100-2015) */
+                            taxpayerId: string;
+                            /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
+                            unitNumber: string;
                         };
                     };
                 };
@@ -1301,12 +1590,74 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description reported deposit accounts 存款账户账号报告 */
+                            accounts: {
+                                /**
+                                 * @description the account number with all but its last 4 digits masked
+                                 * @example **** 1234
+                                 */
+                                account: string;
+                                /** @description the reported deposit account’s id at the bureau */
+                                accountId: string;
+                                accountName: string;
+                                bankName: string;
+                            }[];
+                            /** @description tripartite agreements 三方协议, as the bureau holds them */
+                            agreements: {
+                                /**
+                                 * @description the account number with all but its last 4 digits masked
+                                 * @example **** 1234
+                                 */
+                                account: string;
+                                accountName: string;
+                                /** @description tripartite agreement number 三方协议号 (tax office, bank, employer) that deductions go through */
+                                agreementId: string;
+                                bankName: string;
+                                /**
+                                 * @description whether the bank has verified the agreement and it is still in force
+                                 * @enum {string}
+                                 */
+                                status: "valid" | "expired" | "unverified";
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description employer id */
+                            id: string;
+                            /** @description the employer’s registered name */
+                            name: string;
+                            /** @description still the initial (or reset) declaration password: change it before anything else (F-1.3) */
+                            passwordChangeRequired: boolean;
+                            /**
+                             * Format: date-time
+                             * @description signed in until then (F-1.4); null when not signed in
+                             */
+                            signedInUntil: string | null;
+                            /** @description its tax office 主管税务机关 */
+                            taxOfficeName: string;
+                            /** @description taxpayer ID 纳税人识别号: Unified Social Credit Code 统一社会信用代码, 18 characters, the last a check character (GB 32100-2015) */
+                            taxpayerId: string;
+                            /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
+                            unitNumber: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {
@@ -1327,6 +1678,15 @@ export interface paths {
                 };
                 /** @description application/problem+json */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1875,21 +2235,120 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description only the items of this social insurance agency 社保经办机构 */
                     agency?: string;
                     /** @description regular 日常申报 or special 特殊缴费申报 */
                     kind?: "regular" | "special";
                     /** @description fee period 费款所属期, YYYY-MM */
                     period?: string;
+                    /** @description only the items of this unit number 单位编号 */
                     unitNumber?: string;
                 };
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description how many items came down from the bureau, before the filter */
+                            downloaded: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            downloadedAt: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description the items of the filter that cannot be declared */
+                            excluded: {
+                                /** @description the reason in words, with what to do */
+                                explanation: string;
+                                /** @description fee item id as the bureau assigns it: one assessed item of one employer, period, insurance type and kind */
+                                itemId: string;
+                                /**
+                                 * @description why it cannot be declared (F-2.8)
+                                 * @enum {string}
+                                 */
+                                reason: "ALREADY_DECLARED" | "NOT_NORMAL_DATA" | "REVOKED" | "EXPIRED";
+                            }[];
+                            /** @description the items that can be declared */
+                            items: {
+                                /** @description social insurance agency 社保经办机构 */
+                                agency: string;
+                                /** @description fen (分) */
+                                amountFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                amountYuan: string;
+                                /** @description fen (分) */
+                                baseFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                baseYuan: string;
+                                /** @description collection order 征集单号 */
+                                collectionOrder: string;
+                                /** @description fen (分) */
+                                employeeFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                employeeYuan: string;
+                                /** @description fen (分) */
+                                employerFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                employerYuan: string;
+                                /** @description headcount 缴费人数 */
+                                headcount: number;
+                                /** @description the insurance’s Chinese name, as printed on documents */
+                                insuranceName: string;
+                                /**
+                                 * @description insurance 险种
+                                 * @enum {string}
+                                 */
+                                insuranceType: "pension" | "medical" | "unemployment" | "work_injury" | "maternity";
+                                /** @description fee item id as the bureau assigns it: one assessed item of one employer, period, insurance type and kind */
+                                itemId: string;
+                                /**
+                                 * @description regular 日常申报 or special 特殊缴费申报
+                                 * @enum {string}
+                                 */
+                                kind: "regular" | "special";
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
+                                /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
+                                unitNumber: string;
+                                /**
+                                 * Format: date
+                                 * @description last day the collection order is valid, YYYY-MM-DD
+                                 */
+                                validUntil: string;
+                            }[];
+                            /**
+                             * @description regular 日常申报 or special 特殊缴费申报
+                             * @enum {string}
+                             */
+                            kind: "regular" | "special";
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -1919,6 +2378,15 @@ export interface paths {
                 };
                 /** @description application/problem+json */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1956,22 +2424,36 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description only the items of this social insurance agency 社保经办机构 */
                     agency?: string;
+                    /** @description CSV (UTF-8 with a BOM) or XLSX */
                     format?: "csv" | "xlsx";
                     /** @description regular 日常申报 or special 特殊缴费申报 */
                     kind?: "regular" | "special";
                     /** @description fee period 费款所属期, YYYY-MM */
                     period?: string;
+                    /** @description only the items of this unit number 单位编号 */
                     unitNumber?: string;
                 };
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description the pre-processing summary 预处理汇总, one row per declarable item */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "text/csv": string;
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -2001,6 +2483,15 @@ export interface paths {
                 };
                 /** @description application/problem+json */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2042,6 +2533,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
@@ -2049,13 +2541,50 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description 6 to 20 letters or digits, neither the current nor the initial password */
                         newPassword: string;
+                        /** @description the new password typed again */
                         newPasswordConfirm: string;
+                        /** @description the current declaration password */
                         password: string;
                     };
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description employer id */
+                            id: string;
+                            /** @description what happened and what comes next */
+                            message: string;
+                            /** @description the employer’s registered name */
+                            name: string;
+                            /** @description still the initial (or reset) declaration password: change it before anything else (F-1.3) */
+                            passwordChangeRequired: boolean;
+                            /**
+                             * Format: date-time
+                             * @description signed in until then (F-1.4); null when not signed in
+                             */
+                            signedInUntil: string | null;
+                            /** @description its tax office 主管税务机关 */
+                            taxOfficeName: string;
+                            /** @description taxpayer ID 纳税人识别号: Unified Social Credit Code 统一社会信用代码, 18 characters, the last a check character (GB 32100-2015) */
+                            taxpayerId: string;
+                            /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
+                            unitNumber: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -2142,12 +2671,47 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description employer id */
+                            id: string;
+                            /** @description what happened and what comes next */
+                            message: string;
+                            /** @description the employer’s registered name */
+                            name: string;
+                            /** @description still the initial (or reset) declaration password: change it before anything else (F-1.3) */
+                            passwordChangeRequired: boolean;
+                            /**
+                             * Format: date-time
+                             * @description signed in until then (F-1.4); null when not signed in
+                             */
+                            signedInUntil: string | null;
+                            /** @description its tax office 主管税务机关 */
+                            taxOfficeName: string;
+                            /** @description taxpayer ID 纳税人识别号: Unified Social Credit Code 统一社会信用代码, 18 characters, the last a check character (GB 32100-2015) */
+                            taxpayerId: string;
+                            /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
+                            unitNumber: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {
@@ -2395,6 +2959,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
@@ -2402,11 +2967,44 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description the declaration password 申报密码 */
                         password: string;
                     };
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description employer id */
+                            id: string;
+                            /** @description the employer’s registered name */
+                            name: string;
+                            /** @description still the initial (or reset) declaration password: change it before anything else (F-1.3) */
+                            passwordChangeRequired: boolean;
+                            /**
+                             * Format: date-time
+                             * @description signed in until then (F-1.4); null when not signed in
+                             */
+                            signedInUntil: string | null;
+                            /** @description its tax office 主管税务机关 */
+                            taxOfficeName: string;
+                            /** @description taxpayer ID 纳税人识别号: Unified Social Credit Code 统一社会信用代码, 18 characters, the last a check character (GB 32100-2015) */
+                            taxpayerId: string;
+                            /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
+                            unitNumber: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -2502,12 +3100,45 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description employer id */
+                            id: string;
+                            /** @description the employer’s registered name */
+                            name: string;
+                            /** @description still the initial (or reset) declaration password: change it before anything else (F-1.3) */
+                            passwordChangeRequired: boolean;
+                            /**
+                             * Format: date-time
+                             * @description signed in until then (F-1.4); null when not signed in
+                             */
+                            signedInUntil: string | null;
+                            /** @description its tax office 主管税务机关 */
+                            taxOfficeName: string;
+                            /** @description taxpayer ID 纳税人识别号: Unified Social Credit Code 统一社会信用代码, 18 characters, the last a check character (GB 32100-2015) */
+                            taxpayerId: string;
+                            /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
+                            unitNumber: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {

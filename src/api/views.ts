@@ -12,8 +12,11 @@ export const moneySchema = (name: string) => ({
   [`${name}Yuan`]: { type: 'string', description: 'yuan, for display', examples: ['84079.24'] },
 });
 
-export function money(name: string, fen: number): Record<string, number | string> {
-  return { [`${name}Fen`]: fen, [`${name}Yuan`]: formatYuan(fen) };
+/** The fields `Money(name)` documents (schemas/common.ts), typed so the answer's schema checks them. */
+type MoneyFields<N extends string> = { [K in `${N}Fen`]: number } & { [K in `${N}Yuan`]: string };
+
+export function money<N extends string>(name: N, fen: number): MoneyFields<N> {
+  return { [`${name}Fen`]: fen, [`${name}Yuan`]: formatYuan(fen) } as MoneyFields<N>;
 }
 
 export function employerView(e: EmployerRow) {

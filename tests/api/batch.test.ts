@@ -17,7 +17,8 @@ import { declarationLines } from '../../src/db/schema';
 import type { FeeItem } from '../../src/domain/fee-items';
 import { batchProgressQuery } from '../../src/workflows/messages';
 import { taxpayerId, unitNumber } from '../support/employers';
-import { TEST_CODEC_KEYS, auth, startStack, type Stack } from '../support/stack';
+import type { paths } from '../../client';
+import { TEST_CODEC_KEYS, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 const SEEDED = 200;
@@ -32,32 +33,20 @@ let passwordChangeRequired: Employer[] = []; // skipped: F-1.3
 let anomalous: Employer; // every 2026-10 item revoked, not normal or expired: skipped with F-2.8 reasons
 let ghost: Employer; // unknown at the bureau: fails with the bureau's UNKNOWN_EMPLOYER
 
-interface EntryView {
-  n: number;
-  employerId: string;
-  taxpayerId: string;
-  status: string;
-  declaration: { id: string; status: string; serial: string | null; reason: string | null; totalFen: number } | null;
-  reason: { code: string; message: string; excluded: { itemId: string; reason: string }[] } | null;
-}
-interface BatchView {
-  id: string;
-  workflowId: string;
-  status: string;
-  total: number;
-  period: string;
-  progress: { total: number; pending: number; declaring: number; done: number; skipped: number; failed: number; accepted: number; rejected: number; resultUnknown: number };
-  employers: EntryView[];
+type BatchView = paths['/api/declaration-batches/{id}']['get']['responses'][200]['content']['application/json'];
+type EntryStatus = BatchView['employers'][number]['status'];
+type BatchBody = paths['/api/declaration-batches']['post']['requestBody']['content']['application/json'];
+
+async function getBatch(id: string, status?: EntryStatus): Promise<BatchView> {
+  const { data, error, response } = await stack.clientAs('auditor').GET('/api/declaration-batches/{id}', { params: { path: { id }, query: status ? { status } : {} } });
+  expect(response.status, JSON.stringify(error)).toBe(200);
+  return data!;
 }
 
-async function getBatch(id: string, query = ''): Promise<BatchView> {
-  const res = await stack.app.inject({ method: 'GET', url: `/api/declaration-batches/${id}${query}`, headers: auth('auditor') });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-}
+const listBatches = () => stack.clientAs('auditor').GET('/api/declaration-batches');
 
-function startBatch(body: Record<string, unknown>, role: 'operator' | 'auditor' = 'operator') {
-  return stack.app.inject({ method: 'POST', url: '/api/declaration-batches', headers: auth(role), payload: { headcountConfirmed: true, ...body } });
+function startBatch(body: Omit<BatchBody, 'headcountConfirmed'> & { headcountConfirmed?: boolean }, role: 'operator' | 'auditor' = 'operator', headers: Record<string, string> = {}) {
+  return (role === 'operator' ? stack.client : stack.clientAs(role)).POST('/api/declaration-batches', { body: { headcountConfirmed: true, ...body }, headers });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -193,45 +182,45 @@ afterAll(async () => {
 describe('batch declaration (批量申报)', () => {
   it('refuses bad requests, and fails an employer with a reason when the bureau does not answer', async () => {
     const unconfirmed = await startBatch({ period: '2026-10', headcountConfirmed: false });
-    expect(unconfirmed.statusCode).toBe(422);
-    expect(unconfirmed.json()).toMatchObject({ code: 'HEADCOUNT_NOT_CONFIRMED' });
-    expect(unconfirmed.headers['content-type']).toContain('application/problem+json');
-    expect((await startBatch({ period: '2026-13' })).statusCode).toBe(400);
-    expect((await startBatch({ period: '2026-10', employerIds: [] })).statusCode).toBe(400);
+    expect(unconfirmed.response.status).toBe(422);
+    expect(unconfirmed.error).toMatchObject({ code: 'HEADCOUNT_NOT_CONFIRMED' });
+    expect(unconfirmed.response.headers.get('content-type')).toContain('application/problem+json');
+    expect((await startBatch({ period: '2026-13' })).response.status).toBe(400);
+    expect((await startBatch({ period: '2026-10', employerIds: [] })).response.status).toBe(400);
     const unknown = await startBatch({ period: '2026-10', employerIds: [all[5]!.id, 'nobody'] });
-    expect(unknown.statusCode).toBe(422);
-    expect(unknown.json()).toMatchObject({ code: 'UNKNOWN_EMPLOYERS', employerIds: ['nobody'] });
-    expect((await startBatch({ period: '2026-10' }, 'auditor')).statusCode).toBe(403);
-    expect((await stack.app.inject({ method: 'GET', url: '/api/declaration-batches/nope', headers: auth() })).statusCode).toBe(404);
-    const none = await stack.app.inject({ method: 'GET', url: '/api/declaration-batches', headers: auth('auditor') });
-    expect(none.json()).toEqual({ batches: [] }); // nothing was started by the refused requests
+    expect(unknown.response.status).toBe(422);
+    expect(unknown.error).toMatchObject({ code: 'UNKNOWN_EMPLOYERS', employerIds: ['nobody'] });
+    expect((await startBatch({ period: '2026-10' }, 'auditor')).response.status).toBe(403);
+    expect((await stack.client.GET('/api/declaration-batches/{id}', { params: { path: { id: 'nope' } } })).response.status).toBe(404);
+    const none = await listBatches();
+    expect(none.data).toEqual({ batches: [] }); // nothing was started by the refused requests
 
     // The bureau does not answer the item download: the activity gives up after 3 attempts.
     await stack.admin('/admin/faults', { operation: 'fee_items', mode: 'error' });
     try {
       const started = Date.now();
       const body = { period: '2026-10', employerIds: [all[10]!.id, all[11]!.id], headcountConfirmed: true };
-      const post = () => stack.app.inject({ method: 'POST', url: '/api/declaration-batches', headers: { ...auth(), 'idempotency-key': 'batch-unavailable-1' }, payload: body });
+      const post = () => startBatch(body, 'operator', { 'idempotency-key': 'batch-unavailable-1' });
       const res = await post();
-      expect(res.statusCode, res.body).toBe(202);
-      expect(res.json()).toMatchObject({ status: 'running', total: 2, progress: { pending: 2 } });
+      expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+      expect(res.data).toMatchObject({ status: 'running', total: 2, progress: { pending: 2 } });
       // A repeat with the same Idempotency-Key answers the first batch; no second one starts.
       const repeat = await post();
-      expect(repeat.statusCode).toBe(202);
-      expect(repeat.headers['idempotent-replayed']).toBe('true');
-      expect(repeat.json().id).toBe(res.json().id);
-      const [view] = (await untilCompleted(res.json().id, 30_000)).slice(-1);
+      expect(repeat.response.status).toBe(202);
+      expect(repeat.response.headers.get('idempotent-replayed')).toBe('true');
+      expect(repeat.data!.id).toBe(res.data!.id);
+      const [view] = (await untilCompleted(res.data!.id, 30_000)).slice(-1);
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(view!.progress).toMatchObject({ total: 2, failed: 2, pending: 0, done: 0 });
       for (const e of view!.employers) {
         expect(e).toMatchObject({ status: 'failed', declaration: null, reason: { code: 'BUREAU_UNAVAILABLE' } });
         expect(e.reason!.message).toContain('after 3 attempts');
       }
-      const failedOnly = await getBatch(res.json().id, '?status=failed');
+      const failedOnly = await getBatch(res.data!.id, 'failed');
       expect(failedOnly.employers).toHaveLength(2);
-      expect((await getBatch(res.json().id, '?status=done')).employers).toEqual([]);
-      const list = await stack.app.inject({ method: 'GET', url: '/api/declaration-batches', headers: auth('auditor') });
-      expect(list.json().batches).toHaveLength(1);
+      expect((await getBatch(res.data!.id, 'done')).employers).toEqual([]);
+      const list = await listBatches();
+      expect(list.data!.batches).toHaveLength(1);
     } finally {
       await stack.admin('/admin/faults', undefined, 'DELETE');
     }
@@ -267,8 +256,8 @@ describe('batch declaration (批量申报)', () => {
     await stack.admin('/admin/faults', { operation: 'declaration_result', mode: 'reject', times: 3 });
 
     const res = await startBatch({ period: '2026-10', concurrency: CONCURRENCY }, 'operator');
-    expect(res.statusCode, res.body).toBe(202);
-    const started = res.json();
+    expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+    const started = res.data!;
     expect(started).toMatchObject({ status: 'running', total: all.length, workflowId: `declaration-batch-${started.id}` });
 
     let queried = false;
@@ -303,18 +292,18 @@ describe('batch declaration (批量申报)', () => {
 
     // The children are declarations like any other, with their own workflow.
     const one = view.employers.find((e) => e.status === 'done')!;
-    const declaration = await stack.app.inject({ method: 'GET', url: `/api/declarations/${one.declaration!.id}`, headers: auth() });
-    expect(declaration.json()).toMatchObject({ id: one.declaration!.id, workflowId: `declaration-${one.declaration!.id}`, status: one.declaration!.status });
+    const declaration = await stack.client.GET('/api/declarations/{id}', { params: { path: { id: one.declaration!.id } } });
+    expect(declaration.data).toMatchObject({ id: one.declaration!.id, workflowId: `declaration-${one.declaration!.id}`, status: one.declaration!.status });
 
-    const list = await stack.app.inject({ method: 'GET', url: '/api/declaration-batches', headers: auth('auditor') });
-    expect(list.json().batches[0]).toMatchObject({ id: started.id, status: 'completed', progress: view.progress });
+    const list = await listBatches();
+    expect(list.data!.batches[0]).toMatchObject({ id: started.id, status: 'completed', progress: view.progress });
   }, 200_000); // 200 employers on 2 cores shared with another test file
 
   it('survives a worker restart in the middle and still reports every employer correctly', async () => {
     await stack.admin('/admin/faults', { operation: 'declaration_result', mode: 'reject', times: 3 });
     const res = await startBatch({ period: '2026-11', concurrency: CONCURRENCY });
-    expect(res.statusCode, res.body).toBe(202);
-    const { id } = res.json();
+    expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+    const { id } = res.data!;
 
     // Past the first continue-as-new, then the worker goes away.
     const until = Date.now() + 60_000;

@@ -3,7 +3,7 @@
 import { expect } from 'vitest';
 import { initialPassword } from '../../src/domain/password';
 import { checkCharacter } from '../../src/domain/taxpayer-id';
-import { auth, type Stack } from './stack';
+import type { Stack } from './stack';
 
 export const NEW_PASSWORD = 'Newpass2026';
 
@@ -27,27 +27,23 @@ export async function addEmployer(
   const id = taxpayerId(n);
   const unit = unitNumber(n);
   await stack.admin('/admin/employers', { taxpayerId: id, unitNumber: unit, name: `贵阳测试${n}科技有限公司`, periods, ...atBureau });
-  const res = await stack.app.inject({
-    method: 'POST',
-    url: '/api/employers',
-    headers: auth(),
-    payload: { taxpayerId: id, taxpayerIdConfirm: id, unitNumber: unit, password: initialPassword(unit) },
+  const { data, error, response } = await stack.client.POST('/api/employers', {
+    body: { taxpayerId: id, taxpayerIdConfirm: id, unitNumber: unit, password: initialPassword(unit) },
   });
-  expect(res.statusCode, res.body).toBe(201);
-  return { id: res.json().id, taxpayerId: id, unitNumber: unit };
+  expect(response.status, JSON.stringify(error)).toBe(201);
+  return { id: data!.id, taxpayerId: id, unitNumber: unit };
 }
 
 /** Added, password changed to NEW_PASSWORD, and signed in. */
 export async function addSignedInEmployer(stack: Stack, n: number, periods?: string[], atBureau?: Record<string, unknown>) {
   const employer = await addEmployer(stack, n, periods, atBureau);
-  const changed = await stack.app.inject({
-    method: 'POST',
-    url: `/api/employers/${employer.id}/password`,
-    headers: auth(),
-    payload: { password: initialPassword(employer.unitNumber), newPassword: NEW_PASSWORD, newPasswordConfirm: NEW_PASSWORD },
+  const path = { id: employer.id };
+  const changed = await stack.client.POST('/api/employers/{id}/password', {
+    params: { path },
+    body: { password: initialPassword(employer.unitNumber), newPassword: NEW_PASSWORD, newPasswordConfirm: NEW_PASSWORD },
   });
-  expect(changed.statusCode, changed.body).toBe(200);
-  const signedIn = await stack.app.inject({ method: 'POST', url: `/api/employers/${employer.id}/sign-in`, headers: auth(), payload: { password: NEW_PASSWORD } });
-  expect(signedIn.statusCode, signedIn.body).toBe(200);
+  expect(changed.response.status, JSON.stringify(changed.error)).toBe(200);
+  const signedIn = await stack.client.POST('/api/employers/{id}/sign-in', { params: { path }, body: { password: NEW_PASSWORD } });
+  expect(signedIn.response.status, JSON.stringify(signedIn.error)).toBe(200);
   return employer;
 }

@@ -1,33 +1,28 @@
 // Assessed fee items (F-2.1–F-2.3, F-2.8): download, filter, explain what cannot be declared, export.
-import type { FastifyInstance } from 'fastify';
-import { heldItemIds } from '../../db/declarations';
-import type { EmployerRow } from '../../db/employers';
-import { DECLARATION_KINDS, INSURANCE_NAMES, partitionItems, type DeclarationKind, type FeeItem, type FeeItemFilter } from '../../domain/fee-items';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { CloneType } from '@sinclair/typebox';
+import { INSURANCE_NAMES, type FeeItem } from '../../domain/fee-items';
 import { formatYuan } from '../../domain/money';
-import { openEmployer } from '../../use-cases/employer-access';
-import { EXPORT_FORMATS, sendTable, type Column, type ExportFormat } from '../export';
+import { employerFeeItems } from '../../use-cases/fee-items';
+import { EXPORT_FORMATS, sendTable, type Column } from '../export';
+import { Enum, FileAnswer, IdParams, Period, Type, errors } from '../schemas/common';
+import { DeclarationKind, FeeItemList } from '../schemas/fee-items';
 import { feeItemView } from '../views';
-import { chinaToday, errors, idParams, periodSchema } from './common';
 
-interface FeeItemQuery extends FeeItemFilter {
-  kind: DeclarationKind;
-}
+// The declarations route and two tests load items from here; the use case is where it lives.
+export { loadFeeItems } from '../../use-cases/fee-items';
 
+// Defaults the validator fills in (CloneType adds them to the schema); the handler's types still see them as optional.
+const DEFAULT_KIND = 'regular';
+const DEFAULT_FORMAT = 'csv';
+
+/** F-2.2's filter, and which kind of items to download. */
 const filterProperties = {
-  kind: { type: 'string', enum: DECLARATION_KINDS, default: 'regular', description: 'regular 日常申报 or special 特殊缴费申报' },
-  unitNumber: { type: 'string', maxLength: 30 },
-  agency: { type: 'string', maxLength: 100 },
-  period: periodSchema,
-} as const;
-
-/** Downloads the employer's items from the bureau and splits them into declarable and excluded. */
-export async function loadFeeItems(app: FastifyInstance, employer: EmployerRow, query: FeeItemQuery) {
-  const [all, held] = await Promise.all([
-    app.bureau.downloadFeeItems(employer.taxpayerId, query.kind),
-    heldItemIds(app.db, employer.id),
-  ]);
-  return { all, ...partitionItems(all, query, chinaToday(), held) };
-}
+  kind: Type.Optional(CloneType(DeclarationKind, { default: DEFAULT_KIND })),
+  unitNumber: Type.Optional(Type.String({ maxLength: 30, description: 'only the items of this unit number 单位编号' })),
+  agency: Type.Optional(Type.String({ maxLength: 100, description: 'only the items of this social insurance agency 社保经办机构' })),
+  period: Type.Optional(Period),
+};
 
 const SUMMARY_COLUMNS: Column<FeeItem>[] = [
   { header: '单位编号 unit number', value: (i) => i.unitNumber },
@@ -43,54 +38,48 @@ const SUMMARY_COLUMNS: Column<FeeItem>[] = [
   { header: '有效期至 valid until', value: (i) => i.validUntil },
 ];
 
-export default async function feeItemRoutes(app: FastifyInstance) {
-  app.get<{ Params: { id: string }; Querystring: FeeItemQuery }>(
+const feeItemRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/employers/:id/fee-items',
     {
       config: { access: 'read' },
       schema: {
         summary: 'Download the assessed fee items (应征费款信息) and say why any cannot be declared',
         tags: ['declarations'],
-        params: idParams,
-        querystring: { type: 'object', properties: filterProperties, additionalProperties: false },
-        response: errors(400, 401, 403, 404, 503),
+        params: IdParams('employer'),
+        querystring: Type.Object(filterProperties, { additionalProperties: false }),
+        response: { 200: FeeItemList, ...errors(400, 401, 403, 404, 409, 503) },
       },
     },
     async (request) => {
-      const employer = await openEmployer(app, request.params.id);
-      const { all, items, excluded } = await loadFeeItems(app, employer, request.query);
-      return {
-        employerId: employer.id,
-        kind: request.query.kind,
-        downloaded: all.length,
-        downloadedAt: new Date().toISOString(),
-        items: items.map(feeItemView),
-        excluded,
-      };
+      const kind = request.query.kind ?? DEFAULT_KIND;
+      const { employer, all, items, excluded } = await employerFeeItems(app, request.params.id, { ...request.query, kind });
+      return { employerId: employer.id, kind, downloaded: all.length, downloadedAt: new Date().toISOString(), items: items.map(feeItemView), excluded };
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: FeeItemQuery & { format: ExportFormat } }>(
+  app.get(
     '/employers/:id/fee-items/export',
     {
       config: { access: 'read' },
       schema: {
         summary: 'Export the pre-processing summary (社保费预处理汇总信息) of declarable items as CSV or XLSX',
         tags: ['declarations'],
-        params: idParams,
-        querystring: {
-          type: 'object',
-          properties: { ...filterProperties, format: { type: 'string', enum: EXPORT_FORMATS, default: 'csv' } },
-          additionalProperties: false,
+        params: IdParams('employer'),
+        querystring: Type.Object({ ...filterProperties, format: Type.Optional(CloneType(Enum(EXPORT_FORMATS, 'CSV (UTF-8 with a BOM) or XLSX'), { default: DEFAULT_FORMAT })) }, { additionalProperties: false }),
+        response: {
+          200: FileAnswer('the pre-processing summary 预处理汇总, one row per declarable item', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+          ...errors(400, 401, 403, 404, 409, 503),
         },
-        response: errors(400, 401, 403, 404, 503),
       },
     },
     async (request, reply) => {
-      const employer = await openEmployer(app, request.params.id);
-      const { items } = await loadFeeItems(app, employer, request.query);
-      const filename = `pre-processing-summary-${employer.unitNumber}-${request.query.kind}`;
-      return sendTable(reply, { format: request.query.format, filename, sheet: '预处理汇总', columns: SUMMARY_COLUMNS, rows: items });
+      const kind = request.query.kind ?? DEFAULT_KIND;
+      const { employer, items } = await employerFeeItems(app, request.params.id, { ...request.query, kind });
+      const filename = `pre-processing-summary-${employer.unitNumber}-${kind}`;
+      return sendTable(reply, { format: request.query.format ?? DEFAULT_FORMAT, filename, sheet: '预处理汇总', columns: SUMMARY_COLUMNS, rows: items });
     },
   );
-}
+};
+
+export default feeItemRoutes;
