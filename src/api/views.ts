@@ -12,8 +12,9 @@ export const moneySchema = (name: string) => ({
   [`${name}Yuan`]: { type: 'string', description: 'yuan, for display', examples: ['84079.24'] },
 });
 
-export function money(name: string, fen: number): Record<string, number | string> {
-  return { [`${name}Fen`]: fen, [`${name}Yuan`]: formatYuan(fen) };
+/** The value of a `Money(name)` schema: `${name}Fen` and `${name}Yuan`, typed by name. */
+export function money<N extends string>(name: N, fen: number): { [K in `${N}Fen`]: number } & { [K in `${N}Yuan`]: string } {
+  return { [`${name}Fen`]: fen, [`${name}Yuan`]: formatYuan(fen) } as { [K in `${N}Fen`]: number } & { [K in `${N}Yuan`]: string };
 }
 
 export function employerView(e: EmployerRow) {
