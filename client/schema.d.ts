@@ -2769,12 +2769,75 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description declared, unpaid lines free of another running payment */
+                            payables: {
+                                /** @description the collecting agency (经办机构) */
+                                agency: string;
+                                /** @description fen (分) */
+                                amountFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                amountYuan: string;
+                                /** @description declaration id */
+                                declarationId: string;
+                                /** @description fen (分) */
+                                dueFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                dueYuan: string;
+                                /** @description insured people on the line */
+                                headcount: number;
+                                /** @description 险种, e.g. 企业职工基本养老保险 */
+                                insuranceName: string;
+                                /** @enum {string} */
+                                insuranceType: "pension" | "medical" | "unemployment" | "work_injury" | "maternity";
+                                /** @description fee item id */
+                                itemId: string;
+                                /** @description declaration line id */
+                                lineId: string;
+                                /** @description fen (分) */
+                                paidFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                paidYuan: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
+                                /**
+                                 * Format: date
+                                 * @description last day the collection order (征收单) is valid, YYYY-MM-DD (China): the payment deadline
+                                 */
+                                validUntil: string;
+                            }[];
+                            /** @description fen (分) */
+                            totalFen: number;
+                            /**
+                             * @description yuan, for display
+                             * @example 84079.24
+                             */
+                            totalYuan: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {
@@ -2836,6 +2899,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
@@ -2845,6 +2909,7 @@ export interface paths {
                     "application/json": {
                         /** @description a reported deposit account (存款账户账号报告) by id, or one typed in */
                         account?: {
+                            /** @description reported deposit account id */
                             accountId: string;
                         } | {
                             accountName: string;
@@ -2856,7 +2921,10 @@ export interface paths {
                         /** @description 请核对险种和金额后再扣款。Check the insurance types and amounts before the deduction. */
                         amountConfirmed: boolean;
                         lineIds: string[];
-                        /** @enum {string} */
+                        /**
+                         * @description three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)
+                         * @enum {string}
+                         */
                         method: "three_party" | "bank_voucher";
                         /** @description 申报密码 */
                         password: string;
@@ -2864,6 +2932,133 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description bank_voucher: the bank and the masked account, e.g. 中国工商银行 **** 1234 */
+                            account: string | null;
+                            /** @description three_party: the agreement deducted by */
+                            agreementId: string | null;
+                            /** @description three_party: every deduction attempt, oldest first */
+                            attempts: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description the bureau’s code, e.g. 90000 or INSUFFICIENT_BALANCE */
+                                code: string | null;
+                                /** @description 1, 2, … : the deduction attempt (实时扣款) */
+                                n: number;
+                                /**
+                                 * @description unknown only until the bureau is asked
+                                 * @enum {string}
+                                 */
+                                outcome: "succeeded" | "failed" | "unknown";
+                                reason: string | null;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description the operator who started it */
+                            createdBy: string;
+                            /**
+                             * Format: date-time
+                             * @description the payment deadline: no retry after it
+                             */
+                            deadline: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description payment id */
+                            id: string;
+                            lastError: {
+                                /** @description the activity type */
+                                activity: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description failed attempts in a row */
+                                attempts: number;
+                                /** @description its last error */
+                                message: string;
+                            } | null;
+                            lines: {
+                                /** @description fen (分) */
+                                amountFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                amountYuan: string;
+                                /** @description fee item id */
+                                itemId: string;
+                                /** @description declaration line id */
+                                lineId: string;
+                            }[];
+                            /**
+                             * @description three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)
+                             * @enum {string}
+                             */
+                            method: "three_party" | "bank_voucher";
+                            /**
+                             * Format: date-time
+                             * @description awaiting_retry: when the deduction is tried again (F-4.7)
+                             */
+                            nextRetryAt: string | null;
+                            /** @description why it failed, was cancelled, voided or expired */
+                            reason: string | null;
+                            /**
+                             * @description deducting and awaiting_retry (三方协议) or voucher_issued (银行端凭证) while running; paid, failed, cancelled, voucher_voided or voucher_expired at the end
+                             * @enum {string}
+                             */
+                            status: "deducting" | "awaiting_retry" | "paid" | "failed" | "cancelled" | "voucher_issued" | "voucher_voided" | "voucher_expired";
+                            /** @description fen (分) */
+                            totalFen: number;
+                            /**
+                             * @description yuan, for display
+                             * @example 84079.24
+                             */
+                            totalYuan: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            updatedAt: string;
+                            voucher: {
+                                /**
+                                 * Format: date
+                                 * @description 限缴日期, YYYY-MM-DD (China)
+                                 */
+                                deadline: string;
+                                /** @description voucher id */
+                                id: string;
+                                /** @description why the last print failed */
+                                lastPrintError: string | null;
+                                /** @description the latest print, once there is one */
+                                pdf: string | null;
+                                /**
+                                 * @description issued: waiting at the bank; paid at the counter; voided (作废); expired after its 限缴日期
+                                 * @enum {string}
+                                 */
+                                status: "issued" | "paid" | "voided" | "expired";
+                                /** @description 凭证序号 */
+                                voucherNumber: string;
+                            } | null;
+                            /** @description its Temporal workflow */
+                            workflowId: string;
+                            /** @description false: Temporal did not answer; the payment is recorded and the reconciler starts it */
+                            workflowStarted: boolean;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -3187,6 +3382,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
@@ -3200,41 +3396,60 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            vouchers?: {
+                            /** @description newest first */
+                            vouchers: {
                                 /** @description masked: only the last four digits */
-                                account?: string | null;
-                                accountName?: string | null;
+                                account: string | null;
+                                accountName: string | null;
                                 /** @description fen (分) */
-                                amountFen?: number;
+                                amountFen: number;
                                 /**
                                  * @description yuan, for display
                                  * @example 84079.24
                                  */
-                                amountYuan?: string;
-                                bankName?: string | null;
-                                /** @description 限缴日期, YYYY-MM-DD (China) */
-                                deadline?: string;
-                                employerId?: string;
-                                id?: string;
+                                amountYuan: string;
+                                bankName: string | null;
+                                /**
+                                 * Format: date
+                                 * @description 限缴日期, YYYY-MM-DD (China)
+                                 */
+                                deadline: string;
+                                /** @description employer id */
+                                employerId: string;
+                                /** @description voucher id */
+                                id: string;
                                 /**
                                  * Format: date-time
                                  * @description 填开日期
                                  */
-                                issuedAt?: string;
-                                /** @description why the last print failed; print again with POST /api/vouchers/:id/reprint */
-                                lastPrintError?: string | null;
-                                paidAt?: string | null;
-                                paymentId?: string;
+                                issuedAt: string;
+                                /** @description why the last print failed; print again with POST /api/vouchers/{id}/reprint */
+                                lastPrintError: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when the bank counter took it
+                                 */
+                                paidAt: string | null;
+                                /** @description payment id */
+                                paymentId: string;
                                 /** @description the latest print, once there is one */
-                                pdf?: string | null;
-                                pdfSha256?: string | null;
+                                pdf: string | null;
+                                /** @description SHA-256 of the latest print, hex */
+                                pdfSha256: string | null;
                                 /** @description successful prints: the first and every 补打 */
-                                printCount?: number;
-                                /** @enum {string} */
-                                status?: "issued" | "paid" | "voided" | "expired";
-                                updatedAt?: string;
+                                printCount: number;
+                                /**
+                                 * @description issued: waiting at the bank; paid at the counter; voided (作废); expired after its 限缴日期
+                                 * @enum {string}
+                                 */
+                                status: "issued" | "paid" | "voided" | "expired";
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                updatedAt: string;
                                 /** @description 凭证序号 */
-                                voucherNumber?: string;
+                                voucherNumber: string;
                             }[];
                         };
                     };
@@ -3357,8 +3572,10 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description employer id */
                     employerId?: string;
                     limit?: number;
+                    /** @description deducting and awaiting_retry (三方协议) or voucher_issued (银行端凭证) while running; paid, failed, cancelled, voucher_voided or voucher_expired at the end */
                     status?: "deducting" | "awaiting_retry" | "paid" | "failed" | "cancelled" | "voucher_issued" | "voucher_voided" | "voucher_expired";
                 };
                 header?: never;
@@ -3367,6 +3584,134 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description newest first */
+                            payments: {
+                                /** @description bank_voucher: the bank and the masked account, e.g. 中国工商银行 **** 1234 */
+                                account: string | null;
+                                /** @description three_party: the agreement deducted by */
+                                agreementId: string | null;
+                                /** @description three_party: every deduction attempt, oldest first */
+                                attempts: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 instant
+                                     */
+                                    at: string;
+                                    /** @description the bureau’s code, e.g. 90000 or INSUFFICIENT_BALANCE */
+                                    code: string | null;
+                                    /** @description 1, 2, … : the deduction attempt (实时扣款) */
+                                    n: number;
+                                    /**
+                                     * @description unknown only until the bureau is asked
+                                     * @enum {string}
+                                     */
+                                    outcome: "succeeded" | "failed" | "unknown";
+                                    reason: string | null;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                createdAt: string;
+                                /** @description the operator who started it */
+                                createdBy: string;
+                                /**
+                                 * Format: date-time
+                                 * @description the payment deadline: no retry after it
+                                 */
+                                deadline: string;
+                                /** @description employer id */
+                                employerId: string;
+                                /** @description payment id */
+                                id: string;
+                                lastError: {
+                                    /** @description the activity type */
+                                    activity: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 instant
+                                     */
+                                    at: string;
+                                    /** @description failed attempts in a row */
+                                    attempts: number;
+                                    /** @description its last error */
+                                    message: string;
+                                } | null;
+                                lines: {
+                                    /** @description fen (分) */
+                                    amountFen: number;
+                                    /**
+                                     * @description yuan, for display
+                                     * @example 84079.24
+                                     */
+                                    amountYuan: string;
+                                    /** @description fee item id */
+                                    itemId: string;
+                                    /** @description declaration line id */
+                                    lineId: string;
+                                }[];
+                                /**
+                                 * @description three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)
+                                 * @enum {string}
+                                 */
+                                method: "three_party" | "bank_voucher";
+                                /**
+                                 * Format: date-time
+                                 * @description awaiting_retry: when the deduction is tried again (F-4.7)
+                                 */
+                                nextRetryAt: string | null;
+                                /** @description why it failed, was cancelled, voided or expired */
+                                reason: string | null;
+                                /**
+                                 * @description deducting and awaiting_retry (三方协议) or voucher_issued (银行端凭证) while running; paid, failed, cancelled, voucher_voided or voucher_expired at the end
+                                 * @enum {string}
+                                 */
+                                status: "deducting" | "awaiting_retry" | "paid" | "failed" | "cancelled" | "voucher_issued" | "voucher_voided" | "voucher_expired";
+                                /** @description fen (分) */
+                                totalFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                totalYuan: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                updatedAt: string;
+                                voucher: {
+                                    /**
+                                     * Format: date
+                                     * @description 限缴日期, YYYY-MM-DD (China)
+                                     */
+                                    deadline: string;
+                                    /** @description voucher id */
+                                    id: string;
+                                    /** @description why the last print failed */
+                                    lastPrintError: string | null;
+                                    /** @description the latest print, once there is one */
+                                    pdf: string | null;
+                                    /**
+                                     * @description issued: waiting at the bank; paid at the counter; voided (作废); expired after its 限缴日期
+                                     * @enum {string}
+                                     */
+                                    status: "issued" | "paid" | "voided" | "expired";
+                                    /** @description 凭证序号 */
+                                    voucherNumber: string;
+                                } | null;
+                                /** @description its Temporal workflow */
+                                workflowId: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -3417,12 +3762,138 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description payment id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description bank_voucher: the bank and the masked account, e.g. 中国工商银行 **** 1234 */
+                            account: string | null;
+                            /** @description three_party: the agreement deducted by */
+                            agreementId: string | null;
+                            /** @description three_party: every deduction attempt, oldest first */
+                            attempts: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description the bureau’s code, e.g. 90000 or INSUFFICIENT_BALANCE */
+                                code: string | null;
+                                /** @description 1, 2, … : the deduction attempt (实时扣款) */
+                                n: number;
+                                /**
+                                 * @description unknown only until the bureau is asked
+                                 * @enum {string}
+                                 */
+                                outcome: "succeeded" | "failed" | "unknown";
+                                reason: string | null;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description the operator who started it */
+                            createdBy: string;
+                            /**
+                             * Format: date-time
+                             * @description the payment deadline: no retry after it
+                             */
+                            deadline: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description payment id */
+                            id: string;
+                            lastError: {
+                                /** @description the activity type */
+                                activity: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description failed attempts in a row */
+                                attempts: number;
+                                /** @description its last error */
+                                message: string;
+                            } | null;
+                            lines: {
+                                /** @description fen (分) */
+                                amountFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                amountYuan: string;
+                                /** @description fee item id */
+                                itemId: string;
+                                /** @description declaration line id */
+                                lineId: string;
+                            }[];
+                            /**
+                             * @description three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)
+                             * @enum {string}
+                             */
+                            method: "three_party" | "bank_voucher";
+                            /**
+                             * Format: date-time
+                             * @description awaiting_retry: when the deduction is tried again (F-4.7)
+                             */
+                            nextRetryAt: string | null;
+                            /** @description why it failed, was cancelled, voided or expired */
+                            reason: string | null;
+                            /**
+                             * @description deducting and awaiting_retry (三方协议) or voucher_issued (银行端凭证) while running; paid, failed, cancelled, voucher_voided or voucher_expired at the end
+                             * @enum {string}
+                             */
+                            status: "deducting" | "awaiting_retry" | "paid" | "failed" | "cancelled" | "voucher_issued" | "voucher_voided" | "voucher_expired";
+                            /** @description fen (分) */
+                            totalFen: number;
+                            /**
+                             * @description yuan, for display
+                             * @example 84079.24
+                             */
+                            totalYuan: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            updatedAt: string;
+                            voucher: {
+                                /**
+                                 * Format: date
+                                 * @description 限缴日期, YYYY-MM-DD (China)
+                                 */
+                                deadline: string;
+                                /** @description voucher id */
+                                id: string;
+                                /** @description why the last print failed */
+                                lastPrintError: string | null;
+                                /** @description the latest print, once there is one */
+                                pdf: string | null;
+                                /**
+                                 * @description issued: waiting at the bank; paid at the counter; voided (作废); expired after its 限缴日期
+                                 * @enum {string}
+                                 */
+                                status: "issued" | "paid" | "voided" | "expired";
+                                /** @description 凭证序号 */
+                                voucherNumber: string;
+                            } | null;
+                            /** @description its Temporal workflow */
+                            workflowId: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {
@@ -3475,12 +3946,138 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description payment id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description bank_voucher: the bank and the masked account, e.g. 中国工商银行 **** 1234 */
+                            account: string | null;
+                            /** @description three_party: the agreement deducted by */
+                            agreementId: string | null;
+                            /** @description three_party: every deduction attempt, oldest first */
+                            attempts: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description the bureau’s code, e.g. 90000 or INSUFFICIENT_BALANCE */
+                                code: string | null;
+                                /** @description 1, 2, … : the deduction attempt (实时扣款) */
+                                n: number;
+                                /**
+                                 * @description unknown only until the bureau is asked
+                                 * @enum {string}
+                                 */
+                                outcome: "succeeded" | "failed" | "unknown";
+                                reason: string | null;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description the operator who started it */
+                            createdBy: string;
+                            /**
+                             * Format: date-time
+                             * @description the payment deadline: no retry after it
+                             */
+                            deadline: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description payment id */
+                            id: string;
+                            lastError: {
+                                /** @description the activity type */
+                                activity: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description failed attempts in a row */
+                                attempts: number;
+                                /** @description its last error */
+                                message: string;
+                            } | null;
+                            lines: {
+                                /** @description fen (分) */
+                                amountFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                amountYuan: string;
+                                /** @description fee item id */
+                                itemId: string;
+                                /** @description declaration line id */
+                                lineId: string;
+                            }[];
+                            /**
+                             * @description three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)
+                             * @enum {string}
+                             */
+                            method: "three_party" | "bank_voucher";
+                            /**
+                             * Format: date-time
+                             * @description awaiting_retry: when the deduction is tried again (F-4.7)
+                             */
+                            nextRetryAt: string | null;
+                            /** @description why it failed, was cancelled, voided or expired */
+                            reason: string | null;
+                            /**
+                             * @description deducting and awaiting_retry (三方协议) or voucher_issued (银行端凭证) while running; paid, failed, cancelled, voucher_voided or voucher_expired at the end
+                             * @enum {string}
+                             */
+                            status: "deducting" | "awaiting_retry" | "paid" | "failed" | "cancelled" | "voucher_issued" | "voucher_voided" | "voucher_expired";
+                            /** @description fen (分) */
+                            totalFen: number;
+                            /**
+                             * @description yuan, for display
+                             * @example 84079.24
+                             */
+                            totalYuan: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            updatedAt: string;
+                            voucher: {
+                                /**
+                                 * Format: date
+                                 * @description 限缴日期, YYYY-MM-DD (China)
+                                 */
+                                deadline: string;
+                                /** @description voucher id */
+                                id: string;
+                                /** @description why the last print failed */
+                                lastPrintError: string | null;
+                                /** @description the latest print, once there is one */
+                                pdf: string | null;
+                                /**
+                                 * @description issued: waiting at the bank; paid at the counter; voided (作废); expired after its 限缴日期
+                                 * @enum {string}
+                                 */
+                                status: "issued" | "paid" | "voided" | "expired";
+                                /** @description 凭证序号 */
+                                voucherNumber: string;
+                            } | null;
+                            /** @description its Temporal workflow */
+                            workflowId: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {
@@ -3549,12 +4146,138 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description payment id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description bank_voucher: the bank and the masked account, e.g. 中国工商银行 **** 1234 */
+                            account: string | null;
+                            /** @description three_party: the agreement deducted by */
+                            agreementId: string | null;
+                            /** @description three_party: every deduction attempt, oldest first */
+                            attempts: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description the bureau’s code, e.g. 90000 or INSUFFICIENT_BALANCE */
+                                code: string | null;
+                                /** @description 1, 2, … : the deduction attempt (实时扣款) */
+                                n: number;
+                                /**
+                                 * @description unknown only until the bureau is asked
+                                 * @enum {string}
+                                 */
+                                outcome: "succeeded" | "failed" | "unknown";
+                                reason: string | null;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description the operator who started it */
+                            createdBy: string;
+                            /**
+                             * Format: date-time
+                             * @description the payment deadline: no retry after it
+                             */
+                            deadline: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description payment id */
+                            id: string;
+                            lastError: {
+                                /** @description the activity type */
+                                activity: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description failed attempts in a row */
+                                attempts: number;
+                                /** @description its last error */
+                                message: string;
+                            } | null;
+                            lines: {
+                                /** @description fen (分) */
+                                amountFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                amountYuan: string;
+                                /** @description fee item id */
+                                itemId: string;
+                                /** @description declaration line id */
+                                lineId: string;
+                            }[];
+                            /**
+                             * @description three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)
+                             * @enum {string}
+                             */
+                            method: "three_party" | "bank_voucher";
+                            /**
+                             * Format: date-time
+                             * @description awaiting_retry: when the deduction is tried again (F-4.7)
+                             */
+                            nextRetryAt: string | null;
+                            /** @description why it failed, was cancelled, voided or expired */
+                            reason: string | null;
+                            /**
+                             * @description deducting and awaiting_retry (三方协议) or voucher_issued (银行端凭证) while running; paid, failed, cancelled, voucher_voided or voucher_expired at the end
+                             * @enum {string}
+                             */
+                            status: "deducting" | "awaiting_retry" | "paid" | "failed" | "cancelled" | "voucher_issued" | "voucher_voided" | "voucher_expired";
+                            /** @description fen (分) */
+                            totalFen: number;
+                            /**
+                             * @description yuan, for display
+                             * @example 84079.24
+                             */
+                            totalYuan: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            updatedAt: string;
+                            voucher: {
+                                /**
+                                 * Format: date
+                                 * @description 限缴日期, YYYY-MM-DD (China)
+                                 */
+                                deadline: string;
+                                /** @description voucher id */
+                                id: string;
+                                /** @description why the last print failed */
+                                lastPrintError: string | null;
+                                /** @description the latest print, once there is one */
+                                pdf: string | null;
+                                /**
+                                 * @description issued: waiting at the bank; paid at the counter; voided (作废); expired after its 限缴日期
+                                 * @enum {string}
+                                 */
+                                status: "issued" | "paid" | "voided" | "expired";
+                                /** @description 凭证序号 */
+                                voucherNumber: string;
+                            } | null;
+                            /** @description its Temporal workflow */
+                            workflowId: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {
@@ -4018,13 +4741,14 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description voucher id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description application/pdf */
+                /** @description the voucher as printed last */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4085,6 +4809,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description voucher id */
                     id: string;
                 };
                 cookie?: never;
@@ -4099,41 +4824,59 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @description masked: only the last four digits */
-                            account?: string | null;
-                            accountName?: string | null;
+                            account: string | null;
+                            accountName: string | null;
                             /** @description fen (分) */
-                            amountFen?: number;
+                            amountFen: number;
                             /**
                              * @description yuan, for display
                              * @example 84079.24
                              */
-                            amountYuan?: string;
-                            bankName?: string | null;
-                            /** @description 限缴日期, YYYY-MM-DD (China) */
-                            deadline?: string;
-                            employerId?: string;
-                            id?: string;
+                            amountYuan: string;
+                            bankName: string | null;
+                            /**
+                             * Format: date
+                             * @description 限缴日期, YYYY-MM-DD (China)
+                             */
+                            deadline: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description voucher id */
+                            id: string;
                             /**
                              * Format: date-time
                              * @description 填开日期
                              */
-                            issuedAt?: string;
-                            /** @description why the last print failed; print again with POST /api/vouchers/:id/reprint */
-                            lastPrintError?: string | null;
-                            paidAt?: string | null;
-                            paymentId?: string;
+                            issuedAt: string;
+                            /** @description why the last print failed; print again with POST /api/vouchers/{id}/reprint */
+                            lastPrintError: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when the bank counter took it
+                             */
+                            paidAt: string | null;
+                            /** @description payment id */
+                            paymentId: string;
                             /** @description the latest print, once there is one */
-                            pdf?: string | null;
-                            pdfSha256?: string | null;
+                            pdf: string | null;
+                            /** @description SHA-256 of the latest print, hex */
+                            pdfSha256: string | null;
                             /** @description successful prints: the first and every 补打 */
-                            printCount?: number;
+                            printCount: number;
                             /** @description false: this print failed too; see lastPrintError */
-                            printed?: boolean;
-                            /** @enum {string} */
-                            status?: "issued" | "paid" | "voided" | "expired";
-                            updatedAt?: string;
+                            printed: boolean;
+                            /**
+                             * @description issued: waiting at the bank; paid at the counter; voided (作废); expired after its 限缴日期
+                             * @enum {string}
+                             */
+                            status: "issued" | "paid" | "voided" | "expired";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            updatedAt: string;
                             /** @description 凭证序号 */
-                            voucherNumber?: string;
+                            voucherNumber: string;
                         };
                     };
                 };
@@ -4205,6 +4948,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description voucher id */
                     id: string;
                 };
                 cookie?: never;
@@ -4219,39 +4963,57 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @description masked: only the last four digits */
-                            account?: string | null;
-                            accountName?: string | null;
+                            account: string | null;
+                            accountName: string | null;
                             /** @description fen (分) */
-                            amountFen?: number;
+                            amountFen: number;
                             /**
                              * @description yuan, for display
                              * @example 84079.24
                              */
-                            amountYuan?: string;
-                            bankName?: string | null;
-                            /** @description 限缴日期, YYYY-MM-DD (China) */
-                            deadline?: string;
-                            employerId?: string;
-                            id?: string;
+                            amountYuan: string;
+                            bankName: string | null;
+                            /**
+                             * Format: date
+                             * @description 限缴日期, YYYY-MM-DD (China)
+                             */
+                            deadline: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description voucher id */
+                            id: string;
                             /**
                              * Format: date-time
                              * @description 填开日期
                              */
-                            issuedAt?: string;
-                            /** @description why the last print failed; print again with POST /api/vouchers/:id/reprint */
-                            lastPrintError?: string | null;
-                            paidAt?: string | null;
-                            paymentId?: string;
+                            issuedAt: string;
+                            /** @description why the last print failed; print again with POST /api/vouchers/{id}/reprint */
+                            lastPrintError: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when the bank counter took it
+                             */
+                            paidAt: string | null;
+                            /** @description payment id */
+                            paymentId: string;
                             /** @description the latest print, once there is one */
-                            pdf?: string | null;
-                            pdfSha256?: string | null;
+                            pdf: string | null;
+                            /** @description SHA-256 of the latest print, hex */
+                            pdfSha256: string | null;
                             /** @description successful prints: the first and every 补打 */
-                            printCount?: number;
-                            /** @enum {string} */
-                            status?: "issued" | "paid" | "voided" | "expired";
-                            updatedAt?: string;
+                            printCount: number;
+                            /**
+                             * @description issued: waiting at the bank; paid at the counter; voided (作废); expired after its 限缴日期
+                             * @enum {string}
+                             */
+                            status: "issued" | "paid" | "voided" | "expired";
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            updatedAt: string;
                             /** @description 凭证序号 */
-                            voucherNumber?: string;
+                            voucherNumber: string;
                         };
                     };
                 };

@@ -2,14 +2,14 @@
 // Only the bank name, the account name and the masked account number are kept: never the full number.
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { InsuranceType } from '../domain/fee-items';
-import type { PaymentState } from '../domain/payment';
+import type { PaymentState, VoucherState } from '../domain/payment';
 import { appendAudit } from './audit';
 import type { Db } from './client';
 import { finishPayment, type VoucherRow } from './payments';
 import { declarationLines, employers, paymentLines, vouchers } from './schema';
 
 export type { VoucherRow };
-export type VoucherStatus = 'issued' | 'paid' | 'voided' | 'expired';
+export type VoucherStatus = VoucherState;
 
 /** The vouchers table id of a payment's voucher: one voucher per payment. */
 export const voucherIdOf = (paymentId: string): string => `V${paymentId}`;

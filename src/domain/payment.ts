@@ -4,6 +4,9 @@ import type { PaymentStatus } from './declaration';
 import { parseDurationSeconds } from './duration';
 import type { Fen } from './money';
 
+/** F-4.2: what the operator confirms before a deduction. */
+export const AMOUNT_CHECK = '请核对险种和金额后再扣款。Check the insurance types and amounts before the deduction.';
+
 export const PAYMENT_METHODS = ['three_party', 'bank_voucher'] as const; // 三方协议 / 银行端查询缴费凭证
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
@@ -23,7 +26,12 @@ export type PaymentState = (typeof PAYMENT_STATES)[number];
 export const FINAL_PAYMENT_STATES: readonly PaymentState[] = ['paid', 'failed', 'cancelled', 'voucher_voided', 'voucher_expired'];
 
 /** How a deduction attempt ended, as recorded. `unknown` only until the bureau is asked. */
-export type AttemptOutcome = 'succeeded' | 'failed' | 'unknown';
+export const ATTEMPT_OUTCOMES = ['succeeded', 'failed', 'unknown'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/** A bank-side voucher (银行端查询缴费凭证): waiting at the bank, paid at the counter, voided, or past its 限缴日期. */
+export const VOUCHER_STATES = ['issued', 'paid', 'voided', 'expired'] as const;
+export type VoucherState = (typeof VOUCHER_STATES)[number];
 
 /**
  * When to try a failed deduction again: the schedule's delays one after another (the last one

@@ -82,10 +82,10 @@ describe('archiving closed workflows', { timeout: 240_000 }, () => {
     const first = await declaredEmployer(stack, 901);
     employerId = first.employer.id;
     const paid = await payThreeParty(stack, employerId, { lineIds: first.payables.map((p) => p.lineId), agreementId: first.agreementId });
-    expect(paid.statusCode, paid.body).toBe(202);
-    await eventually(() => get(`/api/payments/${paid.json().id}`).then((r) => r.json()), (p) => p.status === 'paid');
+    expect(paid.response.status, JSON.stringify(paid.error)).toBe(202);
+    await eventually(() => get(`/api/payments/${paid.data!.id}`).then((r) => r.json()), (p) => p.status === 'paid');
     declarationWf = `declaration-${first.declarationId}`;
-    paymentWf = `payment-${paid.json().id}`;
+    paymentWf = `payment-${paid.data!.id}`;
     await closedOf(employerId, 2);
   });
 

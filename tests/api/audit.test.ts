@@ -59,8 +59,8 @@ describe('workflows from Temporal visibility', () => {
   beforeAll(async () => {
     first = await declaredEmployer(stack, 801);
     const paid = await payThreeParty(stack, first.employer.id, { lineIds: first.payables.map((p) => p.lineId), agreementId: first.agreementId });
-    expect(paid.statusCode, paid.body).toBe(202);
-    paymentId = paid.json().id;
+    expect(paid.response.status, JSON.stringify(paid.error)).toBe(202);
+    paymentId = paid.data!.id;
     await eventually(() => asAuditor(`/api/payments/${paymentId}`).then((r) => r.json()), (p) => p.status === 'paid');
     second = await declaredEmployer(stack, 802);
   });

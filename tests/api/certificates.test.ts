@@ -27,8 +27,8 @@ const get = (url: string) => api(stack).get(url);
 /** Pays these lines by three-party agreement and waits until the payment is paid. */
 async function paid(employerId: string, lineIds: string[], agreementId: string | undefined): Promise<string> {
   const res = await payThreeParty(stack, employerId, { lineIds, agreementId });
-  expect(res.statusCode, res.body).toBe(202);
-  const id = res.json().id as string;
+  expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+  const id = res.data!.id;
   const p = await eventually(() => get(`/api/payments/${id}`).then((r) => r.json()), (p) => p.status === 'paid');
   expect(p.status).toBe('paid');
   return id;

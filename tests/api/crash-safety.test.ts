@@ -262,7 +262,7 @@ describe('a payment whose process died after recording it', () => {
         }),
     );
     // The lines are held by the recorded payment: a new payment of them is refused.
-    expect((await payThreeParty(stack, employer.id, { lineIds: body.lineIds, agreementId })).statusCode).toBe(409);
+    expect((await payThreeParty(stack, employer.id, { lineIds: body.lineIds, agreementId })).response.status).toBe(409);
     const repeat = await stack.app.inject({ method: 'POST', url, headers: keyed('dead-payment-0001'), payload: body });
     expect(repeat.statusCode, repeat.body).toBe(202);
     expect(repeat.json()).toMatchObject({ id, workflowStarted: true });
@@ -303,8 +303,8 @@ describe('failures that retrying cannot fix, and failures that go on', () => {
     await stack.admin('/admin/faults', { operation: 'deduct', mode: 'error' });
     try {
       const res = await payThreeParty(stack, employer.id, { lineIds: [payables[0]!.lineId], agreementId });
-      expect(res.statusCode, res.body).toBe(202);
-      const failing = await eventually(() => api(stack).get(`/api/payments/${res.json().id}`).then((r) => r.json()), (p) => (p.lastError?.attempts ?? 0) >= 5, 45_000);
+      expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+      const failing = await eventually(() => api(stack).get(`/api/payments/${res.data!.id}`).then((r) => r.json()), (p) => (p.lastError?.attempts ?? 0) >= 5, 45_000);
       expect(failing.lastError).toMatchObject({ activity: expect.any(String), attempts: expect.any(Number), message: expect.stringContaining('/v1/deductions') });
       expect(failing.lastError.attempts).toBeGreaterThanOrEqual(5);
       expect((await api(stack).get('/metrics')).body).toMatch(/^sifee_workflows_activity_failing [1-9]/m);

@@ -61,8 +61,8 @@ describe('GET /metrics', () => {
   it('counts a declaration, a payment and its deduction, and times the requests by route', async () => {
     const { employer, declarationId, payables, agreementId } = await declaredEmployer(stack, 1, {}, 2);
     const paid = await payThreeParty(stack, employer.id, { lineIds: [payables[0]!.lineId], agreementId });
-    expect(paid.statusCode, paid.body).toBe(202);
-    const paymentId = paid.json().id as string;
+    expect(paid.response.status, JSON.stringify(paid.error)).toBe(202);
+    const paymentId = paid.data!.id;
     await eventually(() => api(stack).get(`/api/payments/${paymentId}`).then((r) => r.json().status), (s) => s === 'paid');
 
     const m = await scrape();
@@ -89,8 +89,8 @@ describe('GET /metrics', () => {
     const { employer, payables, agreementId } = await declaredEmployer(stack, 2, {}, 1);
     await stack.admin('/admin/faults', { operation: 'deduct', mode: 'insufficient_balance', times: 1 });
     const started = await payThreeParty(stack, employer.id, { lineIds: [payables[0]!.lineId], agreementId });
-    expect(started.statusCode, started.body).toBe(202);
-    const paymentId = started.json().id as string;
+    expect(started.response.status, JSON.stringify(started.error)).toBe(202);
+    const paymentId = started.data!.id;
     await eventually(() => api(stack).get(`/api/payments/${paymentId}`).then((r) => r.json().status), (s) => s === 'awaiting_retry');
 
     let m = await scrape();

@@ -43,8 +43,8 @@ describe('reconciling a day', () => {
   beforeAll(async () => {
     const a = await declaredEmployer(stack, 951, RICH);
     const paid = await payThreeParty(stack, a.employer.id, { lineIds: a.payables.map((p) => p.lineId), agreementId: a.agreementId });
-    expect(paid.statusCode, paid.body).toBe(202);
-    const p = await eventually(() => payment(paid.json().id), (x) => x.status === 'paid');
+    expect(paid.response.status, JSON.stringify(paid.error)).toBe(202);
+    const p = await eventually(() => payment(paid.data!.id), (x) => x.status === 'paid');
     // Each attempt's idempotency key is `<payment id>-<n>`.
     const succeeded = p.attempts.find((x: { outcome: string }) => x.outcome === 'succeeded');
     threeParty = { paymentId: p.id, key: `${p.id}-${succeeded.n}`, totalFen: p.totalFen };

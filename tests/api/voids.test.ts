@@ -68,14 +68,14 @@ describe('void (F-5.3)', () => {
   it('refuses to void a paid or partly paid declaration', async () => {
     const { employer, declarationId, payables, agreementId } = await declaredEmployer(stack, next++);
     const paid = await payThreeParty(stack, employer.id, { lineIds: [payables[0]!.lineId], agreementId });
-    await eventually(() => get(`/api/payments/${paid.json().id}`).then((r) => r.json()), (p) => p.status === 'paid');
+    await eventually(() => get(`/api/payments/${paid.data!.id}`).then((r) => r.json()), (p) => p.status === 'paid');
     const partly = await post(`/api/declarations/${declarationId}/void`);
     expect(partly.statusCode).toBe(409);
     expect(partly.headers['content-type']).toContain('application/problem+json');
     expect(partly.json()).toMatchObject({ code: 'DECLARATION_PAID' });
     expect((await declaration(declarationId)).actions).toEqual(['view', 'pay']);
     const rest = await payThreeParty(stack, employer.id, { lineIds: [payables[1]!.lineId], agreementId });
-    await eventually(() => get(`/api/payments/${rest.json().id}`).then((r) => r.json()), (p) => p.status === 'paid');
+    await eventually(() => get(`/api/payments/${rest.data!.id}`).then((r) => r.json()), (p) => p.status === 'paid');
     expect((await post(`/api/declarations/${declarationId}/void`)).json().code).toBe('DECLARATION_PAID');
     expect((await declaration(declarationId)).status).toBe('accepted');
   });
@@ -83,11 +83,11 @@ describe('void (F-5.3)', () => {
   it('waits for a payment in flight to end before voiding', async () => {
     const { employer, declarationId, payables, agreementId } = await declaredEmployer(stack, next++, { balanceFen: 0 });
     const res = await payThreeParty(stack, employer.id, { lineIds: payables.map((p) => p.lineId), agreementId });
-    await eventually(() => get(`/api/payments/${res.json().id}`).then((r) => r.json()), (p) => p.status === 'awaiting_retry');
+    await eventually(() => get(`/api/payments/${res.data!.id}`).then((r) => r.json()), (p) => p.status === 'awaiting_retry');
     const refused = await post(`/api/declarations/${declarationId}/void`);
     expect(refused.statusCode).toBe(409);
     expect(refused.json().code).toBe('PAYMENT_IN_FLIGHT');
-    await post(`/api/payments/${res.json().id}/cancel`);
+    await post(`/api/payments/${res.data!.id}/cancel`);
     expect((await voidAndFetch(declarationId)).status).toBe('voided');
   });
 

@@ -5,35 +5,25 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { formatYuanGrouped, toChineseCapitals } from '../../src/domain/money';
 import { voucherStateQuery } from '../../src/workflows/messages';
-import { addSignedInEmployer, NEW_PASSWORD } from '../support/employers';
-import { auth, startStack, type Stack } from '../support/stack';
+import type { SifeeClient } from '../../client';
+import { declaredEmployer as declaredEmployerOf, payByVoucher } from '../support/flows';
+import { startStack, type Stack } from '../support/stack';
 import { lineWith, pdfText } from '../render/pdf-text';
 import { historyText } from '../support/history';
 
-const PERIOD = '2026-10';
 const WRONG_PASSWORD_MESSAGE = '申报密码验证失败：[20101]您输入的申报密码有误，请重新输入。';
 let stack: Stack;
+let auditor: SifeeClient;
 
 beforeAll(async () => {
   stack = await startStack({ resultDelayMs: 100, config: { payment: { ...loadConfig({}).payment, counterPollSeconds: 1 } } });
+  auditor = stack.clientAs('auditor');
 });
 afterAll(async () => {
   await stack?.close();
 });
 
-interface Payable {
-  lineId: string;
-  declarationId: string;
-  itemId: string;
-  insuranceType: string;
-  insuranceName: string;
-  period: string;
-  dueFen: number;
-}
-
-const get = (url: string, role: 'operator' | 'auditor' = 'operator') => stack.app.inject({ method: 'GET', url, headers: auth(role) });
-const post = (url: string, payload: Record<string, unknown> = {}) => stack.app.inject({ method: 'POST', url, headers: auth(), payload });
-
+/** Polls by performance.now(): one test moves Date past a voucher's deadline. */
 async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const until = performance.now() + timeoutMs;
   for (;;) {
@@ -43,57 +33,49 @@ async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, ti
   }
 }
 
-/** A signed-in employer whose period's items are all declared and accepted: its payables. */
-async function declaredEmployer(n: number): Promise<{ employer: { id: string; taxpayerId: string }; declarationId: string; payables: Payable[] }> {
-  const employer = await addSignedInEmployer(stack, n, [PERIOD]);
-  const items = (await get(`/api/employers/${employer.id}/fee-items?kind=regular`)).json().items as { itemId: string }[];
-  const declared = await post(`/api/employers/${employer.id}/declarations`, { kind: 'regular', itemIds: items.map((i) => i.itemId), headcountConfirmed: true });
-  expect(declared.statusCode, declared.body).toBe(202);
-  const declarationId = declared.json().id as string;
-  // The bureau decides 100 ms after it receives the declaration; fetch the result until it has.
-  const decided = await eventually(
-    () => post(`/api/declarations/${declarationId}/fetch-result`).then((r) => r.json()),
-    (d) => d.status !== 'submitted',
-    15_000,
-  );
-  expect(decided.status).toBe('accepted');
-  const payables = (await get(`/api/employers/${employer.id}/payables`)).json().payables as Payable[];
+const payablesOf = async (id: string) => (await stack.client.GET('/api/employers/{id}/payables', { params: { path: { id } } })).data!.payables;
+const payment = async (id: string) => (await stack.client.GET('/api/payments/{id}', { params: { path: { id } } })).data!;
+const voidOf = (id: string) => stack.client.POST('/api/vouchers/{id}/void', { params: { path: { id } } });
+const reprintOf = (id: string) => stack.client.POST('/api/vouchers/{id}/reprint', { params: { path: { id } } });
+const pdfFile = (id: string, client = stack.client) => client.GET('/api/vouchers/{id}/pdf', { params: { path: { id } }, parseAs: 'arrayBuffer' });
+// The declaration route's answer is typed by its own conversion: read here as the test needs it.
+const declaration = async (id: string) =>
+  (await stack.client.GET('/api/declarations/{id}', { params: { path: { id } } })).data as unknown as { paymentStatus: string; items: { amountFen: number; paidFen: number }[] };
+
+/** A signed-in employer whose period's five regular items are all declared and accepted: its payables. */
+async function declaredEmployer(n: number) {
+  const { employer, declarationId } = await declaredEmployerOf(stack, n, {}, 5);
+  const payables = await payablesOf(employer.id);
   expect(payables.length).toBeGreaterThanOrEqual(3);
   return { employer, declarationId, payables };
 }
 
-function payByVoucher(employerId: string, lineIds: string[], extra: Record<string, unknown> = {}) {
-  return post(`/api/employers/${employerId}/payments`, { lineIds, amountConfirmed: true, password: NEW_PASSWORD, method: 'bank_voucher', ...extra });
-}
-
-const payment = (id: string) => get(`/api/payments/${id}`).then((r) => r.json());
-
 /** Pays by voucher and waits until the voucher is issued and printed. */
-async function issuedVoucher(employerId: string, lineIds: string[], extra: Record<string, unknown> = {}) {
-  const res = await payByVoucher(employerId, lineIds, extra);
-  expect(res.statusCode, res.body).toBe(202);
-  expect(res.json()).toMatchObject({ method: 'bank_voucher', status: 'voucher_issued' });
-  const p = await eventually(() => payment(res.json().id), (p) => Boolean(p.voucher?.pdf || p.voucher?.lastPrintError));
+async function issuedVoucher(employerId: string, lineIds: string[], more: Parameters<typeof payByVoucher>[3] = {}) {
+  const res = await payByVoucher(stack, employerId, lineIds, more);
+  expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+  expect(res.data).toMatchObject({ method: 'bank_voucher', status: 'voucher_issued' });
+  const p = await eventually(() => payment(res.data!.id), (p) => Boolean(p.voucher?.pdf || p.voucher?.lastPrintError));
   expect(p.voucher, JSON.stringify(p)).toMatchObject({ status: 'issued', lastPrintError: null });
-  expect(p.voucher.pdf).toBe(`/api/vouchers/${p.voucher.id}/pdf`);
-  return { paymentId: res.json().id as string, voucher: p.voucher as { id: string; voucherNumber: string; deadline: string; status: string }, created: res };
+  expect(p.voucher!.pdf).toBe(`/api/vouchers/${p.voucher!.id}/pdf`);
+  return { paymentId: res.data!.id, voucher: p.voucher!, created: res };
 }
 
 const finished = (paymentId: string, timeoutMs = 30_000) => eventually(() => payment(paymentId), (p) => p.status !== 'voucher_issued', timeoutMs);
 
 async function printRecords(employerId: string) {
-  const res = await get(`/api/employers/${employerId}/vouchers`, 'auditor');
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().vouchers as Record<string, any>[];
+  const res = await auditor.GET('/api/employers/{id}/vouchers', { params: { path: { id: employerId } } });
+  expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+  return res.data!.vouchers;
 }
 
-
 async function pdfOf(voucherId: string): Promise<string> {
-  const res = await get(`/api/vouchers/${voucherId}/pdf`, 'auditor');
-  expect(res.statusCode, res.body).toBe(200);
-  expect(res.headers['content-type']).toContain('application/pdf');
-  expect(res.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-  return pdfText(res.rawPayload);
+  const res = await pdfFile(voucherId, auditor);
+  expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+  expect(res.response.headers.get('content-type')).toContain('application/pdf');
+  const pdf = Buffer.from(res.data!);
+  expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  return pdfText(pdf);
 }
 
 describe('bank-side voucher (F-4.6)', () => {
@@ -101,16 +83,16 @@ describe('bank-side voucher (F-4.6)', () => {
     const { employer, declarationId, payables } = await declaredEmployer(1);
     const { paymentId, voucher } = await issuedVoucher(employer.id, payables.map((p) => p.lineId));
     // While it waits at the bank, its lines are held: they cannot be paid a second time.
-    expect((await get(`/api/employers/${employer.id}/payables`)).json().payables).toEqual([]);
+    expect(await payablesOf(employer.id)).toEqual([]);
 
     await stack.admin(`/admin/vouchers/${voucher.voucherNumber}/pay`, {});
     const paid = await finished(paymentId);
     expect(paid.status).toBe('paid');
-    expect(paid.voucher.status).toBe('paid');
-    const declaration = (await get(`/api/declarations/${declarationId}`)).json();
-    expect(declaration.paymentStatus).toBe('paid');
-    expect(declaration.items.every((i: { amountFen: number; paidFen: number }) => i.paidFen === i.amountFen)).toBe(true);
-    expect((await get(`/api/employers/${employer.id}/payables`)).json().payables).toEqual([]);
+    expect(paid.voucher!.status).toBe('paid');
+    const declared = await declaration(declarationId);
+    expect(declared.paymentStatus).toBe('paid');
+    expect(declared.items.every((i) => i.paidFen === i.amountFen)).toBe(true);
+    expect(await payablesOf(employer.id)).toEqual([]);
 
     const [record] = await printRecords(employer.id);
     expect(record).toMatchObject({ id: voucher.id, paymentId, voucherNumber: voucher.voucherNumber, status: 'paid', printCount: 1, lastPrintError: null });
@@ -121,34 +103,34 @@ describe('bank-side voucher (F-4.6)', () => {
     expect(ledger.filter((e) => e.key === paymentId)).toMatchObject([{ kind: 'counter_payment', voucherNumber: voucher.voucherNumber }]);
 
     // A paid voucher can be neither voided nor printed again.
-    const voided = await post(`/api/vouchers/${voucher.id}/void`);
-    expect(voided.statusCode).toBe(409);
-    expect(voided.json().code).toBe('VOUCHER_NOT_VOIDABLE');
-    const reprinted = await post(`/api/vouchers/${voucher.id}/reprint`);
-    expect(reprinted.statusCode).toBe(409);
-    expect(reprinted.json().code).toBe('VOUCHER_NOT_ISSUED');
+    const voided = await voidOf(voucher.id);
+    expect(voided.response.status).toBe(409);
+    expect(voided.error?.code).toBe('VOUCHER_NOT_VOIDABLE');
+    const reprinted = await reprintOf(voucher.id);
+    expect(reprinted.response.status).toBe(409);
+    expect(reprinted.error?.code).toBe('VOUCHER_NOT_ISSUED');
   });
 
   it('paying some lines of a declaration makes it partially paid; the others stay payable', async () => {
     const { employer, declarationId, payables } = await declaredEmployer(2);
     const [first, second, ...rest] = payables;
     const { paymentId, voucher } = await issuedVoucher(employer.id, [first!.lineId, second!.lineId]);
-    expect((await get(`/api/employers/${employer.id}/payables`)).json().payables.map((p: Payable) => p.lineId)).toEqual(rest.map((p) => p.lineId));
+    expect((await payablesOf(employer.id)).map((p) => p.lineId)).toEqual(rest.map((p) => p.lineId));
     await stack.admin(`/admin/vouchers/${voucher.voucherNumber}/pay`, {});
     expect((await finished(paymentId)).status).toBe('paid');
-    expect((await get(`/api/declarations/${declarationId}`)).json().paymentStatus).toBe('partially_paid');
-    expect((await get(`/api/employers/${employer.id}/payables`)).json().payables.map((p: Payable) => p.lineId)).toEqual(rest.map((p) => p.lineId));
+    expect((await declaration(declarationId)).paymentStatus).toBe('partially_paid');
+    expect((await payablesOf(employer.id)).map((p) => p.lineId)).toEqual(rest.map((p) => p.lineId));
   });
 
   it('refuses a wrong declaration password with the exact 20101 message and creates nothing (F-4.3)', async () => {
     const { employer, payables } = await declaredEmployer(3);
-    const res = await payByVoucher(employer.id, payables.map((p) => p.lineId), { password: 'Wrong2026x' });
-    expect(res.statusCode).toBe(422);
-    expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.json()).toMatchObject({ code: 'PASSWORD_INVALID', bureauCode: '20101', detail: WRONG_PASSWORD_MESSAGE });
-    expect((await get(`/api/payments?employerId=${employer.id}`)).json().payments).toEqual([]);
+    const res = await payByVoucher(stack, employer.id, payables.map((p) => p.lineId), { password: 'Wrong2026x' });
+    expect(res.response.status).toBe(422);
+    expect(res.response.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.error).toMatchObject({ code: 'PASSWORD_INVALID', bureauCode: '20101', detail: WRONG_PASSWORD_MESSAGE });
+    expect((await stack.client.GET('/api/payments', { params: { query: { employerId: employer.id } } })).data!.payments).toEqual([]);
     expect(await printRecords(employer.id)).toEqual([]);
-    expect((await get(`/api/employers/${employer.id}/payables`)).json().payables).toHaveLength(payables.length);
+    expect(await payablesOf(employer.id)).toHaveLength(payables.length);
     const bureauState = await stack.admin('/admin/state');
     const atBureau = Object.values(bureauState.vouchers as Record<string, { request: { taxpayerId: string } }>).filter((v) => v.request.taxpayerId === employer.taxpayerId);
     expect(atBureau).toEqual([]);
@@ -161,23 +143,23 @@ describe('voiding a voucher (作废, F-4.8)', () => {
     const lineIds = payables.map((p) => p.lineId);
     const { paymentId, voucher } = await issuedVoucher(employer.id, lineIds);
 
-    const auditorTry = await stack.app.inject({ method: 'POST', url: `/api/vouchers/${voucher.id}/void`, headers: auth('auditor'), payload: {} });
-    expect(auditorTry.statusCode).toBe(403);
+    const auditorTry = await auditor.POST('/api/vouchers/{id}/void', { params: { path: { id: voucher.id } } });
+    expect(auditorTry.response.status).toBe(403);
 
-    const res = await post(`/api/vouchers/${voucher.id}/void`);
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ id: voucher.id, voucherNumber: voucher.voucherNumber, status: 'voided' });
+    const res = await voidOf(voucher.id);
+    expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+    expect(res.data).toMatchObject({ id: voucher.id, voucherNumber: voucher.voucherNumber, status: 'voided' });
     const p = await payment(paymentId);
     expect(p.status).toBe('voucher_voided');
     expect(p.reason).toContain('olivia');
     expect((await stack.bureau.getVoucher(voucher.voucherNumber)).state).toBe('voided');
-    expect((await get(`/api/employers/${employer.id}/payables`)).json().payables.map((l: Payable) => l.lineId)).toEqual(lineIds);
-    expect((await get(`/api/declarations/${declarationId}`)).json().paymentStatus).toBe('unpaid');
+    expect((await payablesOf(employer.id)).map((l) => l.lineId)).toEqual(lineIds);
+    expect((await declaration(declarationId)).paymentStatus).toBe('unpaid');
 
-    const again = await post(`/api/vouchers/${voucher.id}/void`);
-    expect(again.statusCode).toBe(409);
-    expect(again.headers['content-type']).toContain('application/problem+json');
-    expect(again.json()).toMatchObject({ status: 409, code: 'VOUCHER_NOT_VOIDABLE' });
+    const again = await voidOf(voucher.id);
+    expect(again.response.status).toBe(409);
+    expect(again.response.headers.get('content-type')).toContain('application/problem+json');
+    expect(again.error).toMatchObject({ status: 409, code: 'VOUCHER_NOT_VOIDABLE' });
     expect((await printRecords(employer.id))[0]).toMatchObject({ status: 'voided' });
 
     // The freed lines can go on a new voucher, which the counter pays.
@@ -185,19 +167,17 @@ describe('voiding a voucher (作废, F-4.8)', () => {
     expect(second.voucher.voucherNumber).not.toBe(voucher.voucherNumber);
     await stack.admin(`/admin/vouchers/${second.voucher.voucherNumber}/pay`, {});
     expect((await finished(second.paymentId)).status).toBe('paid');
-    expect((await get(`/api/declarations/${declarationId}`)).json().paymentStatus).toBe('paid');
+    expect((await declaration(declarationId)).paymentStatus).toBe('paid');
     expect((await printRecords(employer.id)).map((v) => v.status)).toEqual(['paid', 'voided']);
   });
 
   it('answers 404 for an unknown voucher', async () => {
-    for (const url of ['/api/vouchers/Vnope/pdf']) {
-      const res = await get(url);
-      expect(res.statusCode).toBe(404);
-      expect(res.json().code).toBe('NOT_FOUND');
-    }
-    for (const action of ['void', 'reprint']) {
-      const res = await post(`/api/vouchers/Vnope/${action}`);
-      expect(res.statusCode).toBe(404);
+    const pdf = await pdfFile('Vnope');
+    expect(pdf.response.status).toBe(404);
+    expect(pdf.error?.code).toBe('NOT_FOUND');
+    for (const act of [voidOf, reprintOf]) {
+      const res = await act('Vnope');
+      expect(res.response.status).toBe(404);
     }
   });
 });
@@ -212,7 +192,7 @@ describe('an expired voucher (限缴日期)', () => {
     // Temporal server's, so the workflow learns of it from the bureau, as in production.
     const afterDeadline = Date.parse(`${voucher.deadline}T00:00:00+08:00`) + 36 * 3600_000;
     vi.useFakeTimers({ toFake: ['Date'], now: afterDeadline, shouldAdvanceTime: true });
-    let ended: Record<string, any>;
+    let ended: Awaited<ReturnType<typeof payment>>;
     let atBureau: string;
     try {
       ended = await finished(paymentId, 20_000);
@@ -222,13 +202,13 @@ describe('an expired voucher (限缴日期)', () => {
     }
     expect(ended.status).toBe('voucher_expired');
     expect(ended.reason).toContain(voucher.deadline);
-    expect(ended.voucher.status).toBe('expired');
+    expect(ended.voucher!.status).toBe('expired');
     expect(atBureau).toBe('expired');
-    expect((await get(`/api/employers/${employer.id}/payables`)).json().payables.map((l: Payable) => l.lineId)).toEqual(lineIds);
-    expect((await get(`/api/declarations/${declarationId}`)).json().paymentStatus).toBe('unpaid');
-    const voided = await post(`/api/vouchers/${voucher.id}/void`);
-    expect(voided.statusCode).toBe(409);
-    expect(voided.json().code).toBe('VOUCHER_NOT_VOIDABLE');
+    expect((await payablesOf(employer.id)).map((l) => l.lineId)).toEqual(lineIds);
+    expect((await declaration(declarationId)).paymentStatus).toBe('unpaid');
+    const voided = await voidOf(voucher.id);
+    expect(voided.response.status).toBe(409);
+    expect(voided.error?.code).toBe('VOUCHER_NOT_VOIDABLE');
   });
 });
 
@@ -238,11 +218,11 @@ describe('the voucher PDF and printing again (F-4.6, F-4.8)', () => {
     const original = stack.renderer.voucher;
     stack.renderer.voucher = () => Promise.reject(new Error('printer jam (simulated)'));
     let paymentId: string;
-    let failed: Record<string, any>;
+    let failed: Awaited<ReturnType<typeof payment>>;
     try {
-      const res = await payByVoucher(employer.id, payables.map((p) => p.lineId));
-      expect(res.statusCode, res.body).toBe(202);
-      paymentId = res.json().id;
+      const res = await payByVoucher(stack, employer.id, payables.map((p) => p.lineId));
+      expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+      paymentId = res.data!.id;
       // Three tries (2 s, then 4 s apart), then the error is recorded and the voucher still waits.
       failed = await eventually(() => payment(paymentId), (p) => Boolean(p.voucher?.lastPrintError), 30_000);
     } finally {
@@ -252,18 +232,18 @@ describe('the voucher PDF and printing again (F-4.6, F-4.8)', () => {
     expect(failed.voucher).toMatchObject({ status: 'issued', pdf: null, lastPrintError: expect.stringContaining('printer jam') });
     const [record] = await printRecords(employer.id);
     expect(record).toMatchObject({ printCount: 0, pdf: null, lastPrintError: expect.stringContaining('printer jam') });
-    const noFile = await get(`/api/vouchers/${record!.id}/pdf`);
-    expect(noFile.statusCode).toBe(404);
-    expect(noFile.json().code).toBe('VOUCHER_NOT_PRINTED');
+    const noFile = await pdfFile(record!.id);
+    expect(noFile.response.status).toBe(404);
+    expect(noFile.error?.code).toBe('VOUCHER_NOT_PRINTED');
 
-    const again = await post(`/api/vouchers/${record!.id}/reprint`);
-    expect(again.statusCode, again.body).toBe(200);
-    expect(again.json()).toMatchObject({ printed: true, printCount: 1, lastPrintError: null, pdf: `/api/vouchers/${record!.id}/pdf` });
+    const again = await reprintOf(record!.id);
+    expect(again.response.status, JSON.stringify(again.error)).toBe(200);
+    expect(again.data).toMatchObject({ printed: true, printCount: 1, lastPrintError: null, pdf: `/api/vouchers/${record!.id}/pdf` });
     // Its first printed copy: no reprint mark.
     const text = await pdfOf(record!.id);
     expect(text).toContain(`凭证序号：${record!.voucherNumber}`);
     expect(text).not.toContain('补打');
-    expect((await post(`/api/vouchers/${record!.id}/void`)).statusCode).toBe(200);
+    expect((await voidOf(record!.id)).response.status).toBe(200);
   });
 
   it('prints every field with the masked account only, and 补打 gives the same voucher marked as a reprint', async () => {
@@ -311,10 +291,10 @@ describe('the voucher PDF and printing again (F-4.6, F-4.8)', () => {
     expect(records[0]!.pdfSha256).toMatch(/^[0-9a-f]{64}$/);
 
     // 补打: the same voucher number, with the reprint mark; the count goes up.
-    const reprint = await post(`/api/vouchers/${voucher.id}/reprint`);
-    expect(reprint.statusCode, reprint.body).toBe(200);
-    expect(reprint.json()).toMatchObject({ id: voucher.id, voucherNumber: voucher.voucherNumber, printed: true, printCount: 2, status: 'issued' });
-    expect(reprint.json().pdfSha256).not.toBe(records[0]!.pdfSha256);
+    const reprint = await reprintOf(voucher.id);
+    expect(reprint.response.status, JSON.stringify(reprint.error)).toBe(200);
+    expect(reprint.data).toMatchObject({ id: voucher.id, voucherNumber: voucher.voucherNumber, printed: true, printCount: 2, status: 'issued' });
+    expect(reprint.data!.pdfSha256).not.toBe(records[0]!.pdfSha256);
     const again = await pdfOf(voucher.id);
     expect(again).toContain(`凭证序号：${voucher.voucherNumber}`);
     expect(again).toContain('补打');
@@ -322,7 +302,7 @@ describe('the voucher PDF and printing again (F-4.6, F-4.8)', () => {
 
     // The full account number is nowhere: not in the API's answers, not in the database, not in
     // the workflow's history (payloads are encrypted).
-    const answers = [created.body, reprint.body, JSON.stringify(await payment(paymentId)), JSON.stringify(await printRecords(employer.id))];
+    const answers = [JSON.stringify(created.data), JSON.stringify(reprint.data), JSON.stringify(await payment(paymentId)), JSON.stringify(await printRecords(employer.id))];
     for (const body of answers) expect(body).not.toContain(accountNumber);
     expect(JSON.stringify(await payment(paymentId))).toContain('**** 6543');
     const dump = execFileSync('pg_dump', ['--data-only', '--no-owner', stack.config.databaseUrl!], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -335,6 +315,6 @@ describe('the voucher PDF and printing again (F-4.6, F-4.8)', () => {
     expect(state).toMatchObject({ status: 'issued', voucherNumber: voucher.voucherNumber, printCount: 2 });
 
     // Void it so the workflow ends.
-    expect((await post(`/api/vouchers/${voucher.id}/void`)).statusCode).toBe(200);
+    expect((await voidOf(voucher.id)).response.status).toBe(200);
   });
 });

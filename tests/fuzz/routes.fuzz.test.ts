@@ -39,10 +39,10 @@ beforeAll(async () => {
   // agreement, one waiting on a printed bank-side voucher, one unpaid.
   const d = await declaredEmployer(stack, 1, {}, 3);
   const paid = await payThreeParty(stack, d.employer.id, { lineIds: [d.payables[0]!.lineId], agreementId: d.agreementId });
-  expect(paid.statusCode, paid.body).toBe(202);
-  await eventually(() => get(`/api/payments/${paid.json().id}`).then((r) => r.json().status), (s) => s === 'paid');
-  const voucherPayment = await payByVoucher(stack, d.employer.id, [d.payables[1]!.lineId], { bankName: '中国工商银行贵阳分行', accountName: '贵阳测试1科技有限公司', accountNumber: TYPED_ACCOUNT });
-  expect(voucherPayment.statusCode, voucherPayment.body).toBe(202);
+  expect(paid.response.status, JSON.stringify(paid.error)).toBe(202);
+  await eventually(() => get(`/api/payments/${paid.data!.id}`).then((r) => r.json().status), (s) => s === 'paid');
+  const voucherPayment = await payByVoucher(stack, d.employer.id, [d.payables[1]!.lineId], { account: { bankName: '中国工商银行贵阳分行', accountName: '贵阳测试1科技有限公司', accountNumber: TYPED_ACCOUNT } });
+  expect(voucherPayment.response.status, JSON.stringify(voucherPayment.error)).toBe(202);
   const vouchers = await eventually(
     () => get(`/api/employers/${d.employer.id}/vouchers`).then((r) => r.json().vouchers as { id: string; pdf: string | null }[]),
     (v) => v.length === 1 && v[0]!.pdf !== null,

@@ -141,9 +141,9 @@ describe.skipIf(!RECORD)('record the replay corpus', () => {
     // Three-party payments.
     const payer = await addDeclared(stack);
     const paid = await payThreeParty(stack, payer.employer.id, { lineIds: payer.payables.map((p) => p.lineId), agreementId: payer.agreementId });
-    expect(paid.statusCode, paid.body).toBe(202);
-    expect((await eventually(() => payment(stack, paid.json().id), (p) => p.status === 'paid')).status).toBe('paid');
-    await save(stack, 'three-party--paid', paid.json().workflowId);
+    expect(paid.response.status, JSON.stringify(paid.error)).toBe(202);
+    expect((await eventually(() => payment(stack, paid.data!.id), (p) => p.status === 'paid')).status).toBe('paid');
+    await save(stack, 'three-party--paid', paid.data!.workflowId);
 
     // Certificates of what was just paid.
     for (const kind of ['payment', 'tax'] as const) {
@@ -155,27 +155,27 @@ describe.skipIf(!RECORD)('record the replay corpus', () => {
     for (const how of ['timer', 'now', 'cancel'] as const) {
       const poor = await addDeclared(stack, { balanceFen: 0 });
       const res = await payThreeParty(stack, poor.employer.id, { lineIds: poor.payables.map((p) => p.lineId), agreementId: poor.agreementId });
-      expect(res.statusCode, res.body).toBe(202);
-      const id = res.json().id as string;
+      expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+      const id = res.data!.id;
       await eventually(() => payment(stack, id), (p) => p.status === 'awaiting_retry');
       if (how === 'cancel') {
         expect((await http(stack).post(`/api/payments/${id}/cancel`)).statusCode).toBe(200);
-        await save(stack, 'three-party--cancelled', res.json().workflowId);
+        await save(stack, 'three-party--cancelled', res.data!.workflowId);
         continue;
       }
       await stack.admin(`/admin/employers/${poor.employer.taxpayerId}`, { balanceFen: 100_000_000_00 }, 'PATCH');
       if (how === 'now') expect((await http(stack).post(`/api/payments/${id}/retry`)).statusCode).toBe(200);
       const done = await eventually(() => payment(stack, id), (p) => p.status === 'paid');
       expect(done.attempts).toHaveLength(2);
-      await save(stack, how === 'now' ? 'three-party--retry-now-then-paid' : 'three-party--retry-by-timer-then-paid', res.json().workflowId);
+      await save(stack, how === 'now' ? 'three-party--retry-now-then-paid' : 'three-party--retry-by-timer-then-paid', res.data!.workflowId);
     }
 
     const unsure = await addDeclared(stack);
     await stack.admin('/admin/faults', { operation: 'deduct', mode: 'unknown_outcome', times: 1 });
     const resolved = await payThreeParty(stack, unsure.employer.id, { lineIds: unsure.payables.map((p) => p.lineId), agreementId: unsure.agreementId });
-    const afterUnknown = await eventually(() => payment(stack, resolved.json().id), (p) => p.status === 'paid');
+    const afterUnknown = await eventually(() => payment(stack, resolved.data!.id), (p) => p.status === 'paid');
     expect(afterUnknown.attempts).toMatchObject([{ n: 1, outcome: 'succeeded' }]);
-    await save(stack, 'three-party--unknown-outcome-resolved', resolved.json().workflowId);
+    await save(stack, 'three-party--unknown-outcome-resolved', resolved.data!.workflowId);
 
     // Bank-side vouchers.
     for (const end of ['paid', 'voided'] as const) {

@@ -196,9 +196,9 @@ describe('4. rate limits per actor and per address', () => {
 describe('5. no role reads a full account number or a password through the codec endpoint', () => {
   it('masks the typed-in account of a voucher payment for every role', async () => {
     const d = await declaredEmployer(stack, 51, {}, 1);
-    const started = await payByVoucher(stack, d.employer.id, [d.payables[0]!.lineId], { bankName: '中国工商银行贵阳分行', accountName: '贵阳测试51科技有限公司', accountNumber: TYPED_ACCOUNT });
-    expect(started.statusCode, started.body).toBe(202);
-    const workflowId = (await api(stack).get(`/api/payments/${started.json().id}`)).json().workflowId as string;
+    const started = await payByVoucher(stack, d.employer.id, [d.payables[0]!.lineId], { account: { bankName: '中国工商银行贵阳分行', accountName: '贵阳测试51科技有限公司', accountNumber: TYPED_ACCOUNT } });
+    expect(started.response.status, JSON.stringify(started.error)).toBe(202);
+    const workflowId = (await api(stack).get(`/api/payments/${started.data!.id}`)).json().workflowId as string;
     const history = await eventually(() => stack.temporal.workflow.getHandle(workflowId).fetchHistory(), (h) => (h.events?.length ?? 0) > 0);
     const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
     const body = {

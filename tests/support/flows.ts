@@ -1,6 +1,7 @@
 // Steps that many tests take: polling until a state is reached, and an employer with an
 // accepted declaration ready to be paid or voided.
 import { expect } from 'vitest';
+import type { paths } from '../../client';
 import { NEW_PASSWORD, addSignedInEmployer } from './employers';
 import { auth, type Stack } from './stack';
 
@@ -40,12 +41,21 @@ export async function declaredEmployer(stack: Stack, n: number, atBureau: Record
   return { employer, declarationId, itemIds, payables, agreementId: agreements[0]?.agreementId };
 }
 
-/** Starts a three-party payment of these lines with the employer's password. */
-export function payThreeParty(stack: Stack, employerId: string, body: Record<string, unknown>) {
-  return api(stack).post(`/api/employers/${employerId}/payments`, { amountConfirmed: true, password: NEW_PASSWORD, method: 'three_party', ...body });
+/** What POST /api/employers/{id}/payments takes. */
+export type PayBody = paths['/api/employers/{id}/payments']['post']['requestBody']['content']['application/json'];
+
+/** Starts a three-party payment of these lines with the employer's password, through the typed client. */
+export function payThreeParty(stack: Stack, employerId: string, body: Partial<PayBody> & Pick<PayBody, 'lineIds'>) {
+  return stack.client.POST('/api/employers/{id}/payments', {
+    params: { path: { id: employerId } },
+    body: { amountConfirmed: true, password: NEW_PASSWORD, method: 'three_party', ...body },
+  });
 }
 
-/** Starts a bank-side voucher payment of these lines with the employer's password, on an account typed in. */
-export function payByVoucher(stack: Stack, employerId: string, lineIds: string[], account: { bankName: string; accountName: string; accountNumber: string }) {
-  return api(stack).post(`/api/employers/${employerId}/payments`, { lineIds, amountConfirmed: true, password: NEW_PASSWORD, method: 'bank_voucher', account });
+/** Starts a bank-side voucher payment of these lines with the employer's password (or `more`'s), through the typed client. */
+export function payByVoucher(stack: Stack, employerId: string, lineIds: string[], more: Partial<PayBody> = {}) {
+  return stack.client.POST('/api/employers/{id}/payments', {
+    params: { path: { id: employerId } },
+    body: { lineIds, amountConfirmed: true, password: NEW_PASSWORD, method: 'bank_voucher', ...more },
+  });
 }

@@ -2,28 +2,26 @@
 // the records, the stored PDF, printing again (补打) and voiding, both through the voucher's workflow.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { getPayment } from '../../db/payments';
-import { findVoucher, listVouchers, type VoucherRow } from '../../db/vouchers';
-import { reprintVoucherUpdate, voidVoucherUpdate } from '../../workflows/messages';
-import { employerOr404, openEmployer } from '../../use-cases/employer-access';
-import { Problem, notFound } from '../problem';
-import { money, moneySchema } from '../views';
-import { errors, idParams } from './common';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { listVouchers, type VoucherRow } from '../../db/vouchers';
+import type { VoucherState } from '../../domain/payment';
+import { employerOr404 } from '../../use-cases/employer-access';
+import { voucherOr404 } from '../../use-cases/payment-records';
+import { reprintVoucher } from '../../use-cases/reprint-voucher';
+import { voidVoucher } from '../../use-cases/void-voucher';
+import { callerOf } from '../caller';
+import { Problem } from '../problem';
+import { FileAnswer, IdParams, errors } from '../schemas/common';
+import { VoucherList, VoucherReprinted, VoucherView } from '../schemas/vouchers';
+import { money } from '../views';
 
-/** How long an operator's void or reprint waits for the workflow before answering 503. */
-const UPDATE_WAIT_MS = 60_000;
-
-const VOUCHER_STATUSES = ['issued', 'paid', 'voided', 'expired'] as const;
-
-export function voucherView(v: VoucherRow) {
+function voucherView(v: VoucherRow) {
   return {
     id: v.id,
     paymentId: v.paymentId,
     employerId: v.employerId,
     voucherNumber: v.voucherNumber,
-    status: v.status as (typeof VOUCHER_STATUSES)[number],
+    status: v.status as VoucherState,
     ...money('amount', v.amountFen),
     issuedAt: v.issuedAt.toISOString(),
     deadline: v.deadline,
@@ -39,63 +37,18 @@ export function voucherView(v: VoucherRow) {
   };
 }
 
-const voucherSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    paymentId: { type: 'string' },
-    employerId: { type: 'string' },
-    voucherNumber: { type: 'string', description: '凭证序号' },
-    status: { type: 'string', enum: VOUCHER_STATUSES },
-    ...moneySchema('amount'),
-    issuedAt: { type: 'string', format: 'date-time', description: '填开日期' },
-    deadline: { type: 'string', description: '限缴日期, YYYY-MM-DD (China)' },
-    paidAt: { type: ['string', 'null'] },
-    bankName: { type: ['string', 'null'] },
-    accountName: { type: ['string', 'null'] },
-    account: { type: ['string', 'null'], description: 'masked: only the last four digits' },
-    printCount: { type: 'integer', description: 'successful prints: the first and every 补打' },
-    lastPrintError: { type: ['string', 'null'], description: 'why the last print failed; print again with POST /api/vouchers/:id/reprint' },
-    pdf: { type: ['string', 'null'], description: 'the latest print, once there is one' },
-    pdfSha256: { type: ['string', 'null'] },
-    updatedAt: { type: 'string' },
-  },
-} as const;
-
-export default async function voucherRoutes(app: FastifyInstance) {
+const voucherRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const filesDir = path.join(app.config.dataDir, 'files');
 
-  async function voucherOr404(id: string): Promise<VoucherRow> {
-    const voucher = await findVoucher(app.db, id);
-    if (!voucher) throw notFound('voucher', id);
-    return voucher;
-  }
-
-  /** Runs an update of the voucher's workflow; its validator's refusal and a finished workflow are 409s. */
-  async function update<T>(voucher: VoucherRow, code: string, title: string, run: (h: WorkflowHandle) => Promise<T>): Promise<T> {
-    const payment = await getPayment(app.db, voucher.paymentId);
-    if (!payment) throw notFound('payment', voucher.paymentId);
-    try {
-      return await app.temporal.connection.withDeadline(Date.now() + UPDATE_WAIT_MS, () => run(app.temporal.workflow.getHandle(payment.workflowId)));
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new Problem(409, code, title, err.cause?.message ?? err.message);
-      if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) {
-        const now = await voucherOr404(voucher.id);
-        throw new Problem(409, code, title, `voucher ${now.voucherNumber} is ${now.status}`);
-      }
-      throw new Problem(503, 'TEMPORAL_UNAVAILABLE', 'The voucher’s workflow did not answer in time', `read GET /api/payments/${voucher.paymentId} for the outcome, or try again`);
-    }
-  }
-
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/employers/:id/vouchers',
     {
       config: { access: 'read' },
       schema: {
         summary: 'Print records of the bank-side vouchers (缴费凭证打印记录, F-4.8), newest first',
         tags: ['vouchers'],
-        params: idParams,
-        response: { 200: { type: 'object', properties: { vouchers: { type: 'array', items: voucherSchema } } }, ...errors(401, 403, 404) },
+        params: IdParams('employer'),
+        response: { 200: VoucherList, ...errors(401, 403, 404) },
       },
     },
     async (request) => {
@@ -104,20 +57,20 @@ export default async function voucherRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/vouchers/:id/pdf',
     {
       config: { access: 'read' },
       schema: {
         summary: 'The voucher as printed last (application/pdf)',
         tags: ['vouchers'],
-        params: idParams,
+        params: IdParams('voucher'),
         produces: ['application/pdf'],
-        response: { 200: { description: 'application/pdf', type: 'string', format: 'binary' }, ...errors(401, 403, 404) },
+        response: { 200: FileAnswer('the voucher as printed last', 'application/pdf'), ...errors(401, 403, 404) },
       },
     },
     async (request, reply) => {
-      const voucher = await voucherOr404(request.params.id);
+      const voucher = await voucherOr404(app, request.params.id);
       if (!voucher.pdfPath) {
         throw new Problem(404, 'VOUCHER_NOT_PRINTED', 'The voucher has no printed file yet', voucher.lastPrintError
           ? `the last print failed (${voucher.lastPrintError}); print it again with POST /api/vouchers/${voucher.id}/reprint`
@@ -137,53 +90,36 @@ export default async function voucherRoutes(app: FastifyInstance) {
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/vouchers/:id/reprint',
     {
       config: { access: 'write' },
       schema: {
         summary: 'Print the voucher again (补打, F-4.8): the same voucher number, marked as a reprint',
         tags: ['vouchers'],
-        params: idParams,
-        response: {
-          200: { type: 'object', properties: { ...voucherSchema.properties, printed: { type: 'boolean', description: 'false: this print failed too; see lastPrintError' } } },
-          ...errors(401, 403, 404, 409, 503),
-        },
+        params: IdParams('voucher'),
+        response: { 200: VoucherReprinted, ...errors(401, 403, 404, 409, 503) },
       },
     },
     async (request) => {
-      const voucher = await voucherOr404(request.params.id);
-      await openEmployer(app, voucher.employerId);
-      const title = 'Only an issued, unpaid voucher can be printed again';
-      if (voucher.status !== 'issued') throw new Problem(409, 'VOUCHER_NOT_ISSUED', title, `voucher ${voucher.voucherNumber} is ${voucher.status}`);
-      const result = await update(voucher, 'VOUCHER_NOT_ISSUED', title, (h) => h.executeUpdate(reprintVoucherUpdate, { args: [{ actor: request.actor!.name }] }));
-      return { ...voucherView(await voucherOr404(voucher.id)), printed: result.printed };
+      const { voucher, printed } = await reprintVoucher(app, callerOf(request), { voucherId: request.params.id });
+      return { ...voucherView(voucher), printed };
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/vouchers/:id/void',
     {
       config: { access: 'write' },
       schema: {
         summary: 'Void an unpaid voucher (作废, F-4.8); its lines can be paid again',
         tags: ['vouchers'],
-        params: idParams,
-        response: { 200: voucherSchema, ...errors(401, 403, 404, 409, 503) },
+        params: IdParams('voucher'),
+        response: { 200: VoucherView, ...errors(401, 403, 404, 409, 503) },
       },
     },
-    async (request) => {
-      const voucher = await voucherOr404(request.params.id);
-      await openEmployer(app, voucher.employerId);
-      const title = 'Only an issued, unpaid voucher can be voided';
-      // The repeat of a keyed void whose first try voided it and died before answering.
-      if (voucher.status === 'voided' && request.idempotency?.resumed) return voucherView(voucher);
-      if (voucher.status !== 'issued') throw new Problem(409, 'VOUCHER_NOT_VOIDABLE', title, `voucher ${voucher.voucherNumber} is ${voucher.status}`);
-      const result = await update(voucher, 'VOUCHER_NOT_VOIDABLE', title, (h) => h.executeUpdate(voidVoucherUpdate, { args: [{ actor: request.actor!.name }] }));
-      if (result.status !== 'voided') {
-        throw new Problem(409, 'VOUCHER_NOT_VOIDABLE', title, `voucher ${voucher.voucherNumber} was ${result.status} before the void reached the bureau`);
-      }
-      return voucherView(await voucherOr404(voucher.id));
-    },
+    async (request) => voucherView(await voidVoucher(app, callerOf(request), { voucherId: request.params.id })),
   );
-}
+};
+
+export default voucherRoutes;
