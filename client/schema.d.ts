@@ -16,13 +16,15 @@ export interface paths {
                 query?: {
                     /** @description entries archived before this one */
                     cursor?: number;
+                    /** @description employer id */
                     employerId?: string;
                     /** @description ISO 8601 time, or a day YYYY-MM-DD (China time): from its start */
                     from?: string;
+                    /** @description at most this many */
                     limit?: number;
                     /** @description ISO 8601 time (exclusive), or a day YYYY-MM-DD (China time): to its end */
                     to?: string;
-                    /** @description a short name or the workflow type */
+                    /** @description a short name (declaration, void, three_party_payment, voucher_payment, declaration_batch, certificate, reconciliation) or the workflow type */
                     type?: "declaration" | "void" | "three_party_payment" | "voucher_payment" | "declaration_batch" | "certificate" | "reconciliation" | "declarationWorkflow" | "voidDeclarationWorkflow" | "threePartyPaymentWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconciliationWorkflow";
                 };
                 header?: never;
@@ -38,28 +40,54 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            histories?: {
-                                /** Format: date-time */
-                                archivedAt?: string;
-                                businessStatus?: string | null;
-                                bytes?: number;
-                                /** Format: date-time */
-                                closeTime?: string;
-                                employerId?: string | null;
-                                historyLength?: number;
-                                historyUrl?: string;
-                                period?: string | null;
-                                runId?: string;
+                            /** @description newest archived first */
+                            histories: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                archivedAt: string;
+                                /** @description the business status it closed with */
+                                businessStatus: string | null;
+                                /** @description the history’s size in bytes */
+                                bytes: number;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                closeTime: string;
+                                /** @description employer id */
+                                employerId: string | null;
+                                /** @description events in its history */
+                                historyLength: number;
+                                /** @description GET: the archived history */
+                                historyUrl: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string | null;
+                                /** @description a run of the workflow (UUID) */
+                                runId: string;
                                 /** @description of the history as GET historyUrl answers it; also in the audit chain (workflow.archived) */
-                                sha256?: string;
-                                /** Format: date-time */
-                                startTime?: string;
-                                /** @description how the run closed: completed, failed, terminated, … */
-                                status?: string;
-                                type?: string;
-                                workflowId?: string;
+                                sha256: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                startTime: string;
+                                /**
+                                 * @description how the run closed: completed, failed, terminated, …
+                                 * @enum {string}
+                                 */
+                                status: "running" | "completed" | "failed" | "cancelled" | "terminated" | "continued_as_new" | "timed_out";
+                                /**
+                                 * @description the Temporal workflow type: declarationWorkflow: a declaration (申报); threePartyPaymentWorkflow: a three-party agreement payment (三方协议缴费); voidDeclarationWorkflow: a void of a declaration (作废申报); voucherPaymentWorkflow: a bank-side voucher payment (银行端凭证缴费); batchDeclarationWorkflow: a batch declaration (批量申报); certificateWorkflow: a certificate print (缴费证明, 完税证明); reconcilerWorkflow: the reconciler of recorded starts; archiveWorkflow: the archiver of closed histories; reconciliationWorkflow: a reconciliation with the bureau’s ledger (对账)
+                                 * @enum {string}
+                                 */
+                                type: "declarationWorkflow" | "threePartyPaymentWorkflow" | "voidDeclarationWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconcilerWorkflow" | "archiveWorkflow" | "reconciliationWorkflow";
+                                /** @description workflow id */
+                                workflowId: string;
                             }[];
-                            nextCursor?: number | null;
+                            /** @description pass as `cursor` for the next page; null on the last */
+                            nextCursor: number | null;
                         };
                     };
                 };
@@ -129,8 +157,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            archived?: number;
-                            workflowId?: string;
+                            /** @description histories archived by this run */
+                            archived: number;
+                            /** @description the archiver run that did it */
+                            workflowId: string;
                         };
                     };
                 };
@@ -187,21 +217,43 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            chain?: {
-                                checked?: number;
-                                intact?: boolean;
-                            } & {
-                                [key: string]: unknown;
+                            /** @description the audit log’s own check: the recorded hashes are only as good as it */
+                            chain: {
+                                /** @description entries found good before the first break */
+                                checked: number;
+                                firstBroken?: {
+                                    /** @description the chain position; of a deleted entry, exact where seq is the one after the entry before it */
+                                    chainPos: number;
+                                    detail: string;
+                                    /**
+                                     * @description edited: no longer matches its hash; deleted: gone; inserted: put in or moved
+                                     * @enum {string}
+                                     */
+                                    problem: "edited" | "deleted" | "inserted";
+                                    /** @description the entry; of a deleted entry, the one after the entry before it */
+                                    seq: number;
+                                };
+                                /** @description the last entry: keep its hash elsewhere to notice entries cut off the end */
+                                head: {
+                                    hash: string;
+                                    seq: number;
+                                } | null;
+                                intact: boolean;
                             };
                             /** @description archived histories hashed again */
-                            checked?: number;
-                            intact?: boolean;
-                            problems?: {
-                                detail?: string;
-                                /** @enum {string} */
-                                problem?: "changed" | "missing" | "unrecorded";
-                                runId?: string;
-                                workflowId?: string;
+                            checked: number;
+                            intact: boolean;
+                            problems: {
+                                detail: string;
+                                /**
+                                 * @description changed: differs from the recorded hash; missing: recorded, gone; unrecorded: never recorded by the archiver
+                                 * @enum {string}
+                                 */
+                                problem: "changed" | "missing" | "unrecorded";
+                                /** @description a run of the workflow (UUID) */
+                                runId: string;
+                                /** @description workflow id */
+                                workflowId: string;
                             }[];
                         };
                     };
@@ -250,13 +302,17 @@ export interface paths {
                 query?: {
                     /** @description a prefix, e.g. `payment.` or `declaration.accepted` */
                     action?: string;
+                    /** @description an API key name, `system` or `bureau` */
                     actor?: string;
                     /** @description entries after this chainPos (asc) or before it (desc) */
                     cursor?: number;
                     /** @description ISO 8601 time, or a day YYYY-MM-DD (China time): from its start */
                     from?: string;
+                    /** @description at most this many */
                     limit?: number;
+                    /** @description chain order, or newest first */
                     order?: "asc" | "desc";
+                    /** @description the id of what was acted on */
                     subject?: string;
                     /** @description ISO 8601 time (exclusive), or a day YYYY-MM-DD (China time): to its end */
                     to?: string;
@@ -274,24 +330,34 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            entries?: {
-                                action?: string;
-                                /** @description the API key name, or `system` for workflows */
-                                actor?: string;
-                                /** Format: date-time */
-                                at?: string;
+                            /** @description in chain order (or reversed with order=desc) */
+                            entries: {
+                                /** @description <resource>.<what happened>, e.g. declaration.accepted, payment.paid, certificate.tax.printed, workflow.archived */
+                                action: string;
+                                /** @description the API key name, `system` for workflows, `bureau` for what the bureau answered */
+                                actor: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
                                 /** @description the place in the hash chain (its order); seq is the order entries were begun in */
-                                chainPos?: number;
-                                detail?: {
+                                chainPos: number;
+                                /** @description what the action needs said (amounts, reasons, ids …) */
+                                detail: {
                                     [key: string]: unknown;
                                 };
-                                hash?: string;
-                                prevHash?: string;
-                                seq?: number;
+                                /** @description SHA-256 over prevHash and this entry */
+                                hash: string;
+                                /** @description the hash of the entry before it in the chain */
+                                prevHash: string;
+                                /** @description the order entries were begun in */
+                                seq: number;
                                 /** @description the id of what was acted on */
-                                subject?: string;
+                                subject: string;
                             }[];
-                            nextCursor?: number | null;
+                            /** @description pass as `cursor` for the next page; null on the last */
+                            nextCursor: number | null;
                         };
                     };
                 };
@@ -360,20 +426,25 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @description entries found good before the first break */
-                            checked?: number;
+                            checked: number;
                             firstBroken?: {
                                 /** @description the chain position; of a deleted entry, exact where seq is the one after the entry before it */
-                                chainPos?: number;
-                                detail?: string;
-                                /** @enum {string} */
-                                problem?: "edited" | "deleted" | "inserted";
-                                seq?: number;
+                                chainPos: number;
+                                detail: string;
+                                /**
+                                 * @description edited: no longer matches its hash; deleted: gone; inserted: put in or moved
+                                 * @enum {string}
+                                 */
+                                problem: "edited" | "deleted" | "inserted";
+                                /** @description the entry; of a deleted entry, the one after the entry before it */
+                                seq: number;
                             };
-                            head?: {
-                                hash?: string;
-                                seq?: number;
+                            /** @description the last entry: keep its hash elsewhere to notice entries cut off the end */
+                            head: {
+                                hash: string;
+                                seq: number;
                             } | null;
-                            intact?: boolean;
+                            intact: boolean;
                         };
                     };
                 };
@@ -448,18 +519,25 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            failed?: number;
-                            replayed?: number;
-                            results?: {
+                            /** @description results that are not ok */
+                            failed: number;
+                            /** @description histories found and replayed */
+                            replayed: number;
+                            /** @description one per workflow asked for (or found), in that order */
+                            results: {
+                                /** @description why not (non-determinism, undecryptable payloads, not found) */
                                 error?: string;
-                                ok?: boolean;
-                                runId?: string | null;
+                                /** @description the current code explains the history */
+                                ok: boolean;
+                                /** @description a run of the workflow (UUID) */
+                                runId: string | null;
                                 /**
-                                 * @description where the history came from
+                                 * @description where the history came from (absent when it was found nowhere)
                                  * @enum {string}
                                  */
                                 source?: "temporal" | "archive";
-                                workflowId?: string;
+                                /** @description workflow id */
+                                workflowId: string;
                             }[];
                         };
                     };
@@ -521,15 +599,20 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description certificate id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description application/pdf */
+                /** @description the certificate (application/pdf) */
                 200: {
                     headers: {
+                        /** @description the PDF’s SHA-256, quoted */
+                        etag?: string;
+                        /** @description the certificate’s id (GET /api/certificates/{id}/pdf serves it again) */
+                        "x-certificate-id"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -542,7 +625,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -551,7 +634,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -560,7 +643,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
             };
@@ -597,12 +680,13 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            temporalNamespace?: string;
+                            temporalNamespace: string;
                             /** @description how long Temporal keeps a closed workflow’s history (TEMPORAL_RETENTION), as `temporal operator namespace update --retention` takes it; older ones are in the archive */
-                            temporalRetention?: string;
-                            temporalRetentionDays?: number;
+                            temporalRetention: string;
+                            /** @description the same, in days */
+                            temporalRetentionDays: number;
                             /** @description the Temporal UI; a workflow is at <url>/namespaces/<namespace>/workflows/<workflowId> */
-                            temporalUiUrl?: string;
+                            temporalUiUrl: string;
                         };
                     };
                 };
@@ -1717,6 +1801,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
@@ -1730,28 +1815,41 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            certificates?: {
+                            /** @description newest first */
+                            certificates: {
                                 /** @description 完税证明号码, from the bureau (tax only) */
-                                certificateNumber?: string | null;
-                                /** Format: date-time */
-                                createdAt?: string;
-                                createdBy?: string;
-                                employerId?: string;
-                                id?: string;
-                                /** @description 开具日期, YYYY-MM-DD */
-                                issueDate?: string;
+                                certificateNumber: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                createdAt: string;
+                                /** @description who printed it */
+                                createdBy: string;
+                                /** @description employer id */
+                                employerId: string;
+                                /** @description certificate id */
+                                id: string;
+                                /**
+                                 * Format: date
+                                 * @description 开具日期, YYYY-MM-DD
+                                 */
+                                issueDate: string;
                                 /**
                                  * @description payment: 缴费证明 (F-6); tax: 完税证明 (F-7)
                                  * @enum {string}
                                  */
-                                kind?: "payment" | "tax";
-                                pdf?: string;
-                                pdfSha256?: string;
-                                /** @description 费款所属期, YYYY-MM */
-                                period?: string;
+                                kind: "payment" | "tax";
+                                /** @description GET: the stored PDF */
+                                pdf: string;
+                                /** @description SHA-256 of the PDF, hex; also its ETag */
+                                pdfSha256: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
                                 /** @description 补打 */
-                                reprint?: boolean;
-                                reprintOf?: string | null;
+                                reprint: boolean;
+                                /** @description the certificate this reprints id */
+                                reprintOf: string | null;
                             }[];
                         };
                     };
@@ -1808,6 +1906,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
@@ -1821,9 +1920,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description application/pdf */
+                /** @description the certificate (application/pdf) */
                 200: {
                     headers: {
+                        /** @description the PDF’s SHA-256, quoted */
+                        etag?: string;
+                        /** @description the certificate’s id (GET /api/certificates/{id}/pdf serves it again) */
+                        "x-certificate-id"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1836,7 +1939,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1845,7 +1948,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1854,7 +1957,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1863,7 +1966,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1872,7 +1975,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1881,7 +1984,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1890,7 +1993,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
             };
@@ -1916,6 +2019,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
@@ -1929,9 +2033,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description application/pdf */
+                /** @description the certificate (application/pdf) */
                 200: {
                     headers: {
+                        /** @description the PDF’s SHA-256, quoted */
+                        etag?: string;
+                        /** @description the certificate’s id (GET /api/certificates/{id}/pdf serves it again) */
+                        "x-certificate-id"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1944,7 +2052,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1953,7 +2061,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1962,7 +2070,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1971,7 +2079,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1980,7 +2088,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1989,7 +2097,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1998,7 +2106,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
             };
@@ -2024,6 +2132,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
@@ -2036,15 +2145,19 @@ export interface paths {
                          * @description 开具日期 of the first print, YYYY-MM-DD
                          */
                         issueDate: string;
-                        /** @description needed only when several periods were printed that day */
+                        /** @description fee period 费款所属期, YYYY-MM: needed only when several periods were printed that day */
                         period?: string;
                     };
                 };
             };
             responses: {
-                /** @description application/pdf */
+                /** @description the certificate (application/pdf) */
                 200: {
                     headers: {
+                        /** @description the PDF’s SHA-256, quoted */
+                        etag?: string;
+                        /** @description the certificate’s id (GET /api/certificates/{id}/pdf serves it again) */
+                        "x-certificate-id"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2057,7 +2170,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -2066,7 +2179,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -2075,7 +2188,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -2084,7 +2197,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -2093,7 +2206,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -2102,7 +2215,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -2111,7 +2224,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/pdf": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
             };
@@ -3505,9 +3618,11 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description start after this seq (0: from the beginning) */
                     after?: number;
                 };
                 header?: {
+                    /** @description the seq of the last event received: resume after it */
                     "last-event-id"?: string;
                 };
                 path?: never;
@@ -3515,7 +3630,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description text/event-stream */
+                /** @description server-sent events: `id: <seq>`, `event: <action>`, `data: { seq, at, actor, action, subject, detail }` (one line of JSON) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3530,7 +3645,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/event-stream": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -3539,7 +3654,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/event-stream": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -3548,7 +3663,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/event-stream": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
             };
@@ -4361,35 +4476,56 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            amountMismatch?: number;
-                            bureauTotalFen?: number;
+                            amountMismatch: number;
+                            /** @description the bureau’s collections, fen (分) */
+                            bureauTotalFen: number;
                             /** @description every collection matched */
-                            clean?: boolean;
-                            date?: string;
-                            items?: {
-                                bureauAmountFen?: number | null;
-                                bureauAt?: string | null;
-                                employerId?: string | null;
-                                /** @enum {string} */
-                                kind?: "deduction" | "counter_payment";
-                                ourAmountFen?: number | null;
-                                ourAt?: string | null;
-                                paymentId?: string | null;
+                            clean: boolean;
+                            /** @description the day reconciled, China time, YYYY-MM-DD */
+                            date: string;
+                            /** @description discrepancies first, then by time */
+                            items: {
+                                /** @description what the bureau collected, fen (分) */
+                                bureauAmountFen: number | null;
+                                /** @description when the bureau collected it (ISO 8601) */
+                                bureauAt: string | null;
+                                /** @description employer id */
+                                employerId: string | null;
+                                /**
+                                 * @description deduction: a three-party deduction (三方协议扣款); counter_payment: a bank-side voucher paid at the bank
+                                 * @enum {string}
+                                 */
+                                kind: "deduction" | "counter_payment";
+                                /** @description what we recorded, fen (分) */
+                                ourAmountFen: number | null;
+                                /** @description when we recorded it (ISO 8601) */
+                                ourAt: string | null;
+                                /** @description payment id */
+                                paymentId: string | null;
                                 /** @description the deduction’s idempotency key, or the voucher number of a counter payment */
-                                ref?: string;
-                                /** @enum {string} */
-                                status?: "matched" | "missingHere" | "missingAtBureau" | "amountMismatch";
-                                taxpayerId?: string;
+                                ref: string;
+                                /**
+                                 * @description matched; missingHere: collected by the bureau, not recorded by us; missingAtBureau: recorded by us as paid, not in the bureau’s ledger; amountMismatch
+                                 * @enum {string}
+                                 */
+                                status: "matched" | "missingHere" | "missingAtBureau" | "amountMismatch";
+                                /** @description 纳税人识别号 */
+                                taxpayerId: string;
                             }[];
-                            matched?: number;
+                            matched: number;
                             /** @description recorded by us as paid, not in the bureau’s ledger */
-                            missingAtBureau?: number;
+                            missingAtBureau: number;
                             /** @description collected by the bureau, not recorded by us */
-                            missingHere?: number;
-                            ourTotalFen?: number;
-                            /** Format: date-time */
-                            ranAt?: string;
-                            ranBy?: string;
+                            missingHere: number;
+                            /** @description our collections, fen (分) */
+                            ourTotalFen: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            ranAt: string;
+                            /** @description who ran it: an API key name, or `system` for the nightly schedule */
+                            ranBy: string;
                         };
                     };
                 };
@@ -4455,35 +4591,56 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            amountMismatch?: number;
-                            bureauTotalFen?: number;
+                            amountMismatch: number;
+                            /** @description the bureau’s collections, fen (分) */
+                            bureauTotalFen: number;
                             /** @description every collection matched */
-                            clean?: boolean;
-                            date?: string;
-                            items?: {
-                                bureauAmountFen?: number | null;
-                                bureauAt?: string | null;
-                                employerId?: string | null;
-                                /** @enum {string} */
-                                kind?: "deduction" | "counter_payment";
-                                ourAmountFen?: number | null;
-                                ourAt?: string | null;
-                                paymentId?: string | null;
+                            clean: boolean;
+                            /** @description the day reconciled, China time, YYYY-MM-DD */
+                            date: string;
+                            /** @description discrepancies first, then by time */
+                            items: {
+                                /** @description what the bureau collected, fen (分) */
+                                bureauAmountFen: number | null;
+                                /** @description when the bureau collected it (ISO 8601) */
+                                bureauAt: string | null;
+                                /** @description employer id */
+                                employerId: string | null;
+                                /**
+                                 * @description deduction: a three-party deduction (三方协议扣款); counter_payment: a bank-side voucher paid at the bank
+                                 * @enum {string}
+                                 */
+                                kind: "deduction" | "counter_payment";
+                                /** @description what we recorded, fen (分) */
+                                ourAmountFen: number | null;
+                                /** @description when we recorded it (ISO 8601) */
+                                ourAt: string | null;
+                                /** @description payment id */
+                                paymentId: string | null;
                                 /** @description the deduction’s idempotency key, or the voucher number of a counter payment */
-                                ref?: string;
-                                /** @enum {string} */
-                                status?: "matched" | "missingHere" | "missingAtBureau" | "amountMismatch";
-                                taxpayerId?: string;
+                                ref: string;
+                                /**
+                                 * @description matched; missingHere: collected by the bureau, not recorded by us; missingAtBureau: recorded by us as paid, not in the bureau’s ledger; amountMismatch
+                                 * @enum {string}
+                                 */
+                                status: "matched" | "missingHere" | "missingAtBureau" | "amountMismatch";
+                                /** @description 纳税人识别号 */
+                                taxpayerId: string;
                             }[];
-                            matched?: number;
+                            matched: number;
                             /** @description recorded by us as paid, not in the bureau’s ledger */
-                            missingAtBureau?: number;
+                            missingAtBureau: number;
                             /** @description collected by the bureau, not recorded by us */
-                            missingHere?: number;
-                            ourTotalFen?: number;
-                            /** Format: date-time */
-                            ranAt?: string;
-                            ranBy?: string;
+                            missingHere: number;
+                            /** @description our collections, fen (分) */
+                            ourTotalFen: number;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            ranAt: string;
+                            /** @description who ran it: an API key name, or `system` for the nightly schedule */
+                            ranBy: string;
                         };
                     };
                 };
@@ -4542,6 +4699,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description the file: CSV (UTF-8 with a BOM) or XLSX */
                     format?: "csv" | "xlsx";
                 };
                 header?: never;
@@ -4553,6 +4711,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description the reconciliation as a table (attachment reconciliation-<date>.csv or .xlsx) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "text/csv": string;
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -5086,13 +5254,15 @@ export interface paths {
                 query?: {
                     /** @description e.g. accepted, awaiting_retry, voucher_issued */
                     businessStatus?: string;
+                    /** @description employer id */
                     employerId?: string;
+                    /** @description at most this many */
                     limit?: number;
                     /** @description fee period 费款所属期, YYYY-MM */
                     period?: string;
                     /** @description the execution status; `closed`: anything but running */
                     status?: "running" | "completed" | "failed" | "cancelled" | "terminated" | "continued_as_new" | "timed_out" | "closed";
-                    /** @description a short name (declaration, void, three_party_payment, voucher_payment, declaration_batch, certificate) or the workflow type */
+                    /** @description a short name (declaration, void, three_party_payment, voucher_payment, declaration_batch, certificate, reconciliation) or the workflow type */
                     type?: "declaration" | "void" | "three_party_payment" | "voucher_payment" | "declaration_batch" | "certificate" | "reconciliation" | "declarationWorkflow" | "voidDeclarationWorkflow" | "threePartyPaymentWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconciliationWorkflow";
                 };
                 header?: never;
@@ -5108,28 +5278,48 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            query?: string;
-                            workflows?: {
-                                /** @description the status the API shows for the workflow’s resource (search attribute BusinessStatus) */
-                                businessStatus?: string | null;
-                                /** Format: date-time */
-                                closeTime?: string | null;
-                                employerId?: string | null;
-                                historyLength?: number;
+                            /** @description the visibility query that found them */
+                            query: string;
+                            /** @description newest start first */
+                            workflows: {
+                                /** @description the status the API shows for the workflow’s resource (search attribute BusinessStatus), e.g. accepted, paid, printing */
+                                businessStatus: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                closeTime: string | null;
+                                /** @description employer id */
+                                employerId: string | null;
+                                /** @description events in its history */
+                                historyLength: number;
                                 /** @description GET: the history as JSON */
-                                historyUrl?: string;
-                                parentWorkflowId?: string | null;
-                                period?: string | null;
-                                runId?: string;
-                                /** Format: date-time */
-                                startTime?: string;
-                                /** @description the execution status: running, completed, failed, cancelled, terminated, continued_as_new, timed_out */
-                                status?: string;
+                                historyUrl: string;
+                                /** @description the parent workflow id */
+                                parentWorkflowId: string | null;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string | null;
+                                /** @description a run of the workflow (UUID) */
+                                runId: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                startTime: string;
+                                /**
+                                 * @description the execution status
+                                 * @enum {string}
+                                 */
+                                status: "running" | "completed" | "failed" | "cancelled" | "terminated" | "continued_as_new" | "timed_out";
                                 /** @description the workflow in the Temporal UI */
-                                temporalUiUrl?: string;
-                                /** @description the Temporal workflow type, e.g. declarationWorkflow */
-                                type?: string;
-                                workflowId?: string;
+                                temporalUiUrl: string;
+                                /**
+                                 * @description the Temporal workflow type: declarationWorkflow: a declaration (申报); threePartyPaymentWorkflow: a three-party agreement payment (三方协议缴费); voidDeclarationWorkflow: a void of a declaration (作废申报); voucherPaymentWorkflow: a bank-side voucher payment (银行端凭证缴费); batchDeclarationWorkflow: a batch declaration (批量申报); certificateWorkflow: a certificate print (缴费证明, 完税证明); reconcilerWorkflow: the reconciler of recorded starts; archiveWorkflow: the archiver of closed histories; reconciliationWorkflow: a reconciliation with the bureau’s ledger (对账)
+                                 * @enum {string}
+                                 */
+                                type: "declarationWorkflow" | "threePartyPaymentWorkflow" | "voidDeclarationWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconcilerWorkflow" | "archiveWorkflow" | "reconciliationWorkflow";
+                                /** @description workflow id */
+                                workflowId: string;
                             }[];
                         };
                     };
@@ -5201,12 +5391,35 @@ export interface paths {
                 };
                 header?: never;
                 path: {
+                    /** @description workflow id */
                     workflowId: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description the history as JSON (attachment `<workflowId>.json`) */
+                200: {
+                    headers: {
+                        /** @description attachment; filename="<workflowId>.json" */
+                        "content-disposition"?: string;
+                        /** @description where the history came from */
+                        "x-history-source"?: "temporal" | "archive";
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            events: ({
+                                eventId: string;
+                                eventType: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -5277,7 +5490,9 @@ export interface paths {
                 content: {
                     "application/json": {
                         payloads: ({
+                            /** @description base64 */
                             data?: string;
+                            /** @description metadata entries, each value base64 */
                             metadata?: {
                                 [key: string]: string;
                             };
@@ -5298,13 +5513,13 @@ export interface paths {
                     content: {
                         "application/json": {
                             payloads: {
-                                data?: string;
-                                metadata?: {
+                                /** @description base64 */
+                                data: string;
+                                /** @description metadata entries, each value base64 */
+                                metadata: {
                                     [key: string]: string;
                                 };
                             }[];
-                        } & {
-                            [key: string]: unknown;
                         };
                     };
                 };
@@ -5385,7 +5600,9 @@ export interface paths {
                 content: {
                     "application/json": {
                         payloads: ({
+                            /** @description base64 */
                             data?: string;
+                            /** @description metadata entries, each value base64 */
                             metadata?: {
                                 [key: string]: string;
                             };
@@ -5406,13 +5623,13 @@ export interface paths {
                     content: {
                         "application/json": {
                             payloads: {
-                                data?: string;
-                                metadata?: {
+                                /** @description base64 */
+                                data: string;
+                                /** @description metadata entries, each value base64 */
+                                metadata: {
                                     [key: string]: string;
                                 };
                             }[];
-                        } & {
-                            [key: string]: unknown;
                         };
                     };
                 };
@@ -5537,7 +5754,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Prometheus text format */
+                /** @description the metrics in the Prometheus text exposition format 0.0.4 */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5552,7 +5769,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
             };

@@ -182,7 +182,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(paymentRoutes, { prefix: '/api' });
   await app.register(voucherRoutes, { prefix: '/api' });
   await app.register(certificateRoutes, { prefix: '/api' });
-  await app.register(auditRoutes, { prefix: '/api', codec: deps.codec, workflowBundle: deps.workflowBundle });
+  await app.register(auditRoutes, { prefix: '/api', workflowBundle: deps.workflowBundle });
   await app.register(reconciliationRoutes, { prefix: '/api' });
   await app.register(eventRoutes, { prefix: '/api' });
   await app.register(consoleRoutes);

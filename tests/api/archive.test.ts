@@ -7,7 +7,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../src/api/app';
 import { historyFromJSON } from '../../src/worker/history-json';
@@ -18,7 +17,9 @@ import { retentionUpdateArgs } from '../../src/worker/retention';
 import { scheduleIds, ensureSchedules } from '../../src/worker/schedules';
 import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { KEYS, TEST_CODEC_KEYS, auth, startStack, type Stack } from '../support/stack';
+import { typedClient } from '../support/client';
 import { readFileSync } from 'node:fs';
+import type { paths, SifeeClient } from '../../client';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -28,44 +29,43 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const get = (url: string, app: FastifyInstance = stack.app) => app.inject({ method: 'GET', url, headers: auth('auditor') });
+const auditor = () => stack.clientAs('auditor');
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const temporalCli = (...args: string[]) =>
   execFileSync(inject('temporalCliPath'), [...args, '--address', inject('temporalAddress')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-interface Archived {
-  workflowId: string;
-  runId: string;
-  type: string;
-  status: string;
-  employerId: string | null;
-  sha256: string;
-  bytes: number;
-  historyUrl: string;
-}
+type ArchiveQuery = NonNullable<paths['/api/audit/archive']['get']['parameters']['query']>;
+type HistoryQuery = NonNullable<paths['/api/workflows/{workflowId}/history']['get']['parameters']['query']>;
 
-async function archived(query = ''): Promise<Archived[]> {
-  const res = await get(`/api/audit/archive${query}`);
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().histories;
+async function archivedPage(query: ArchiveQuery = {}) {
+  const { data, error, response } = await auditor().GET('/api/audit/archive', { params: { query } });
+  expect(response.status, JSON.stringify(error)).toBe(200);
+  return data!;
 }
+const archived = async (query: ArchiveQuery = {}) => (await archivedPage(query)).histories;
 
 async function archiveNow(): Promise<number> {
-  const res = await stack.app.inject({ method: 'POST', url: '/api/audit/archive/run', headers: auth() });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().archived;
+  const { data, error, response } = await stack.client.POST('/api/audit/archive/run');
+  expect(response.status, JSON.stringify(error)).toBe(200);
+  return data!.archived;
 }
 
-async function verify(app: FastifyInstance = stack.app) {
-  const res = await get('/api/audit/archive/verify', app);
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json() as { intact: boolean; checked: number; problems: { workflowId: string; runId: string; problem: string; detail: string }[]; chain: { intact: boolean } };
+async function verify(client: SifeeClient = auditor()) {
+  const { data, error, response } = await client.GET('/api/audit/archive/verify');
+  expect(response.status, JSON.stringify(error)).toBe(200);
+  return data!;
+}
+
+/** A history as the API exports it: the text of the JSON file, with the answer's status and headers. */
+async function history(workflowId: string, query: HistoryQuery = {}, client: SifeeClient = auditor()) {
+  const { data, error, response } = await client.GET('/api/workflows/{workflowId}/history', { params: { path: { workflowId }, query }, parseAs: 'text' });
+  return { status: response.status, headers: response.headers, body: data ?? JSON.stringify(error) };
 }
 
 /** Closed workflows of this employer as visibility lists them (it lags a moment behind). */
 function closedOf(employerId: string, count: number) {
   return eventually(
-    () => get(`/api/workflows?employerId=${employerId}&status=closed`).then((r) => r.json().workflows as { workflowId: string; runId: string }[]),
+    () => auditor().GET('/api/workflows', { params: { query: { employerId, status: 'closed' } } }).then((r) => r.data!.workflows),
     (ws) => ws.length === count,
     20_000,
   );
@@ -83,7 +83,8 @@ describe('archiving closed workflows', { timeout: 240_000 }, () => {
     employerId = first.employer.id;
     const paid = await payThreeParty(stack, employerId, { lineIds: first.payables.map((p) => p.lineId), agreementId: first.agreementId });
     expect(paid.response.status, JSON.stringify(paid.error)).toBe(202);
-    await eventually(() => get(`/api/payments/${paid.data!.id}`).then((r) => r.json()), (p) => p.status === 'paid');
+    const payment = () => auditor().GET('/api/payments/{id}', { params: { path: { id: paid.data!.id } } }).then((r) => r.data);
+    await eventually(payment, (p) => p?.status === 'paid');
     declarationWf = `declaration-${first.declarationId}`;
     paymentWf = `payment-${paid.data!.id}`;
     await closedOf(employerId, 2);
@@ -91,65 +92,67 @@ describe('archiving closed workflows', { timeout: 240_000 }, () => {
 
   it('archives each closed workflow once, its SHA-256 that of the history the API exports, recorded in the audit chain', async () => {
     expect(await archiveNow()).toBeGreaterThanOrEqual(2);
-    const mine = await archived(`?employerId=${employerId}`);
+    const mine = await archived({ employerId });
     expect(mine.map((h) => h.workflowId).sort()).toEqual([declarationWf, paymentWf].sort());
     expect(mine.every((h) => h.status === 'completed' && h.bytes > 1000)).toBe(true);
 
     const entry = mine.find((h) => h.workflowId === declarationWf)!;
-    const fromArchive = await get(entry.historyUrl);
-    expect(fromArchive.headers['x-history-source']).toBe('archive');
+    expect(entry.historyUrl).toBe(`/api/workflows/${declarationWf}/history?runId=${entry.runId}&source=archive`);
+    const fromArchive = await history(declarationWf, { runId: entry.runId, source: 'archive' });
+    expect(fromArchive.headers.get('x-history-source')).toBe('archive');
     declarationHistory = fromArchive.body;
     expect(entry.sha256).toBe(sha256(declarationHistory));
     // The same history Temporal answers (the order of keys in maps such as search attributes
     // varies from one read to the next, which is why the archive keeps the text it hashed).
-    const fromTemporal = await get(`/api/workflows/${declarationWf}/history?source=temporal`);
-    expect(fromTemporal.headers['x-history-source']).toBe('temporal');
+    const fromTemporal = await history(declarationWf, { source: 'temporal' });
+    expect(fromTemporal.headers.get('x-history-source')).toBe('temporal');
     expect(JSON.parse(fromTemporal.body)).toEqual(JSON.parse(declarationHistory));
     // Payloads stay encrypted as Temporal holds them.
     expect(declarationHistory).toContain('YmluYXJ5L2VuY3J5cHRlZA=='); // "binary/encrypted"
 
-    const log = (await get(`/api/audit/log?action=workflow.archived&subject=${declarationWf}`)).json().entries;
+    const log = (await auditor().GET('/api/audit/log', { params: { query: { action: 'workflow.archived', subject: declarationWf } } })).data!.entries;
     expect(log).toEqual([expect.objectContaining({ actor: 'system', detail: expect.objectContaining({ runId: entry.runId, sha256: entry.sha256, workflowType: 'declarationWorkflow' }) })]);
 
     // Nothing new closed: a second run archives nothing and records nothing.
     expect(await archiveNow()).toBe(0);
-    expect(await archived(`?employerId=${employerId}`)).toHaveLength(2);
+    expect(await archived({ employerId })).toHaveLength(2);
     expect(await verify()).toMatchObject({ intact: true, problems: [], chain: { intact: true } });
   });
 
   it('lists the archive by type, employer and close time, a page at a time', async () => {
-    expect((await archived(`?type=declaration&employerId=${employerId}`)).map((h) => h.workflowId)).toEqual([declarationWf]);
-    expect((await archived(`?type=threePartyPaymentWorkflow&employerId=${employerId}`)).map((h) => h.workflowId)).toEqual([paymentWf]);
-    expect(await archived(`?employerId=${employerId}&to=2020-01-01`)).toEqual([]);
-    expect(await archived(`?employerId=${employerId}&from=2020-01-01`)).toHaveLength(2);
-    const page1 = await get(`/api/audit/archive?employerId=${employerId}&limit=1`);
-    const page2 = await get(`/api/audit/archive?employerId=${employerId}&limit=1&cursor=${page1.json().nextCursor}`);
-    expect([...page1.json().histories, ...page2.json().histories].map((h: Archived) => h.workflowId).sort()).toEqual([declarationWf, paymentWf].sort());
-    expect((await get('/api/audit/archive?type=nonsense')).statusCode).toBe(400);
-    expect((await get('/api/audit/archive?from=yesterday')).statusCode).toBe(400);
+    expect((await archived({ type: 'declaration', employerId })).map((h) => h.workflowId)).toEqual([declarationWf]);
+    expect((await archived({ type: 'threePartyPaymentWorkflow', employerId })).map((h) => h.workflowId)).toEqual([paymentWf]);
+    expect(await archived({ employerId, to: '2020-01-01' })).toEqual([]);
+    expect(await archived({ employerId, from: '2020-01-01' })).toHaveLength(2);
+    const page1 = await archivedPage({ employerId, limit: 1 });
+    const page2 = await archivedPage({ employerId, limit: 1, cursor: page1.nextCursor! });
+    expect([...page1.histories, ...page2.histories].map((h) => h.workflowId).sort()).toEqual([declarationWf, paymentWf].sort());
+    // A type that is none of ours, which the typed client would not send: a raw request.
+    expect((await stack.app.inject({ method: 'GET', url: '/api/audit/archive?type=nonsense', headers: auth('auditor') })).statusCode).toBe(400);
+    expect((await auditor().GET('/api/audit/archive', { params: { query: { from: 'yesterday' } } })).response.status).toBe(400);
   });
 
   it('still exports, replays and verifies a workflow deleted from Temporal', async () => {
     // Temporal deletes asynchronously (a system workflow), which takes a while on a busy machine.
     temporalCli('workflow', 'delete', '--workflow-id', declarationWf, '--namespace', 'default');
-    await eventually(() => get(`/api/workflows/${declarationWf}/history?source=temporal`).then((r) => r.statusCode), (s) => s === 404, 150_000);
+    await eventually(() => history(declarationWf, { source: 'temporal' }).then((r) => r.status), (s) => s === 404, 150_000);
 
-    const history = await get(`/api/workflows/${declarationWf}/history`);
-    expect(history.statusCode).toBe(200);
-    expect(history.headers['x-history-source']).toBe('archive');
-    expect(history.headers['content-disposition']).toBe(`attachment; filename="${declarationWf}.json"`);
-    expect(history.body).toBe(declarationHistory);
+    const exported = await history(declarationWf);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('x-history-source')).toBe('archive');
+    expect(exported.headers.get('content-disposition')).toBe(`attachment; filename="${declarationWf}.json"`);
+    expect(exported.body).toBe(declarationHistory);
 
-    const replay = await stack.app.inject({ method: 'POST', url: '/api/audit/replay', headers: auth('auditor'), payload: { workflowIds: [declarationWf, paymentWf, 'declaration-never'] } });
-    expect(replay.statusCode, replay.body).toBe(200);
-    expect(replay.json().results).toEqual([
+    const replay = await auditor().POST('/api/audit/replay', { body: { workflowIds: [declarationWf, paymentWf, 'declaration-never'] } });
+    expect(replay.response.status, JSON.stringify(replay.error)).toBe(200);
+    expect(replay.data!.results).toEqual([
       expect.objectContaining({ workflowId: declarationWf, ok: true, source: 'archive' }),
       expect.objectContaining({ workflowId: paymentWf, ok: true, source: 'temporal' }),
       expect.objectContaining({ workflowId: 'declaration-never', ok: false, error: expect.stringContaining('WorkflowNotFound') }),
     ]);
-    const onlyArchive = await stack.app.inject({ method: 'POST', url: '/api/audit/replay', headers: auth('auditor'), payload: { source: 'archive', limit: 10 } });
-    expect(onlyArchive.json()).toMatchObject({ failed: 0 });
-    expect(onlyArchive.json().results.map((r: { workflowId: string }) => r.workflowId)).toEqual(expect.arrayContaining([declarationWf, paymentWf]));
+    const onlyArchive = await auditor().POST('/api/audit/replay', { body: { source: 'archive', limit: 10 } });
+    expect(onlyArchive.data).toMatchObject({ failed: 0 });
+    expect(onlyArchive.data!.results.map((r) => r.workflowId)).toEqual(expect.arrayContaining([declarationWf, paymentWf]));
 
     // `npm run replay -- --archive`, reading the archive in the database.
     const cli = spawnSync('node_modules/.bin/tsx', ['scripts/replay.ts', '--archive', declarationWf, 'declaration-never'], {
@@ -181,16 +184,17 @@ describe('archiving closed workflows', { timeout: 240_000 }, () => {
       keys: KEYS,
       workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
     });
+    const client = typedClient(app, KEYS.find((k) => k.role === 'auditor')!.key);
     try {
       for (const wf of [declarationWf, paymentWf]) {
-        expect((await get(`/api/workflows/${wf}/history?source=temporal`, app)).statusCode).toBe(404);
-        const h = await get(`/api/workflows/${wf}/history`, app);
-        expect(h.statusCode, h.body).toBe(200);
-        expect(h.headers['x-history-source']).toBe('archive');
+        expect((await history(wf, { source: 'temporal' }, client)).status).toBe(404);
+        const h = await history(wf, {}, client);
+        expect(h.status, h.body).toBe(200);
+        expect(h.headers.get('x-history-source')).toBe('archive');
       }
-      const replay = await app.inject({ method: 'POST', url: '/api/audit/replay', headers: auth('auditor'), payload: { workflowIds: [declarationWf, paymentWf] } });
-      expect(replay.json()).toMatchObject({ replayed: 2, failed: 0, results: [{ source: 'archive', ok: true }, { source: 'archive', ok: true }] });
-      expect(await verify(app)).toMatchObject({ intact: true });
+      const replay = await client.POST('/api/audit/replay', { body: { workflowIds: [declarationWf, paymentWf] } });
+      expect(replay.data).toMatchObject({ replayed: 2, failed: 0, results: [{ source: 'archive', ok: true }, { source: 'archive', ok: true }] });
+      expect(await verify(client)).toMatchObject({ intact: true });
     } finally {
       await app.close();
       await connection.close();
@@ -198,12 +202,12 @@ describe('archiving closed workflows', { timeout: 240_000 }, () => {
   });
 
   it('replays an archived history after the codec key was rotated, as long as the old key is kept for decryption', async () => {
-    const history = historyFromJSON(JSON.parse((await get(`/api/workflows/${paymentWf}/history?source=archive`)).body));
+    const archivedHistory = historyFromJSON(JSON.parse((await history(paymentWf, { source: 'archive' })).body));
     const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
     const newKey = `test2:${Buffer.alloc(32, 8).toString('base64')}`;
-    const rotated = await replayHistories([{ workflowId: paymentWf, history }], { workflowBundle, dataConverter: dataConverterFor(`${newKey},${TEST_CODEC_KEYS}`) });
+    const rotated = await replayHistories([{ workflowId: paymentWf, history: archivedHistory }], { workflowBundle, dataConverter: dataConverterFor(`${newKey},${TEST_CODEC_KEYS}`) });
     expect(rotated).toEqual([expect.objectContaining({ ok: true })]);
-    const oldKeyDropped = await replayHistories([{ workflowId: paymentWf, history }], { workflowBundle, dataConverter: dataConverterFor(newKey) });
+    const oldKeyDropped = await replayHistories([{ workflowId: paymentWf, history: archivedHistory }], { workflowBundle, dataConverter: dataConverterFor(newKey) });
     expect(oldKeyDropped).toEqual([expect.objectContaining({ ok: false, error: expect.stringContaining('test1') })]);
   });
 
@@ -214,7 +218,7 @@ describe('archiving closed workflows', { timeout: 240_000 }, () => {
     execFileSync(inject('temporalCliPath'), retentionUpdateArgs(config), { stdio: 'ignore' });
     const described = JSON.parse(temporalCli('operator', 'namespace', 'describe', '--namespace', namespace, '--output', 'json'));
     expect(described.config.workflowExecutionRetentionTtl).toBe(`${45 * 86400}s`);
-    const consoleConfig = (await get('/api/console-config')).json();
+    const consoleConfig = (await auditor().GET('/api/console-config')).data;
     expect(consoleConfig).toMatchObject({ temporalRetention: '720h', temporalRetentionDays: 30 });
   });
 
@@ -234,7 +238,7 @@ describe('archiving closed workflows', { timeout: 240_000 }, () => {
       const second = await declaredEmployer(stack, 902);
       await closedOf(second.employer.id, 1);
       await stack.temporal.schedule.getHandle(ids.archive).trigger();
-      const found = await eventually(() => archived(`?employerId=${second.employer.id}`), (hs) => hs.length === 1, 20_000);
+      const found = await eventually(() => archived({ employerId: second.employer.id }), (hs) => hs.length === 1, 20_000);
       expect(found[0]!.workflowId).toBe(`declaration-${second.declarationId}`);
     } finally {
       for (const id of Object.values(ids)) await stack.temporal.schedule.getHandle(id).delete().catch(() => undefined);
@@ -256,6 +260,6 @@ describe('archiving closed workflows', { timeout: 240_000 }, () => {
       [paymentWf, 'changed'],
     ].sort());
     // Once gone from both, the history is gone: the API says so.
-    expect((await get(`/api/workflows/${declarationWf}/history`)).statusCode).toBe(404);
+    expect((await history(declarationWf)).status).toBe(404);
   });
 });

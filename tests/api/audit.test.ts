@@ -14,6 +14,7 @@ import { appendUncommitted } from '../support/audit';
 import { addSignedInEmployer } from '../support/employers';
 import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { TEST_CODEC_KEYS, auth, startStack, type Stack } from '../support/stack';
+import type { paths } from '../../client';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -23,31 +24,26 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const asAuditor = (url: string) => stack.app.inject({ method: 'GET', url, headers: auth('auditor') });
+const auditor = () => stack.clientAs('auditor');
+type WorkflowQuery = NonNullable<paths['/api/workflows']['get']['parameters']['query']>;
+type AuditLogQuery = NonNullable<paths['/api/audit/log']['get']['parameters']['query']>;
 
-interface WorkflowView {
-  workflowId: string;
-  runId: string;
-  type: string;
-  status: string;
-  businessStatus: string | null;
-  employerId: string | null;
-  period: string | null;
-  startTime: string;
-  closeTime: string | null;
-  historyUrl: string;
-  temporalUiUrl: string;
+async function list(query: WorkflowQuery) {
+  const { data, error, response } = await auditor().GET('/api/workflows', { params: { query } });
+  expect(response.status, JSON.stringify(error)).toBe(200);
+  return data!.workflows;
 }
-
-async function list(query: string): Promise<WorkflowView[]> {
-  const res = await asAuditor(`/api/workflows${query}`);
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().workflows;
-}
+type WorkflowView = Awaited<ReturnType<typeof list>>[number];
 
 /** Visibility is eventually consistent: polls until the listing satisfies `done`. */
-function listUntil(query: string, done: (ws: WorkflowView[]) => boolean): Promise<WorkflowView[]> {
+function listUntil(query: WorkflowQuery, done: (ws: WorkflowView[]) => boolean): Promise<WorkflowView[]> {
   return eventually(() => list(query), done, 20_000);
+}
+
+/** A history as the API exports it: the text of the JSON file, with the answer's status and headers. */
+async function history(workflowId: string, query: { runId?: string } = {}) {
+  const { data, error, response } = await auditor().GET('/api/workflows/{workflowId}/history', { params: { path: { workflowId }, query }, parseAs: 'text' });
+  return { status: response.status, headers: response.headers, body: data ?? '', error: error as { code?: string } | undefined };
 }
 
 // What the tests below share: one employer declared and paid, another declared.
@@ -61,12 +57,12 @@ describe('workflows from Temporal visibility', () => {
     const paid = await payThreeParty(stack, first.employer.id, { lineIds: first.payables.map((p) => p.lineId), agreementId: first.agreementId });
     expect(paid.response.status, JSON.stringify(paid.error)).toBe(202);
     paymentId = paid.data!.id;
-    await eventually(() => asAuditor(`/api/payments/${paymentId}`).then((r) => r.json()), (p) => p.status === 'paid');
+    await eventually(() => auditor().GET('/api/payments/{id}', { params: { path: { id: paymentId } } }).then((r) => r.data), (p) => p?.status === 'paid');
     second = await declaredEmployer(stack, 802);
   });
 
   it('lists an employer’s work by its search attributes, with business status, period and links', async () => {
-    const mine = await listUntil(`?employerId=${first.employer.id}`, (ws) => ws.length === 2 && ws.every((w) => w.status === 'completed' && w.businessStatus !== 'deducting'));
+    const mine = await listUntil({ employerId: first.employer.id }, (ws) => ws.length === 2 && ws.every((w) => w.status === 'completed' && w.businessStatus !== 'deducting'));
     expect(mine.map((w) => w.type).sort()).toEqual(['declarationWorkflow', 'threePartyPaymentWorkflow']);
     const declaration = mine.find((w) => w.type === 'declarationWorkflow')!;
     expect(declaration).toMatchObject({
@@ -86,43 +82,44 @@ describe('workflows from Temporal visibility', () => {
   });
 
   it('filters by type, execution status, period and business status, newest first', async () => {
-    const declarations = await listUntil('?type=declaration', (ws) => ws.length >= 2);
+    const declarations = await listUntil({ type: 'declaration' }, (ws) => ws.length >= 2);
     expect(declarations.every((w) => w.type === 'declarationWorkflow')).toBe(true);
     expect(declarations.map((w) => w.employerId)).toEqual(expect.arrayContaining([first.employer.id, second.employer.id]));
     const starts = declarations.map((w) => Date.parse(w.startTime));
     expect([...starts].sort((a, b) => b - a)).toEqual(starts);
     // The long name works as well as the short one.
-    expect((await list('?type=declarationWorkflow')).length).toBe(declarations.length);
+    expect((await list({ type: 'declarationWorkflow' })).length).toBe(declarations.length);
 
-    const payments = await list(`?type=three_party_payment&status=completed&employerId=${first.employer.id}`);
+    const payments = await list({ type: 'three_party_payment', status: 'completed', employerId: first.employer.id });
     expect(payments.map((w) => w.workflowId)).toEqual([`payment-${paymentId}`]);
-    expect(await list(`?type=three_party_payment&status=running&employerId=${first.employer.id}`)).toEqual([]);
-    expect(await list(`?type=declaration&employerId=${second.employer.id}&period=2026-10&businessStatus=accepted`)).toHaveLength(1);
-    expect(await list(`?employerId=${second.employer.id}&period=2026-09`)).toEqual([]);
-    expect(await list(`?businessStatus=paid&status=closed`)).toEqual([expect.objectContaining({ workflowId: `payment-${paymentId}` })]);
+    expect(await list({ type: 'three_party_payment', status: 'running', employerId: first.employer.id })).toEqual([]);
+    expect(await list({ type: 'declaration', employerId: second.employer.id, period: '2026-10', businessStatus: 'accepted' })).toHaveLength(1);
+    expect(await list({ employerId: second.employer.id, period: '2026-09' })).toEqual([]);
+    expect(await list({ businessStatus: 'paid', status: 'closed' })).toEqual([expect.objectContaining({ workflowId: `payment-${paymentId}` })]);
   });
 
   it('shows running work with its business status as it changes', async () => {
     const employer = await addSignedInEmployer(stack, 803, ['2026-10']);
-    const items = (await stack.app.inject({ method: 'GET', url: `/api/employers/${employer.id}/fee-items?kind=regular`, headers: auth() })).json().items as { itemId: string }[];
-    const declared = await stack.app.inject({
-      method: 'POST',
-      url: `/api/employers/${employer.id}/declarations`,
-      headers: auth(),
-      payload: { kind: 'regular', itemIds: [items[0]!.itemId], headcountConfirmed: true },
+    const feeItems = await stack.client.GET('/api/employers/{id}/fee-items', { params: { path: { id: employer.id }, query: { kind: 'regular' } } });
+    const items = (feeItems.data as { items: { itemId: string }[] } | undefined)!.items;
+    const declared = await stack.client.POST('/api/employers/{id}/declarations', {
+      params: { path: { id: employer.id } },
+      body: { kind: 'regular', itemIds: [items[0]!.itemId], headcountConfirmed: true },
     });
-    expect(declared.statusCode, declared.body).toBe(202);
+    expect(declared.response.status, JSON.stringify(declared.error)).toBe(202);
+    const declarationId = (declared.data as { id: string } | undefined)!.id;
     // The automatic wait is 20 s: it is running and submitted meanwhile.
-    const running = await listUntil(`?status=running&employerId=${employer.id}`, (ws) => ws.length === 1);
+    const running = await listUntil({ status: 'running', employerId: employer.id }, (ws) => ws.length === 1);
     expect(running[0]).toMatchObject({ type: 'declarationWorkflow', status: 'running', businessStatus: 'submitted', closeTime: null, period: '2026-10' });
-    await stack.app.inject({ method: 'POST', url: `/api/declarations/${declared.json().id}/fetch-result`, headers: auth() });
-    const done = await listUntil(`?employerId=${employer.id}`, (ws) => ws[0]?.status === 'completed');
+    await stack.client.POST('/api/declarations/{id}/fetch-result', { params: { path: { id: declarationId } } });
+    const done = await listUntil({ employerId: employer.id }, (ws) => ws[0]?.status === 'completed');
     expect(done[0]).toMatchObject({ status: 'completed', businessStatus: 'accepted' });
   });
 
   it('refuses unknown filters with 400', async () => {
+    // Deliberately malformed queries, which the typed client would not send: raw requests.
     for (const query of ['?type=nope', '?status=sleeping', '?period=2026-13', "?employerId=x'%20OR%201=1", '?limit=0']) {
-      const res = await asAuditor(`/api/workflows${query}`);
+      const res = await stack.app.inject({ method: 'GET', url: `/api/workflows${query}`, headers: auth('auditor') });
       expect(res.statusCode, query).toBe(400);
       expect(res.json().code).toBe('VALIDATION_FAILED');
     }
@@ -134,11 +131,11 @@ describe('history export and replay', () => {
 
   it('exports a history as a JSON attachment that replays, as the Temporal CLI’s export does', async () => {
     const workflowId = `declaration-${first.declarationId}`;
-    const res = await asAuditor(`/api/workflows/${workflowId}/history`);
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.headers['content-disposition']).toBe(`attachment; filename="${workflowId}.json"`);
-    const ours = res.json();
+    const res = await history(workflowId);
+    expect(res.status, JSON.stringify(res.error)).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${workflowId}.json"`);
+    const ours = JSON.parse(res.body);
     expect(ours.events[0]).toMatchObject({ eventId: '1', eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED' });
     expect(ours.events.at(-1).eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
     // The search attributes are in the history; payloads stay encrypted.
@@ -158,77 +155,61 @@ describe('history export and replay', () => {
     expect(JSON.parse(historyToJSON(historyFromJSON(cli)))).toEqual(ours);
 
     // A given run; unknown workflows and runs are 404.
-    const runId = (await list(`?type=declaration&employerId=${first.employer.id}`))[0]!.runId;
-    expect((await asAuditor(`/api/workflows/${workflowId}/history?runId=${runId}`)).json()).toEqual(ours);
-    const unknown = await asAuditor('/api/workflows/declaration-nope/history');
-    expect(unknown.statusCode).toBe(404);
-    expect(unknown.json().code).toBe('WORKFLOW_NOT_FOUND');
-    expect((await asAuditor(`/api/workflows/${workflowId}/history?runId=00000000-0000-0000-0000-000000000000`)).statusCode).toBe(404);
+    const runId = (await list({ type: 'declaration', employerId: first.employer.id }))[0]!.runId;
+    expect(JSON.parse((await history(workflowId, { runId })).body)).toEqual(ours);
+    const unknown = await history('declaration-nope');
+    expect(unknown.status).toBe(404);
+    expect(unknown.error?.code).toBe('WORKFLOW_NOT_FOUND');
+    expect((await history(workflowId, { runId: '00000000-0000-0000-0000-000000000000' })).status).toBe(404);
   });
 
   it('replays the closed workflows of this service with the current code', async () => {
-    const res = await stack.app.inject({ method: 'POST', url: '/api/audit/replay', headers: auth('auditor'), payload: {} });
-    expect(res.statusCode, res.body).toBe(200);
-    const { results, replayed, failed } = res.json();
-    const ids = results.map((r: { workflowId: string }) => r.workflowId);
+    const { data, error, response } = await auditor().POST('/api/audit/replay', { body: {} });
+    expect(response.status, JSON.stringify(error)).toBe(200);
+    const { results, replayed, failed } = data!;
+    const ids = results.map((r) => r.workflowId);
     expect(ids).toEqual(expect.arrayContaining([`declaration-${first.declarationId}`, `declaration-${second.declarationId}`, `payment-${paymentId}`]));
-    expect(results.filter((r: { ok: boolean }) => !r.ok)).toEqual([]);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
     expect(failed).toBe(0);
     expect(replayed).toBe(results.length);
-    expect(results[0].runId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(results[0]!.runId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('replays the workflows asked for, and says which are unknown', async () => {
-    const res = await stack.app.inject({
-      method: 'POST',
-      url: '/api/audit/replay',
-      headers: auth('operator'),
-      payload: { workflowIds: [`payment-${paymentId}`, 'declaration-nope'] },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.json().results).toEqual([
+    const { data, error, response } = await stack.client.POST('/api/audit/replay', { body: { workflowIds: [`payment-${paymentId}`, 'declaration-nope'] } });
+    expect(response.status, JSON.stringify(error)).toBe(200);
+    expect(data!.results).toEqual([
       { workflowId: `payment-${paymentId}`, runId: expect.stringMatching(/^[0-9a-f-]{36}$/), ok: true, source: 'temporal' },
       { workflowId: 'declaration-nope', runId: null, ok: false, error: expect.stringContaining('WorkflowNotFound') },
     ]);
-    expect(res.json().failed).toBe(1);
-    const bad = await stack.app.inject({ method: 'POST', url: '/api/audit/replay', headers: auth('auditor'), payload: { workflowIds: [] } });
-    expect(bad.statusCode).toBe(400);
+    expect(data!.failed).toBe(1);
+    const bad = await auditor().POST('/api/audit/replay', { body: { workflowIds: [] } });
+    expect(bad.response.status).toBe(400);
   });
 });
 
 describe('the audit log', () => {
-  interface Entry {
-    seq: number;
-    chainPos: number;
-    at: string;
-    actor: string;
-    action: string;
-    subject: string;
-    detail: Record<string, unknown>;
-    prevHash: string;
-    hash: string;
-  }
-  const log = async (query = '') => {
-    const res = await asAuditor(`/api/audit/log${query}`);
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { entries: Entry[]; nextCursor: number | null };
+  const log = async (query: AuditLogQuery = {}) => {
+    const { data, error, response } = await auditor().GET('/api/audit/log', { params: { query } });
+    expect(response.status, JSON.stringify(error)).toBe(200);
+    return data!;
   };
   const verify = async () => {
-    const res = await asAuditor('/api/audit/log/verify');
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json();
+    const { data, error, response } = await auditor().GET('/api/audit/log/verify');
+    expect(response.status, JSON.stringify(error)).toBe(200);
+    return data!;
   };
 
   it('tells who did what and when, by subject, action, actor and time, a page at a time', async () => {
-    const declaration = await log(`?subject=${first.declarationId}`);
+    const declaration = await log({ subject: first.declarationId });
     expect(declaration.entries.map((e) => e.action).slice(0, 2)).toEqual(['declaration.submitted', 'declaration.accepted']);
     expect(declaration.entries[0]).toMatchObject({ actor: 'olivia', subject: first.declarationId });
     expect(declaration.entries[1]).toMatchObject({ actor: 'bureau', detail: expect.objectContaining({ status: 'accepted' }) });
 
-    const payments = await log(`?action=payment.&subject=${paymentId}`);
+    const payments = await log({ action: 'payment.', subject: paymentId });
     expect(payments.entries.map((e) => e.action)).toEqual(['payment.started', 'payment.paid']);
 
-    const all = await log('?limit=1000');
+    const all = await log({ limit: 1000 });
     expect(all.entries.length).toBeGreaterThan(10);
     // In chain order: positions 1, 2, 3, … each entry chained to the one before (seq may be out of order).
     const seqs = all.entries.map((e) => e.seq);
@@ -236,21 +217,21 @@ describe('the audit log', () => {
     expect(all.entries.every((e, i) => i === 0 || e.prevHash === all.entries[i - 1]!.hash)).toBe(true);
 
     // Paging, both ways.
-    const page1 = await log('?limit=3');
+    const page1 = await log({ limit: 3 });
     expect(page1.entries.map((e) => e.seq)).toEqual(seqs.slice(0, 3));
-    const page2 = await log(`?limit=3&cursor=${page1.nextCursor}`);
+    const page2 = await log({ limit: 3, cursor: page1.nextCursor! });
     expect(page2.entries.map((e) => e.seq)).toEqual(seqs.slice(3, 6));
-    const newest = await log('?limit=2&order=desc');
+    const newest = await log({ limit: 2, order: 'desc' });
     expect(newest.entries.map((e) => e.seq)).toEqual(seqs.slice(-2).reverse());
 
     // By time: a window around the payment, a day in China time, the future.
     const paidAt = payments.entries[1]!.at;
-    const window = await log(`?from=${encodeURIComponent(paidAt)}&to=${encodeURIComponent(new Date(Date.parse(paidAt) + 1).toISOString())}&action=payment.paid`);
+    const window = await log({ from: paidAt, to: new Date(Date.parse(paidAt) + 1).toISOString(), action: 'payment.paid' });
     expect(window.entries.map((e) => e.subject)).toEqual([paymentId]);
     const chinaDay = new Date(Date.parse(paidAt) + 8 * 3600_000).toISOString().slice(0, 10);
-    expect((await log(`?from=${chinaDay}&to=${chinaDay}&limit=1000`)).entries.map((e) => e.seq)).toContain(payments.entries[1]!.seq);
-    expect((await log('?from=2999-01-01')).entries).toEqual([]);
-    expect((await asAuditor('/api/audit/log?from=yesterday')).statusCode).toBe(400);
+    expect((await log({ from: chinaDay, to: chinaDay, limit: 1000 })).entries.map((e) => e.seq)).toContain(payments.entries[1]!.seq);
+    expect((await log({ from: '2999-01-01' })).entries).toEqual([]);
+    expect((await auditor().GET('/api/audit/log', { params: { query: { from: 'yesterday' } } })).response.status).toBe(400);
   });
 
   it('takes entries without a lock and chains them in the order they commit, also a late one', async () => {
@@ -278,10 +259,10 @@ describe('the audit log', () => {
 
     // Readers chain first: the committed entries are there, chained; the open one is not yet.
     expect(await verify()).toMatchObject({ intact: true });
-    const before = await log('?action=test.');
+    const before = await log({ action: 'test.' });
     expect(before.entries.map((e) => e.action)).toEqual(['test.while_chaining', 'test.late']);
     await early.commit();
-    const after = await log('?action=test.');
+    const after = await log({ action: 'test.' });
     expect(after.entries.map((e) => e.action)).toEqual(['test.while_chaining', 'test.late', 'test.early']);
     const [, late, lateEarly] = after.entries;
     expect(lateEarly!.seq).toBeLessThan(late!.seq);
@@ -293,7 +274,7 @@ describe('the audit log', () => {
   it('verifies the chain, and says where it was edited or a row deleted', async () => {
     const db = stack.database.db;
     const intact = await verify();
-    const { entries } = await log('?limit=1000');
+    const { entries } = await log({ limit: 1000 });
     expect(intact).toMatchObject({ intact: true, head: { seq: entries.at(-1)!.seq, hash: entries.at(-1)!.hash } });
     expect(intact.checked).toBeGreaterThanOrEqual(entries.length);
 
@@ -332,6 +313,6 @@ describe('the audit log', () => {
     await db.execute(sql`delete from audit_log where seq = ${gone.seq}`);
     const deleted = await verify();
     expect(deleted).toMatchObject({ intact: false, checked: 3, firstBroken: { chainPos: gone.chainPos, problem: 'deleted' } });
-    expect(deleted.firstBroken.detail).toContain(`row ${entries[4]!.seq}`);
+    expect(deleted.firstBroken!.detail).toContain(`row ${entries[4]!.seq}`);
   });
 });

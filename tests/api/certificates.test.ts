@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, declarationLines, paymentAttempts } from '../../src/db/schema';
 import { INSURANCE_NAMES, type InsuranceType } from '../../src/domain/fee-items';
 import { formatYuanGrouped, toChineseCapitals } from '../../src/domain/money';
-import { chinaToday } from '../../src/api/routes/common';
-import { api, declaredEmployer, eventually, payThreeParty } from '../support/flows';
+import { chinaDay } from '../../src/domain/reconciliation';
+import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { startStack, type Stack } from '../support/stack';
 import { cells, lineWith, pdfText } from '../render/pdf-text';
 
@@ -21,58 +21,74 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const post = (url: string, payload?: Record<string, unknown>) => api(stack).post(url, payload);
-const get = (url: string) => api(stack).get(url);
+/** A print as the typed client answers it: the PDF's bytes, or the problem. */
+type Print = { data?: ArrayBuffer; error?: unknown; response: Response };
+
+const printPayment = (id: string, period: string): Promise<Print> =>
+  stack.client.POST('/api/employers/{id}/certificates/payment', { params: { path: { id } }, body: { period }, parseAs: 'arrayBuffer' });
+const printTax = (id: string, period: string): Promise<Print> =>
+  stack.client.POST('/api/employers/{id}/certificates/tax', { params: { path: { id } }, body: { period }, parseAs: 'arrayBuffer' });
+const reprintTax = (id: string, issueDate: string, period?: string): Promise<Print> =>
+  stack.client.POST('/api/employers/{id}/certificates/tax/reprint', { params: { path: { id } }, body: { issueDate, ...(period ? { period } : {}) }, parseAs: 'arrayBuffer' });
+const pdfFile = (id: string): Promise<Print> => stack.client.GET('/api/certificates/{id}/pdf', { params: { path: { id } }, parseAs: 'arrayBuffer' });
+
+async function certificatesOf(employerId: string) {
+  const { data, error, response } = await stack.client.GET('/api/employers/{id}/certificates', { params: { path: { id: employerId } } });
+  expect(response.status, JSON.stringify(error)).toBe(200);
+  return data!.certificates;
+}
 
 /** Pays these lines by three-party agreement and waits until the payment is paid. */
 async function paid(employerId: string, lineIds: string[], agreementId: string | undefined): Promise<string> {
   const res = await payThreeParty(stack, employerId, { lineIds, agreementId });
   expect(res.response.status, JSON.stringify(res.error)).toBe(202);
   const id = res.data!.id;
-  const p = await eventually(() => get(`/api/payments/${id}`).then((r) => r.json()), (p) => p.status === 'paid');
-  expect(p.status).toBe('paid');
+  const status = () => stack.client.GET('/api/payments/{id}', { params: { path: { id } } }).then((r) => r.data?.status);
+  expect(await eventually(status, (s) => s === 'paid')).toBe('paid');
   return id;
 }
 
-function expectProblem(res: Awaited<ReturnType<typeof post>>, code: string) {
-  expect(res.statusCode, res.body).toBe(409);
-  expect(res.headers['content-type']).toContain('application/problem+json');
-  expect(res.json().code).toBe(code);
+function expectProblem(res: Print, code: string) {
+  expect(res.response.status, JSON.stringify(res.error)).toBe(409);
+  expect(res.response.headers.get('content-type')).toContain('application/problem+json');
+  expect((res.error as { code: string }).code).toBe(code);
 }
 
-async function pdfOf(res: Awaited<ReturnType<typeof post>>): Promise<string> {
-  expect(res.statusCode, res.body).toBe(200);
-  expect(res.headers['content-type']).toContain('application/pdf');
-  expect(res.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-  return pdfText(res.rawPayload);
+async function pdfOf(res: Print): Promise<string> {
+  expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+  expect(res.response.headers.get('content-type')).toContain('application/pdf');
+  const pdf = Buffer.from(res.data!);
+  expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  return pdfText(pdf);
 }
 
+const chinaToday = () => chinaDay(new Date());
 const yuan = (fen: number) => formatYuanGrouped(fen);
 const flat = (text: string) => text.replace(/\s+/g, '');
 
 describe('eligibility (F-6, F-7)', () => {
   it('refuses what may not be printed: nothing paid, not all paid, never printed', async () => {
     const { employer, payables, agreementId } = await declaredEmployer(stack, 601);
-    expectProblem(await post(`/api/employers/${employer.id}/certificates/payment`, { period: PERIOD }), 'NOTHING_PAID');
-    expectProblem(await post(`/api/employers/${employer.id}/certificates/tax`, { period: PERIOD }), 'NOT_PAID');
-    expectProblem(await post(`/api/employers/${employer.id}/certificates/tax/reprint`, { issueDate: chinaToday() }), 'NEVER_PRINTED');
+    expectProblem(await printPayment(employer.id, PERIOD), 'NOTHING_PAID');
+    expectProblem(await printTax(employer.id, PERIOD), 'NOT_PAID');
+    expectProblem(await reprintTax(employer.id, chinaToday()), 'NEVER_PRINTED');
 
     // One of the two lines paid: a payment certificate of what was paid, still no tax certificate.
     await paid(employer.id, [payables[0]!.lineId], agreementId);
-    const text = await pdfOf(await post(`/api/employers/${employer.id}/certificates/payment`, { period: PERIOD }));
+    const text = await pdfOf(await printPayment(employer.id, PERIOD));
     expect(text).toContain('社会保险费缴费证明');
-    expectProblem(await post(`/api/employers/${employer.id}/certificates/tax`, { period: PERIOD }), 'NOT_PAID');
-    expectProblem(await post(`/api/employers/${employer.id}/certificates/tax/reprint`, { issueDate: chinaToday() }), 'NEVER_PRINTED');
+    expectProblem(await printTax(employer.id, PERIOD), 'NOT_PAID');
+    expectProblem(await reprintTax(employer.id, chinaToday()), 'NEVER_PRINTED');
 
-    const list = (await get(`/api/employers/${employer.id}/certificates`)).json().certificates;
+    const list = await certificatesOf(employer.id);
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ kind: 'payment', period: PERIOD, certificateNumber: null, reprint: false });
   });
 
   it('validates the request body', async () => {
     const { employer } = await declaredEmployer(stack, 602);
-    expect((await post(`/api/employers/${employer.id}/certificates/tax`, { period: '2026-13' })).statusCode).toBe(400);
-    expect((await post(`/api/employers/${employer.id}/certificates/tax/reprint`, { issueDate: 'yesterday' })).statusCode).toBe(400);
+    expect((await printTax(employer.id, '2026-13')).response.status).toBe(400);
+    expect((await reprintTax(employer.id, 'yesterday')).response.status).toBe(400);
   });
 });
 
@@ -90,7 +106,7 @@ describe('a fully paid period', () => {
     const today = chinaToday();
 
     // F-6: the payment certificate.
-    const paymentText = await pdfOf(await post(`/api/employers/${employer.id}/certificates/payment`, { period: PERIOD }));
+    const paymentText = await pdfOf(await printPayment(employer.id, PERIOD));
     expect(lineWith(paymentText, '证明编号')).toContain(`开具日期：${today}`);
     expect(cells(lineWith(paymentText, '单位编号'))).toEqual(['单位编号', employer.unitNumber, '单位名称', known.name]);
     expect(lineWith(paymentText, '纳税人识别号')).toMatch(new RegExp(`费款所属期\\s+${PERIOD} 至 ${PERIOD}\\s+纳税人识别号\\s+${employer.taxpayerId}`));
@@ -106,10 +122,10 @@ describe('a fully paid period', () => {
     expect(paymentText).not.toContain('补打');
 
     // F-7.1: the tax certificate, numbered by the bureau.
-    const taxRes = await post(`/api/employers/${employer.id}/certificates/tax`, { period: PERIOD });
+    const taxRes = await printTax(employer.id, PERIOD);
     const taxText = await pdfOf(taxRes);
-    const taxId = taxRes.headers['x-certificate-id'] as string;
-    const list1 = (await get(`/api/employers/${employer.id}/certificates`)).json().certificates as Record<string, any>[];
+    const taxId = taxRes.response.headers.get('x-certificate-id')!;
+    const list1 = await certificatesOf(employer.id);
     const first = list1.find((c) => c.id === taxId)!;
     expect(first).toMatchObject({ kind: 'tax', period: PERIOD, issueDate: today, reprint: false, reprintOf: null });
     expect(first.certificateNumber).toMatch(/^\d{16}$/);
@@ -130,11 +146,11 @@ describe('a fully paid period', () => {
     expect(taxText).not.toContain('补打');
 
     // Only once (F-7.1).
-    expectProblem(await post(`/api/employers/${employer.id}/certificates/tax`, { period: PERIOD }), 'ALREADY_PRINTED');
-    expectProblem(await post(`/api/employers/${employer.id}/certificates/tax/reprint`, { issueDate: '2020-01-01' }), 'NEVER_PRINTED');
+    expectProblem(await printTax(employer.id, PERIOD), 'ALREADY_PRINTED');
+    expectProblem(await reprintTax(employer.id, '2020-01-01'), 'NEVER_PRINTED');
 
     // F-7.2: the reprint carries the same number and content, marked 补打.
-    const reprintRes = await post(`/api/employers/${employer.id}/certificates/tax/reprint`, { issueDate: today });
+    const reprintRes = await reprintTax(employer.id, today);
     const reprintText = await pdfOf(reprintRes);
     expect(lineWith(reprintText, '补打').trim()).toBe('补打 REPRINT');
     expect(lineWith(reprintText, 'No.').trim()).toBe(`No. ${first.certificateNumber}`);
@@ -142,20 +158,20 @@ describe('a fully paid period', () => {
     expect(strip(reprintText)).toBe(strip(taxText));
 
     // The list shows all three, each file served as stored.
-    const list = (await get(`/api/employers/${employer.id}/certificates`)).json().certificates as Record<string, any>[];
+    const list = await certificatesOf(employer.id);
     expect(list).toHaveLength(3);
     const reprint = list.find((c) => c.reprint)!;
     expect(reprint).toMatchObject({ kind: 'tax', certificateNumber: first.certificateNumber, issueDate: today, reprintOf: taxId });
     expect(list.map((c) => c.kind).sort()).toEqual(['payment', 'tax', 'tax']);
     for (const c of list) {
       expect(c.pdf).toBe(`/api/certificates/${c.id}/pdf`);
-      const file = await get(c.pdf);
-      expect(file.statusCode).toBe(200);
-      expect(file.headers['content-type']).toContain('application/pdf');
-      expect(file.headers.etag).toBe(`"${c.pdfSha256}"`);
-      expect(createHash('sha256').update(file.rawPayload).digest('hex')).toBe(c.pdfSha256);
+      const file = await pdfFile(c.id);
+      expect(file.response.status).toBe(200);
+      expect(file.response.headers.get('content-type')).toContain('application/pdf');
+      expect(file.response.headers.get('etag')).toBe(`"${c.pdfSha256}"`);
+      expect(createHash('sha256').update(Buffer.from(file.data!)).digest('hex')).toBe(c.pdfSha256);
     }
-    expect((await get('/api/certificates/nope/pdf')).statusCode).toBe(404);
+    expect((await pdfFile('nope')).response.status).toBe(404);
 
     // Each print is audited.
     const audits = await db.select().from(auditLog).where(inArray(auditLog.subject, list.map((c) => c.id)));

@@ -4,11 +4,14 @@
 //   temporal workflow show -w <id> --codec-endpoint http://<api>/codec --codec-auth 'Bearer <key>'
 // The UI sends `Authorization` only with "Pass the user access token" on, i.e. its own OIDC token,
 // so a browser needs that token to be an API key (or a proxy that adds one).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { PayloadDecryptionError } from '../../codec/aes-gcm-codec';
 import { redactSecrets } from '../../domain/redact';
 import { Problem } from '../problem';
+import { PayloadsAnswer, PayloadsBody } from '../schemas/codec';
+import { NoContent, errors, type Static } from '../schemas/common';
 
 export interface CodecRoutesOptions {
   codec: PayloadCodec;
@@ -18,32 +21,8 @@ export interface CodecRoutesOptions {
   bodyLimit?: number;
 }
 
-interface JsonPayload {
-  metadata?: Record<string, string>;
-  data?: string;
-}
-
-interface PayloadsBody {
-  payloads: JsonPayload[];
-}
-
-const base64String = { type: 'string', maxLength: 8 * 1024 * 1024 } as const;
-
-const payloadSchema = {
-  type: 'object',
-  properties: {
-    metadata: { type: 'object', additionalProperties: base64String },
-    data: base64String,
-  },
-  additionalProperties: true,
-} as const;
-
-const payloadsSchema = {
-  type: 'object',
-  properties: { payloads: { type: 'array', maxItems: 10_000, items: payloadSchema } },
-  required: ['payloads'],
-  additionalProperties: true,
-} as const;
+type JsonPayload = Static<typeof PayloadsBody>['payloads'][number];
+type JsonAnswer = Static<typeof PayloadsAnswer>['payloads'];
 
 // Standard or URL-safe base64, padded or not (proto3 JSON parsers accept both).
 const BASE64 = /^(?:[A-Za-z0-9+/]*|[A-Za-z0-9_-]*)={0,2}$/;
@@ -88,7 +67,7 @@ function redacted(payloads: Payload[]): Payload[] {
   });
 }
 
-function toJson(payloads: Payload[]): JsonPayload[] {
+function toJson(payloads: Payload[]): JsonAnswer {
   return payloads.map((p) => ({
     metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, toBase64(v)])),
     data: toBase64(p.data),
@@ -97,7 +76,7 @@ function toJson(payloads: Payload[]): JsonPayload[] {
 
 const ALLOW_HEADERS = 'authorization, content-type, x-namespace';
 
-export default async function codecRoutes(app: FastifyInstance, opts: CodecRoutesOptions) {
+const codecRoutes: FastifyPluginAsyncTypebox<CodecRoutesOptions> = async (app, opts) => {
   const { codec } = opts;
   const origins = new Set(opts.uiOrigins.map((o) => o.replace(/\/+$/, '')));
   const bodyLimit = opts.bodyLimit ?? 4 * 1024 * 1024;
@@ -117,26 +96,6 @@ export default async function codecRoutes(app: FastifyInstance, opts: CodecRoute
     cors(request, reply);
   });
 
-  const payloadsResponse = {
-    description: 'The payloads, in the same order',
-    ...payloadsSchema,
-    properties: {
-      payloads: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: { metadata: { type: 'object', additionalProperties: { type: 'string' } }, data: { type: 'string' } },
-        },
-      },
-    },
-  };
-
-  const errorResponses = {
-    400: { $ref: 'Problem#' },
-    401: { $ref: 'Problem#' },
-    403: { $ref: 'Problem#' },
-  };
-
   for (const op of ['decode', 'encode'] as const) {
     const url = `/codec/${op}`;
 
@@ -148,7 +107,7 @@ export default async function codecRoutes(app: FastifyInstance, opts: CodecRoute
           summary: `CORS preflight for ${url} (Temporal UI)`,
           tags: ['codec'],
           security: [],
-          response: { 204: { description: 'Preflight answer; CORS headers only for allowed origins', type: 'null' } },
+          response: { 204: NoContent('Preflight answer; CORS headers only for allowed origins') },
         },
       },
       async (request, reply) => {
@@ -157,11 +116,11 @@ export default async function codecRoutes(app: FastifyInstance, opts: CodecRoute
           reply.header('access-control-allow-headers', ALLOW_HEADERS);
           reply.header('access-control-max-age', '600');
         }
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
 
-    app.post<{ Body: PayloadsBody }>(
+    app.post(
       url,
       {
         bodyLimit,
@@ -175,8 +134,8 @@ export default async function codecRoutes(app: FastifyInstance, opts: CodecRoute
           description:
             'Body and answer are Temporal `Payloads` in proto3 JSON: `{ payloads: [{ metadata: { key: base64 }, data: base64 }] }`.',
           tags: ['codec'],
-          body: payloadsSchema,
-          response: { 200: payloadsResponse, ...errorResponses },
+          body: PayloadsBody,
+          response: { 200: PayloadsAnswer, ...errors(400, 401, 403) },
         },
       },
       async (request) => {
@@ -194,4 +153,6 @@ export default async function codecRoutes(app: FastifyInstance, opts: CodecRoute
       },
     );
   }
-}
+};
+
+export default codecRoutes;

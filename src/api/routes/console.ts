@@ -2,16 +2,17 @@
 // signs in itself), and the little it needs to know about this installation.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { retentionFlag } from '../../domain/duration';
-import { errors } from './common';
+import { FileAnswer, errors } from '../schemas/common';
+import { ConsoleConfig } from '../schemas/console';
 
 const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
 
 const FILES = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/': { file: 'index.html', type: 'text/html' },
+  '/app.js': { file: 'app.js', type: 'text/javascript' },
+  '/style.css': { file: 'style.css', type: 'text/css' },
 } as const;
 
 /** The console loads only its own files and talks only to this API; links to the Temporal UI are plain navigations. */
@@ -26,19 +27,19 @@ const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
-export default async function consoleRoutes(app: FastifyInstance) {
+const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   for (const [url, { file, type }] of Object.entries(FILES)) {
     app.get(
       url,
       {
         config: { access: 'public' },
-        schema: { summary: `The operator console: ${file}`, tags: ['console'], security: [], hide: true },
+        schema: { summary: `The operator console: ${file}`, tags: ['console'], security: [], hide: true, response: { 200: FileAnswer(`the console’s ${file}`, type) } },
       },
       async (_request, reply) => {
         // Read on each request: three small files, and an edited console shows without a restart.
         const body = await readFile(`${CONSOLE_DIR}${file}`);
         return reply
-          .type(type)
+          .type(`${type}; charset=utf-8`)
           .header('cache-control', 'no-cache')
           .header('x-content-type-options', 'nosniff')
           .header('referrer-policy', 'same-origin')
@@ -55,18 +56,7 @@ export default async function consoleRoutes(app: FastifyInstance) {
       schema: {
         summary: 'What the console needs to know: where the Temporal UI is, and how long Temporal keeps histories',
         tags: ['console'],
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              temporalUiUrl: { type: 'string', description: 'the Temporal UI; a workflow is at <url>/namespaces/<namespace>/workflows/<workflowId>' },
-              temporalNamespace: { type: 'string' },
-              temporalRetention: { type: 'string', description: 'how long Temporal keeps a closed workflow’s history (TEMPORAL_RETENTION), as `temporal operator namespace update --retention` takes it; older ones are in the archive' },
-              temporalRetentionDays: { type: 'number' },
-            },
-          },
-          ...errors(401, 403),
-        },
+        response: { 200: ConsoleConfig, ...errors(401, 403) },
       },
     },
     async () => ({
@@ -76,4 +66,6 @@ export default async function consoleRoutes(app: FastifyInstance) {
       temporalRetentionDays: app.config.temporalRetentionSeconds / 86400,
     }),
   );
-}
+};
+
+export default consoleRoutes;

@@ -3,12 +3,13 @@
 // entries after the last one sent works when the API and the workers are separate processes.
 // Streams follow the chain (chain_pos), not seq: writers take no lock, so an entry may commit
 // after one with a larger seq was sent, and is still sent, when it is chained.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
 import { chainAudit } from '../../db/audit';
 import type { Db } from '../../db/client';
 import { auditLog } from '../../db/schema';
-import { errors } from './common';
+import { Type, errors } from '../schemas/common';
+import { EventStream } from '../schemas/events';
 
 export interface EventRoutesOptions {
   /** How often the audit log is read for new entries. Default 500 ms. */
@@ -79,7 +80,7 @@ export function openEventStreams(): number {
   return open.size;
 }
 
-export default async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions) {
+const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, opts) => {
   const pollIntervalMs = opts.pollIntervalMs ?? 500;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const mine = new Set<{ end(): void }>();
@@ -89,7 +90,7 @@ export default async function eventRoutes(app: FastifyInstance, opts: EventRoute
     for (const s of [...mine]) s.end();
   });
 
-  app.get<{ Querystring: { after?: number } }>(
+  app.get(
     '/events',
     {
       config: { access: 'read' },
@@ -100,10 +101,9 @@ export default async function eventRoutes(app: FastifyInstance, opts: EventRoute
           'A reconnecting client sends `Last-Event-ID` and gets what it missed; without it the stream starts with the next change ' +
           '(or after `?after=<seq>`). A comment line every 15 s keeps the connection open.',
         tags: ['events'],
-        produces: ['text/event-stream'],
-        headers: { type: 'object', properties: { 'last-event-id': { type: 'string', pattern: '^[0-9]{1,15}$' } } },
-        querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 } }, additionalProperties: false },
-        response: { 200: { description: 'text/event-stream', type: 'string' }, ...errors(400, 401, 403) },
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'the seq of the last event received: resume after it' })) }),
+        querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0, description: 'start after this seq (0: from the beginning)' })) }, { additionalProperties: false }),
+        response: { 200: EventStream, ...errors(400, 401, 403) },
       },
     },
     async (request, reply) => {
@@ -168,4 +168,6 @@ export default async function eventRoutes(app: FastifyInstance, opts: EventRoute
       if (injected) stream.end();
     },
   );
-}
+};
+
+export default eventRoutes;

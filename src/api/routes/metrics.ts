@@ -2,12 +2,12 @@
 // Every answered request is timed by its route pattern and status; the work metrics are read
 // from the database at most every METRICS_CACHE_SECONDS, however often it is scraped.
 // Registered before the resource plugins so its hook times all of them.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
 import { createServiceMetrics, type ServiceMetrics } from '../../metrics';
 import { KeyRing, bearerKey } from '../auth';
 import { Problem } from '../problem';
-import { errors } from './common';
+import { FileAnswer, errors } from '../schemas/common';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +15,7 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function metricsRoutes(app: FastifyInstance) {
+const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const metrics = createServiceMetrics(app.db);
   app.decorate('metrics', metrics);
   const { metricsToken, metricsCacheSeconds } = app.config;
@@ -46,8 +46,7 @@ export default fp(async function metricsRoutes(app: FastifyInstance) {
           'The Temporal SDK’s own worker metrics are served by each worker at WORKER_METRICS_PORT.',
         tags: ['health'],
         security: [],
-        produces: ['text/plain'],
-        response: { 200: { type: 'string', description: 'Prometheus text format' }, ...errors(401) },
+        response: { 200: FileAnswer('the metrics in the Prometheus text exposition format 0.0.4', 'text/plain'), ...errors(401) },
       },
     },
     async (request, reply) => {
@@ -59,4 +58,7 @@ export default fp(async function metricsRoutes(app: FastifyInstance) {
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     },
   );
-});
+};
+
+// Not encapsulated: its hook times the routes of every plugin registered after it.
+export default fp(metricsRoutes);

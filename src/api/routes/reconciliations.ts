@@ -1,52 +1,19 @@
 // Reconciliation with the bureau's ledger (对账): a day's collections at the bureau against our
 // payments, run each night by a Temporal Schedule and on demand here, exportable as CSV/XLSX.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { CloneType } from '@sinclair/typebox';
 import { getReconciliation } from '../../db/reconciliations';
 import { formatYuan } from '../../domain/money';
-import { RECONCILIATION_STATUSES, type ReconciliationItem, type ReconciliationSummary } from '../../domain/reconciliation';
-import { EXPORT_FORMATS, sendTable, type Column, type ExportFormat } from '../export';
+import { chinaDay, type ReconciliationItem, type ReconciliationSummary } from '../../domain/reconciliation';
+import { EXPORT_FORMATS, sendTable, type Column } from '../export';
 import { Problem } from '../problem';
-import { chinaToday, errors } from './common';
+import { Enum, FileAnswer, Type, errors } from '../schemas/common';
+import { ReconciliationView } from '../schemas/reconciliations';
 
-const dateParams = {
-  type: 'object',
-  properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a day in China time, YYYY-MM-DD' } },
-  required: ['date'],
-  additionalProperties: false,
-} as const;
-
-const itemSchema = {
-  type: 'object',
-  properties: {
-    status: { type: 'string', enum: RECONCILIATION_STATUSES },
-    ref: { type: 'string', description: 'the deduction’s idempotency key, or the voucher number of a counter payment' },
-    kind: { type: 'string', enum: ['deduction', 'counter_payment'] },
-    taxpayerId: { type: 'string' },
-    paymentId: { type: ['string', 'null'] },
-    employerId: { type: ['string', 'null'] },
-    ourAmountFen: { type: ['integer', 'null'] },
-    bureauAmountFen: { type: ['integer', 'null'] },
-    ourAt: { type: ['string', 'null'] },
-    bureauAt: { type: ['string', 'null'] },
-  },
-} as const;
-
-const reconciliationSchema = {
-  type: 'object',
-  properties: {
-    date: { type: 'string' },
-    clean: { type: 'boolean', description: 'every collection matched' },
-    matched: { type: 'integer' },
-    missingHere: { type: 'integer', description: 'collected by the bureau, not recorded by us' },
-    missingAtBureau: { type: 'integer', description: 'recorded by us as paid, not in the bureau’s ledger' },
-    amountMismatch: { type: 'integer' },
-    bureauTotalFen: { type: 'integer' },
-    ourTotalFen: { type: 'integer' },
-    items: { type: 'array', items: itemSchema },
-    ranAt: { type: 'string', format: 'date-time' },
-    ranBy: { type: 'string' },
-  },
-} as const;
+const DateParams = Type.Object(
+  { date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a day in China time, YYYY-MM-DD' }) },
+  { additionalProperties: false },
+);
 
 const yuanOrEmpty = (fen: number | null) => (fen === null ? '' : formatYuan(fen));
 const COLUMNS: Column<ReconciliationItem>[] = [
@@ -69,7 +36,7 @@ function assertDay(date: string): void {
   }
 }
 
-export default async function reconciliationRoutes(app: FastifyInstance) {
+const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   async function stored(date: string) {
     assertDay(date);
     const r = await getReconciliation(app.db, date);
@@ -77,7 +44,7 @@ export default async function reconciliationRoutes(app: FastifyInstance) {
     return r;
   }
 
-  app.get<{ Params: { date: string } }>(
+  app.get(
     '/reconciliations/:date',
     {
       config: { access: 'read' },
@@ -85,14 +52,14 @@ export default async function reconciliationRoutes(app: FastifyInstance) {
         summary: 'A day’s reconciliation with the bureau’s ledger: matched, missing here, missing at the bureau, amount mismatches',
         description: 'The latest run for the day (the nightly schedule reconciles yesterday at 01:00 China time; POST runs it now). Items: discrepancies first.',
         tags: ['reconciliation'],
-        params: dateParams,
-        response: { 200: reconciliationSchema, ...errors(400, 401, 403, 404) },
+        params: DateParams,
+        response: { 200: ReconciliationView, ...errors(400, 401, 403, 404) },
       },
     },
     async (request) => stored(request.params.date),
   );
 
-  app.post<{ Params: { date: string } }>(
+  app.post(
     '/reconciliations/:date',
     {
       config: { access: 'write' },
@@ -100,14 +67,15 @@ export default async function reconciliationRoutes(app: FastifyInstance) {
         summary: 'Reconcile a day with the bureau’s ledger now, and answer the result',
         description: 'Runs the reconciliation workflow for the day and waits for it (a run going on for the day is joined). 400 `DATE_IN_FUTURE` for a day not begun.',
         tags: ['reconciliation'],
-        params: dateParams,
-        response: { 200: reconciliationSchema, ...errors(400, 401, 403, 503) },
+        params: DateParams,
+        response: { 200: ReconciliationView, ...errors(400, 401, 403, 503) },
       },
     },
     async (request) => {
       const { date } = request.params;
       assertDay(date);
-      if (date > chinaToday()) throw new Problem(400, 'DATE_IN_FUTURE', 'That day has not begun', `${date} is after today (${chinaToday()}, China time)`);
+      const today = chinaDay(new Date());
+      if (date > today) throw new Problem(400, 'DATE_IN_FUTURE', 'That day has not begun', `${date} is after today (${today}, China time)`);
       const handle = await app.temporal.workflow.start('reconciliationWorkflow', {
         workflowId: `reconciliation-${date}-${app.config.taskQueue}`,
         taskQueue: app.config.taskQueue,
@@ -119,21 +87,26 @@ export default async function reconciliationRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Params: { date: string }; Querystring: { format: ExportFormat } }>(
+  app.get(
     '/reconciliations/:date/export',
     {
       config: { access: 'read' },
       schema: {
         summary: 'A day’s reconciliation as CSV or XLSX, one row per collection, discrepancies first',
         tags: ['reconciliation'],
-        params: dateParams,
-        querystring: { type: 'object', properties: { format: { type: 'string', enum: EXPORT_FORMATS, default: 'csv' } }, additionalProperties: false },
-        response: errors(400, 401, 403, 404),
+        params: DateParams,
+        querystring: Type.Object({ format: Type.Optional(CloneType(Enum(EXPORT_FORMATS, 'the file: CSV (UTF-8 with a BOM) or XLSX'), { default: 'csv' })) }, { additionalProperties: false }),
+        response: {
+          200: FileAnswer('the reconciliation as a table (attachment reconciliation-<date>.csv or .xlsx)', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+          ...errors(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
       const r = await stored(request.params.date);
-      return sendTable(reply, { format: request.query.format, filename: `reconciliation-${r.date}`, sheet: `对账 ${r.date}`, columns: COLUMNS, rows: r.items });
+      return sendTable(reply, { format: request.query.format ?? 'csv', filename: `reconciliation-${r.date}`, sheet: `对账 ${r.date}`, columns: COLUMNS, rows: r.items });
     },
   );
-}
+};
+
+export default reconciliationRoutes;

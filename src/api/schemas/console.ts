@@ -1,0 +1,11 @@
+// The answer of GET /api/console-config: what the operator console needs to know about this installation.
+import { Type } from './common';
+
+export const ConsoleConfig = Type.Object({
+  temporalUiUrl: Type.String({ description: 'the Temporal UI; a workflow is at <url>/namespaces/<namespace>/workflows/<workflowId>' }),
+  temporalNamespace: Type.String(),
+  temporalRetention: Type.String({
+    description: 'how long Temporal keeps a closed workflow’s history (TEMPORAL_RETENTION), as `temporal operator namespace update --retention` takes it; older ones are in the archive',
+  }),
+  temporalRetentionDays: Type.Number({ description: 'the same, in days' }),
+});
