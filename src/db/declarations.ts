@@ -4,7 +4,7 @@ import type { DecisionResult } from '../bureau/contract';
 import type { DeclarationStatus, PaymentStatus } from '../domain/declaration';
 import type { DeclarationKind, FeeItem } from '../domain/fee-items';
 import { sumFen } from '../domain/money';
-import { appendAudit, type Transaction } from './audit';
+import { appendAudit, audited, auditing, type Transaction } from './audit';
 import type { Db } from './client';
 import { isUniqueViolation } from './errors';
 import { declarationLines, declarations } from './schema';
@@ -37,17 +37,17 @@ export async function insertDeclaration(
 ): Promise<DeclarationRecord> {
   try {
     return await db.transaction(async (tx) => {
+      const totalFen = sumFen(d.items.map((i) => i.amountFen));
+      const submitted = auditing(tx, {
+        actor: d.actor,
+        action: 'declaration.submitted',
+        subject: d.id,
+        detail: { employerId: d.employerId, kind: d.kind, itemIds: d.items.map((i) => i.itemId), totalFen },
+      });
       const [row] = await tx
+        .with(submitted)
         .insert(declarations)
-        .values({
-          id: d.id,
-          employerId: d.employerId,
-          kind: d.kind,
-          status: 'submitted',
-          totalFen: sumFen(d.items.map((i) => i.amountFen)),
-          workflowId: d.workflowId,
-          declaredBy: d.actor,
-        })
+        .values({ id: d.id, employerId: d.employerId, kind: d.kind, status: 'submitted', totalFen, workflowId: d.workflowId, declaredBy: d.actor })
         .returning();
       const lines = await tx
         .insert(declarationLines)
@@ -70,12 +70,6 @@ export async function insertDeclaration(
           })),
         )
         .returning();
-      await appendAudit(tx, {
-        actor: d.actor,
-        action: 'declaration.submitted',
-        subject: d.id,
-        detail: { employerId: d.employerId, kind: d.kind, itemIds: d.items.map((i) => i.itemId), totalFen: row!.totalFen },
-      });
       await alsoRecord(tx);
       return { ...row!, lines };
     });
@@ -100,7 +94,7 @@ export async function deleteUnstartedDeclaration(db: Db, id: string, actor: stri
 export async function recordDecision(db: Db, id: string, result: Exclude<DecisionResult, { status: 'pending' }>): Promise<boolean> {
   return db.transaction(async (tx) => {
     const status: DeclarationStatus = result.status;
-    const updated = await tx
+    const decided = tx
       .update(declarations)
       .set({
         status,
@@ -111,27 +105,22 @@ export async function recordDecision(db: Db, id: string, result: Exclude<Decisio
       })
       .where(and(eq(declarations.id, id), inArray(declarations.status, ['submitted', 'result_unknown'])))
       .returning({ id: declarations.id });
-    if (updated.length === 0) return false;
+    if (!(await audited(tx, decided, { actor: 'bureau', action: `declaration.${result.status}`, subject: id, detail: { ...result } }))) return false;
     if (result.status === 'rejected') {
       // A rejected declaration lets its items go: they can be declared again.
       await tx.update(declarationLines).set({ holdsItem: false }).where(eq(declarationLines.declarationId, id));
     }
-    await appendAudit(tx, { actor: 'bureau', action: `declaration.${result.status}`, subject: id, detail: { ...result } });
     return true;
   });
 }
 
 export async function markResultUnknown(db: Db, id: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    const updated = await tx
-      .update(declarations)
-      .set({ status: 'result_unknown', updatedAt: new Date() })
-      .where(and(eq(declarations.id, id), eq(declarations.status, 'submitted')))
-      .returning({ id: declarations.id });
-    if (updated.length > 0) {
-      await appendAudit(tx, { actor: 'system', action: 'declaration.result_unknown', subject: id, detail: {} });
-    }
-  });
+  const marked = db
+    .update(declarations)
+    .set({ status: 'result_unknown', updatedAt: new Date() })
+    .where(and(eq(declarations.id, id), eq(declarations.status, 'submitted')))
+    .returning({ id: declarations.id });
+  await audited(db, marked, { actor: 'system', action: 'declaration.result_unknown', subject: id, detail: {} });
 }
 
 export async function getDeclaration(db: Db, id: string): Promise<DeclarationRecord | undefined> {

@@ -5,7 +5,7 @@ import type { AttemptOutcome, PaymentMethod, PaymentState } from '../domain/paym
 import { declarationPaymentStatus, FINAL_PAYMENT_STATES } from '../domain/payment';
 import { sumFen } from '../domain/money';
 import { latestFailures, type ActivityFailureRow } from './activity-failures';
-import { appendAudit, type Transaction } from './audit';
+import { appendAudit, audited, auditing, type Transaction } from './audit';
 import type { Db } from './client';
 import { isUniqueViolation } from './errors';
 import { declarationLines, declarations, paymentAttempts, paymentLines, payments, vouchers } from './schema';
@@ -89,14 +89,22 @@ export async function createPayment(db: Db, p: NewPayment, alsoRecord: (tx: Tran
       const locked = await tx.select({ id: declarations.id, status: declarations.status }).from(declarations).where(inArray(declarations.id, declarationIds)).for('update');
       const notAccepted = locked.filter((d) => d.status !== 'accepted');
       if (notAccepted.length > 0) throw new LinesNotPayableError(p.lines.map((l) => l.lineId), 'unknown');
+      const totalFen = sumFen(p.lines.map((l) => l.dueFen));
+      const started = auditing(tx, {
+        actor: p.actor,
+        action: 'payment.started',
+        subject: p.id,
+        detail: { employerId: p.employerId, method: p.method, lineIds: p.lines.map((l) => l.lineId), totalFen, agreementId: p.agreementId },
+      });
       const [row] = await tx
+        .with(started)
         .insert(payments)
         .values({
           id: p.id,
           employerId: p.employerId,
           method: p.method,
           status: p.method === 'three_party' ? 'deducting' : 'voucher_issued',
-          totalFen: sumFen(p.lines.map((l) => l.dueFen)),
+          totalFen,
           lineIds: p.lines.map((l) => l.lineId),
           agreementId: p.agreementId,
           accountMasked: p.accountMasked,
@@ -106,12 +114,6 @@ export async function createPayment(db: Db, p: NewPayment, alsoRecord: (tx: Tran
         })
         .returning();
       await tx.insert(paymentLines).values(p.lines.map((l) => ({ paymentId: p.id, lineId: l.lineId, itemId: l.itemId, amountFen: l.dueFen })));
-      await appendAudit(tx, {
-        actor: p.actor,
-        action: 'payment.started',
-        subject: p.id,
-        detail: { employerId: p.employerId, method: p.method, lineIds: p.lines.map((l) => l.lineId), totalFen: row!.totalFen, agreementId: p.agreementId },
-      });
       await alsoRecord(tx);
       return row!;
     });
@@ -126,21 +128,17 @@ export async function recordAttempt(
   db: Db,
   a: { paymentId: string; n: number; deductionKey: string; outcome: AttemptOutcome; code?: string | undefined; reason?: string | undefined },
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    // An attempt first recorded as unknown gets its real outcome later; a repeat changes nothing.
-    const written = await tx
-      .insert(paymentAttempts)
-      .values({ paymentId: a.paymentId, n: a.n, deductionKey: a.deductionKey, outcome: a.outcome, code: a.code, reason: a.reason })
-      .onConflictDoUpdate({
-        target: [paymentAttempts.paymentId, paymentAttempts.n],
-        set: { outcome: a.outcome, code: a.code ?? null, reason: a.reason ?? null },
-        setWhere: sql`${paymentAttempts.outcome} = 'unknown' and ${a.outcome} <> 'unknown'`,
-      })
-      .returning();
-    if (written.length > 0) {
-      await appendAudit(tx, { actor: 'bureau', action: `deduction.${a.outcome}`, subject: a.paymentId, detail: { n: a.n, key: a.deductionKey, code: a.code, reason: a.reason } });
-    }
-  });
+  // An attempt first recorded as unknown gets its real outcome later; a repeat changes nothing.
+  const written = db
+    .insert(paymentAttempts)
+    .values({ paymentId: a.paymentId, n: a.n, deductionKey: a.deductionKey, outcome: a.outcome, code: a.code, reason: a.reason })
+    .onConflictDoUpdate({
+      target: [paymentAttempts.paymentId, paymentAttempts.n],
+      set: { outcome: a.outcome, code: a.code ?? null, reason: a.reason ?? null },
+      setWhere: sql`${paymentAttempts.outcome} = 'unknown' and ${a.outcome} <> 'unknown'`,
+    })
+    .returning({ n: paymentAttempts.n });
+  await audited(db, written, { actor: 'bureau', action: `deduction.${a.outcome}`, subject: a.paymentId, detail: { n: a.n, key: a.deductionKey, code: a.code, reason: a.reason } });
 }
 
 /** Moves a payment to a non-final state (deducting, awaiting_retry) with its reason and next retry. */
@@ -150,16 +148,12 @@ export async function setPaymentState(
   state: PaymentState,
   extra: { reason?: string | null; nextRetryAt?: Date | null; actor?: string } = {},
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    const updated = await tx
-      .update(payments)
-      .set({ status: state, reason: extra.reason ?? null, nextRetryAt: extra.nextRetryAt ?? null, updatedAt: new Date() })
-      .where(and(eq(payments.id, id), sql`${payments.status} not in ${FINAL_PAYMENT_STATES}`))
-      .returning({ id: payments.id });
-    if (updated.length > 0) {
-      await appendAudit(tx, { actor: extra.actor ?? 'system', action: `payment.${state}`, subject: id, detail: { reason: extra.reason ?? null, nextRetryAt: extra.nextRetryAt?.toISOString() ?? null } });
-    }
-  });
+  const moved = db
+    .update(payments)
+    .set({ status: state, reason: extra.reason ?? null, nextRetryAt: extra.nextRetryAt ?? null, updatedAt: new Date() })
+    .where(and(eq(payments.id, id), sql`${payments.status} not in ${FINAL_PAYMENT_STATES}`))
+    .returning({ id: payments.id });
+  await audited(db, moved, { actor: extra.actor ?? 'system', action: `payment.${state}`, subject: id, detail: { reason: extra.reason ?? null, nextRetryAt: extra.nextRetryAt?.toISOString() ?? null } });
 }
 
 /**

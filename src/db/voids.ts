@@ -3,7 +3,7 @@
 // a payment of the same declaration cannot both start.
 import { and, count, eq, inArray } from 'drizzle-orm';
 import type { DecisionResult } from '../bureau/contract';
-import { appendAudit, type Transaction } from './audit';
+import { audited, auditing, type Transaction } from './audit';
 import type { Db } from './client';
 import { declarationLines, declarations, paymentLines } from './schema';
 
@@ -43,8 +43,11 @@ export async function startVoid(
     // A rejected void may be tried again: each try is its own workflow.
     const attempt = row.voidWorkflowId ? Number(row.voidWorkflowId.split('-').pop()) + 1 : 1;
     const workflowId = workflowIdFor(attempt);
-    await tx.update(declarations).set({ status: 'voiding', voidWorkflowId: workflowId, updatedAt: new Date() }).where(eq(declarations.id, id));
-    await appendAudit(tx, { actor, action: 'declaration.voiding', subject: id, detail: { workflowId } });
+    await tx
+      .with(auditing(tx, { actor, action: 'declaration.voiding', subject: id, detail: { workflowId } }))
+      .update(declarations)
+      .set({ status: 'voiding', voidWorkflowId: workflowId, updatedAt: new Date() })
+      .where(eq(declarations.id, id));
     await alsoRecord(tx, workflowId);
     return workflowId;
   });
@@ -54,17 +57,16 @@ export async function startVoid(
 export async function recordVoidDecision(db: Db, id: string, result: Exclude<DecisionResult, { status: 'pending' }>): Promise<boolean> {
   return db.transaction(async (tx) => {
     const status = result.status === 'accepted' ? 'voided' : 'void_rejected';
-    const updated = await tx
+    const decided = tx
       .update(declarations)
       .set({ status, resultReason: result.status === 'rejected' ? result.reason : null, updatedAt: new Date() })
       .where(and(eq(declarations.id, id), inArray(declarations.status, ['voiding'])))
       .returning({ id: declarations.id });
-    if (updated.length === 0) return false;
+    if (!(await audited(tx, decided, { actor: 'bureau', action: `declaration.${status}`, subject: id, detail: { ...result } }))) return false;
     if (status === 'voided') {
       // Voided items can be declared again.
       await tx.update(declarationLines).set({ holdsItem: false }).where(eq(declarationLines.declarationId, id));
     }
-    await appendAudit(tx, { actor: 'bureau', action: `declaration.${status}`, subject: id, detail: { ...result } });
     return true;
   });
 }

@@ -3,7 +3,7 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { InsuranceType } from '../domain/fee-items';
 import type { PaymentState, VoucherState } from '../domain/payment';
-import { appendAudit } from './audit';
+import { appendAudit, audited, auditing } from './audit';
 import type { Db } from './client';
 import { finishPayment, type VoucherRow } from './payments';
 import { declarationLines, employers, paymentLines, vouchers } from './schema';
@@ -81,24 +81,21 @@ export async function voucherPrintData(db: Db, id: string): Promise<VoucherPrint
 
 /** Print number `n` of a voucher was stored: the file, its SHA-256, the count. A repeat changes nothing. */
 export async function recordPrint(db: Db, id: string, p: { n: number; pdfPath: string; sha256: string; actor: string }): Promise<void> {
-  await db.transaction(async (tx) => {
-    const updated = await tx
-      .update(vouchers)
-      .set({ pdfPath: p.pdfPath, pdfSha256: p.sha256, printCount: p.n, lastPrintError: null, updatedAt: new Date() })
-      .where(and(eq(vouchers.id, id), lt(vouchers.printCount, p.n)))
-      .returning({ id: vouchers.id });
-    if (updated.length > 0) {
-      await appendAudit(tx, { actor: p.actor, action: p.n > 1 ? 'voucher.reprinted' : 'voucher.printed', subject: id, detail: { n: p.n, sha256: p.sha256 } });
-    }
-  });
+  const printed = db
+    .update(vouchers)
+    .set({ pdfPath: p.pdfPath, pdfSha256: p.sha256, printCount: p.n, lastPrintError: null, updatedAt: new Date() })
+    .where(and(eq(vouchers.id, id), lt(vouchers.printCount, p.n)))
+    .returning({ id: vouchers.id });
+  await audited(db, printed, { actor: p.actor, action: p.n > 1 ? 'voucher.reprinted' : 'voucher.printed', subject: id, detail: { n: p.n, sha256: p.sha256 } });
 }
 
 /** A print that failed (F-4.8: it can be printed again from the print records). */
 export async function recordPrintError(db: Db, id: string, error: string, actor: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.update(vouchers).set({ lastPrintError: error, updatedAt: new Date() }).where(eq(vouchers.id, id));
-    await appendAudit(tx, { actor, action: 'voucher.print_failed', subject: id, detail: { error } });
-  });
+  await db
+    .with(auditing(db, { actor, action: 'voucher.print_failed', subject: id, detail: { error } }))
+    .update(vouchers)
+    .set({ lastPrintError: error, updatedAt: new Date() })
+    .where(eq(vouchers.id, id));
 }
 
 const PAYMENT_STATE_OF: Record<Exclude<VoucherStatus, 'issued'>, PaymentState> = {
@@ -117,14 +114,12 @@ export async function finishVoucher(
 ): Promise<void> {
   await db.transaction(async (tx) => {
     await finishPayment(tx, f.paymentId, PAYMENT_STATE_OF[f.status], f.reason, f.actor);
-    const updated = await tx
+    const ended = tx
       .update(vouchers)
       .set({ status: f.status, paidAt: f.paidAt, updatedAt: new Date() })
       .where(and(eq(vouchers.id, f.voucherId), eq(vouchers.status, 'issued')))
       .returning({ id: vouchers.id });
-    if (updated.length > 0) {
-      await appendAudit(tx, { actor: f.actor, action: `voucher.${f.status}`, subject: f.voucherId, detail: { paymentId: f.paymentId, reason: f.reason, paidAt: f.paidAt?.toISOString() ?? null } });
-    }
+    await audited(tx, ended, { actor: f.actor, action: `voucher.${f.status}`, subject: f.voucherId, detail: { paymentId: f.paymentId, reason: f.reason, paidAt: f.paidAt?.toISOString() ?? null } });
   });
 }
 
