@@ -12,8 +12,9 @@ export const moneySchema = (name: string) => ({
   [`${name}Yuan`]: { type: 'string', description: 'yuan, for display', examples: ['84079.24'] },
 });
 
-export function money(name: string, fen: number): Record<string, number | string> {
-  return { [`${name}Fen`]: fen, [`${name}Yuan`]: formatYuan(fen) };
+/** An amount as the API gives it (schemas/common.ts Money): `<name>Fen` and `<name>Yuan`. */
+export function money<N extends string>(name: N, fen: number): { [K in `${N}Fen`]: number } & { [K in `${N}Yuan`]: string } {
+  return { [`${name}Fen`]: fen, [`${name}Yuan`]: formatYuan(fen) } as { [K in `${N}Fen`]: number } & { [K in `${N}Yuan`]: string };
 }
 
 export function employerView(e: EmployerRow) {
@@ -52,7 +53,7 @@ export function declarationLineView(l: DeclarationLineRow) {
   return {
     lineId: l.id,
     itemId: l.itemId,
-    insuranceType: l.insuranceType,
+    insuranceType: l.insuranceType as InsuranceType,
     insuranceName: INSURANCE_NAMES[l.insuranceType as InsuranceType],
     agency: l.agency,
     period: l.period,
@@ -67,8 +68,8 @@ export function declarationView(d: DeclarationRow) {
     id: d.id,
     employerId: d.employerId,
     kind: d.kind,
-    status: d.status,
-    paymentStatus: d.paymentStatus,
+    status: d.status as DeclarationStatus,
+    paymentStatus: d.paymentStatus as PaymentStatus,
     ...money('total', d.totalFen),
     workflowId: d.workflowId,
     declaredBy: d.declaredBy,

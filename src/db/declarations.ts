@@ -4,10 +4,11 @@ import type { DecisionResult } from '../bureau/contract';
 import type { DeclarationStatus, PaymentStatus } from '../domain/declaration';
 import type { DeclarationKind, FeeItem } from '../domain/fee-items';
 import { sumFen } from '../domain/money';
-import { appendAudit, type Transaction } from './audit';
+import type { StartValues } from '../starts/workflow-starts';
+import { appendAudit } from './audit';
 import type { Db } from './client';
 import { isUniqueViolation } from './errors';
-import { declarationLines, declarations } from './schema';
+import { auditLog, declarationLines, declarations, workflowStarts } from './schema';
 
 export type DeclarationRow = typeof declarations.$inferSelect;
 export type DeclarationLineRow = typeof declarationLines.$inferSelect;
@@ -29,56 +30,60 @@ export async function heldItemIds(db: Db, employerId: string): Promise<Set<strin
   return new Set(rows.map((r) => r.itemId));
 }
 
+/**
+ * Writes a declaration, its lines, its audit entry and (when given) the request to start its
+ * workflow in one statement: as atomic as a transaction, in one round trip, and a conflict on a
+ * held item leaves nothing behind.
+ */
 export async function insertDeclaration(
   db: Db,
   d: { id: string; employerId: string; kind: DeclarationKind; workflowId: string; actor: string; items: FeeItem[] },
-  /** Written in the same transaction: the request to start its workflow (none when a workflow inserts it). */
-  alsoRecord: (tx: Transaction) => Promise<void> = async () => {},
+  /** Its workflow's start request (none when a workflow inserts the declaration). */
+  start?: StartValues,
 ): Promise<DeclarationRecord> {
-  try {
-    return await db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(declarations)
-        .values({
-          id: d.id,
-          employerId: d.employerId,
-          kind: d.kind,
-          status: 'submitted',
-          totalFen: sumFen(d.items.map((i) => i.amountFen)),
-          workflowId: d.workflowId,
-          declaredBy: d.actor,
-        })
-        .returning();
-      const lines = await tx
-        .insert(declarationLines)
-        .values(
-          d.items.map((i) => ({
-            id: `${d.id}:${i.itemId}`,
-            declarationId: d.id,
-            itemId: i.itemId,
-            unitNumber: i.unitNumber,
-            insuranceType: i.insuranceType,
-            agency: i.agency,
-            period: i.period,
-            headcount: i.headcount,
-            baseFen: i.baseFen,
-            employerFen: i.employerFen,
-            employeeFen: i.employeeFen,
-            amountFen: i.amountFen,
-            collectionOrder: i.collectionOrder,
-            validUntil: i.validUntil,
-          })),
-        )
-        .returning();
-      await appendAudit(tx, {
+  const totalFen = sumFen(d.items.map((i) => i.amountFen));
+  const lines = d.items
+    .map((i) => ({
+      id: `${d.id}:${i.itemId}`,
+      declarationId: d.id,
+      itemId: i.itemId,
+      unitNumber: i.unitNumber,
+      insuranceType: i.insuranceType,
+      agency: i.agency,
+      period: i.period,
+      headcount: i.headcount,
+      baseFen: i.baseFen,
+      employerFen: i.employerFen,
+      employeeFen: i.employeeFen,
+      amountFen: i.amountFen,
+      collectionOrder: i.collectionOrder,
+      validUntil: i.validUntil,
+      paidFen: 0,
+      holdsItem: true,
+    }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  // Every data-modifying CTE runs to completion; the lines' foreign key is checked at the statement's end.
+  const row = db
+    .$with('d')
+    .as(db.insert(declarations).values({ id: d.id, employerId: d.employerId, kind: d.kind, status: 'submitted', totalFen, workflowId: d.workflowId, declaredBy: d.actor }).returning());
+  const writes = [
+    row,
+    db.$with('l').as(db.insert(declarationLines).values(lines)),
+    // As appendAudit writes it (unchained; the chainer hashes it after the commit).
+    db.$with('a').as(
+      db.insert(auditLog).values({
+        at: new Date(),
         actor: d.actor,
         action: 'declaration.submitted',
         subject: d.id,
-        detail: { employerId: d.employerId, kind: d.kind, itemIds: d.items.map((i) => i.itemId), totalFen: row!.totalFen },
-      });
-      await alsoRecord(tx);
-      return { ...row!, lines };
-    });
+        detail: { employerId: d.employerId, kind: d.kind, itemIds: d.items.map((i) => i.itemId), totalFen },
+      }),
+    ),
+    ...(start ? [db.$with('s').as(db.insert(workflowStarts).values(start))] : []),
+  ];
+  try {
+    const [written] = await db.with(...writes).select().from(row);
+    return { ...written!, lines };
   } catch (err) {
     if (isUniqueViolation(err, 'declaration_lines_item_held_uq')) {
       const held = await heldItemIds(db, d.employerId);

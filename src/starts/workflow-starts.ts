@@ -47,10 +47,12 @@ export async function openArgs(codec: PayloadCodec, sealed: unknown[]): Promise<
   return (await codec.decode(payloads)).map((p) => defaultPayloadConverter.fromPayload(p));
 }
 
-/** Writes the start request inside the transaction that writes its record. */
-export async function recordStart(tx: Transaction, codec: PayloadCodec, r: StartRequest): Promise<void> {
+export type StartValues = typeof workflowStarts.$inferInsert;
+
+/** The start request as its row: the arguments sealed, the empty search attributes left out. */
+export async function startValues(codec: PayloadCodec, r: StartRequest): Promise<StartValues> {
   const attributes = Object.fromEntries(Object.entries(r.attributes).filter(([, v]) => typeof v === 'string' && v !== '')) as Record<string, string>;
-  await tx.insert(workflowStarts).values({
+  return {
     workflowId: r.workflowId,
     workflowType: r.workflowType,
     taskQueue: r.taskQueue,
@@ -59,7 +61,12 @@ export async function recordStart(tx: Transaction, codec: PayloadCodec, r: Start
     requestRef: r.requestRef,
     args: await sealArgs(codec, r.args),
     searchAttributes: attributes,
-  });
+  };
+}
+
+/** Writes the start request inside the transaction that writes its record. */
+export async function recordStart(tx: Transaction, codec: PayloadCodec, r: StartRequest): Promise<void> {
+  await tx.insert(workflowStarts).values(await startValues(codec, r));
 }
 
 /** The start a keyed request recorded before (its first try may have died after recording it). */
@@ -77,25 +84,38 @@ export async function findStart(db: Db, workflowId: string): Promise<StartRow | 
 /** Starts the row's workflow unless it was started before; answers whether it runs (or ran) now. */
 export async function dispatchStart(temporal: Client, db: Db, codec: PayloadCodec, row: StartRow): Promise<boolean> {
   if (row.startedAt) return true;
+  return startAndMark(temporal, db, row, await openArgs(codec, row.args));
+}
+
+/**
+ * Starts a recorded workflow with its arguments in the clear (whoever recorded it still has them,
+ * so nothing is read back or opened) and marks the row started; answers whether it runs now.
+ */
+export async function startAndMark(
+  temporal: Client,
+  db: Db,
+  start: Pick<StartRow, 'workflowId' | 'workflowType' | 'taskQueue' | 'searchAttributes'>,
+  args: unknown[],
+): Promise<boolean> {
   try {
-    await temporal.workflow.start(row.workflowType, {
-      taskQueue: row.taskQueue,
-      workflowId: row.workflowId,
+    await temporal.workflow.start(start.workflowType, {
+      taskQueue: start.taskQueue,
+      workflowId: start.workflowId,
       // A closed workflow of this id is the same work done: never a second run of it.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: startAttributes(row.searchAttributes),
-      args: await openArgs(codec, row.args),
+      typedSearchAttributes: startAttributes(start.searchAttributes),
+      args,
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
       await db
         .update(workflowStarts)
         .set({ startAttempts: sql`${workflowStarts.startAttempts} + 1`, lastError: String((err as Error).message ?? err).slice(0, 500) })
-        .where(eq(workflowStarts.workflowId, row.workflowId));
+        .where(eq(workflowStarts.workflowId, start.workflowId));
       return false;
     }
   }
-  await db.update(workflowStarts).set({ startedAt: new Date(), startAttempts: sql`${workflowStarts.startAttempts} + 1`, lastError: null }).where(eq(workflowStarts.workflowId, row.workflowId));
+  await db.update(workflowStarts).set({ startedAt: new Date(), startAttempts: sql`${workflowStarts.startAttempts} + 1`, lastError: null }).where(eq(workflowStarts.workflowId, start.workflowId));
   return true;
 }
 

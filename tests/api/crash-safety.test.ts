@@ -15,7 +15,7 @@ import { findEmployer } from '../../src/db/employers';
 import { createPayment, listPayables } from '../../src/db/payments';
 import { auditLog, idempotencyKeys, vouchers as vouchersTable, workflowStarts } from '../../src/db/schema';
 import { ensureReconcilerSchedule, reconcilerScheduleId } from '../../src/starts/reconciler-schedule';
-import { recordStart } from '../../src/starts/workflow-starts';
+import { recordStart, startValues } from '../../src/starts/workflow-starts';
 import type { FeeItem } from '../../src/domain/fee-items';
 import type { DeclarationInput } from '../../src/workflows/declaration';
 import { NEW_PASSWORD, addSignedInEmployer, taxpayerId, unitNumber } from '../support/employers';
@@ -74,8 +74,10 @@ async function keyOfDeadRequest(opts: { key: string; url: string; body: Record<s
 /** What a request's transaction leaves when its process dies right after it: the declaration and its unstarted start. */
 async function recordedDeclaration(d: { id: string; employer: { id: string; taxpayerId: string }; item: FeeItem; requestRef: string | null }): Promise<string> {
   const workflowId = `declaration-${d.id}`;
-  await insertDeclaration(stack.database.db, { id: d.id, employerId: d.employer.id, kind: 'regular', workflowId, actor: operator, items: [d.item] }, (tx) =>
-    recordStart(tx, stack.app.codec, {
+  await insertDeclaration(
+    stack.database.db,
+    { id: d.id, employerId: d.employer.id, kind: 'regular', workflowId, actor: operator, items: [d.item] },
+    await startValues(stack.app.codec, {
       workflowId,
       workflowType: 'declarationWorkflow',
       taskQueue: stack.config.taskQueue,

@@ -5,6 +5,7 @@ import type { EmployerRow } from '../../db/employers';
 import { DECLARATION_KINDS, INSURANCE_NAMES, partitionItems, type DeclarationKind, type FeeItem, type FeeItemFilter } from '../../domain/fee-items';
 import { formatYuan } from '../../domain/money';
 import { openEmployer } from '../../use-cases/employer-access';
+import { downloadFeeItems } from '../../use-cases/fee-items';
 import { EXPORT_FORMATS, sendTable, type Column, type ExportFormat } from '../export';
 import { feeItemView } from '../views';
 import { chinaToday, errors, idParams, periodSchema } from './common';
@@ -20,10 +21,10 @@ const filterProperties = {
   period: periodSchema,
 } as const;
 
-/** Downloads the employer's items from the bureau and splits them into declarable and excluded. */
+/** Downloads the employer's items from the bureau (kept briefly for declaring) and splits them into declarable and excluded. */
 export async function loadFeeItems(app: FastifyInstance, employer: EmployerRow, query: FeeItemQuery) {
   const [all, held] = await Promise.all([
-    app.bureau.downloadFeeItems(employer.taxpayerId, query.kind),
+    downloadFeeItems(app, employer.taxpayerId, query.kind),
     heldItemIds(app.db, employer.id),
   ]);
   return { all, ...partitionItems(all, query, chinaToday(), held) };
