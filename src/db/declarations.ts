@@ -7,8 +7,8 @@ import { sumFen } from '../domain/money';
 import type { StartValues } from '../starts/workflow-starts';
 import { appendAudit } from './audit';
 import type { Db } from './client';
-import { isUniqueViolation } from './errors';
-import { auditLog, declarationLines, declarations, workflowStarts } from './schema';
+import { isNotNullViolation, isUniqueViolation } from './errors';
+import { auditLog, declarationLines, declarations, employers, workflowStarts } from './schema';
 
 export type DeclarationRow = typeof declarations.$inferSelect;
 export type DeclarationLineRow = typeof declarationLines.$inferSelect;
@@ -18,6 +18,13 @@ export type DeclarationRecord = DeclarationRow & { lines: DeclarationLineRow[] }
 export class ItemsAlreadyDeclaredError extends Error {
   constructor(readonly itemIds: string[]) {
     super(`already declared: ${itemIds.join(', ')}`);
+  }
+}
+
+/** Thrown when a declaration was to be written only for an employer that may be acted for, and it may not (or is not there). */
+export class EmployerNotOpenError extends Error {
+  constructor(readonly employerId: string) {
+    super(`employer ${employerId} may not be acted for now`);
   }
 }
 
@@ -33,11 +40,13 @@ export async function heldItemIds(db: Db, employerId: string): Promise<Set<strin
 /**
  * Writes a declaration, its lines, its audit entry and (when given) the request to start its
  * workflow in one statement: as atomic as a transaction, in one round trip, and a conflict on a
- * held item leaves nothing behind.
+ * held item leaves nothing behind. `whileOpen`: only while the employer's initial password is
+ * changed and it is signed in (openEmployer's rule, checked by the same statement), else
+ * EmployerNotOpenError.
  */
 export async function insertDeclaration(
   db: Db,
-  d: { id: string; employerId: string; kind: DeclarationKind; workflowId: string; actor: string; items: FeeItem[] },
+  d: { id: string; employerId: string; kind: DeclarationKind; workflowId: string; actor: string; items: FeeItem[]; whileOpen?: boolean },
   /** Its workflow's start request (none when a workflow inserts the declaration). */
   start?: StartValues,
 ): Promise<DeclarationRecord> {
@@ -63,9 +72,13 @@ export async function insertDeclaration(
     }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
   // Every data-modifying CTE runs to completion; the lines' foreign key is checked at the statement's end.
+  // Not open: the employer id is null, which the column refuses (and the whole statement with it).
+  const employerId = d.whileOpen
+    ? sql`(select ${employers.id} from ${employers} where ${employers.id} = ${d.employerId} and not ${employers.passwordChangeRequired} and ${employers.signedInUntil} > now())`
+    : d.employerId;
   const row = db
     .$with('d')
-    .as(db.insert(declarations).values({ id: d.id, employerId: d.employerId, kind: d.kind, status: 'submitted', totalFen, workflowId: d.workflowId, declaredBy: d.actor }).returning());
+    .as(db.insert(declarations).values({ id: d.id, employerId, kind: d.kind, status: 'submitted', totalFen, workflowId: d.workflowId, declaredBy: d.actor }).returning());
   const writes = [
     row,
     db.$with('l').as(db.insert(declarationLines).values(lines)),
@@ -89,6 +102,7 @@ export async function insertDeclaration(
       const held = await heldItemIds(db, d.employerId);
       throw new ItemsAlreadyDeclaredError(d.items.map((i) => i.itemId).filter((id) => held.has(id)));
     }
+    if (d.whileOpen && isNotNullViolation(err, 'employer_id')) throw new EmployerNotOpenError(d.employerId);
     throw err;
   }
 }

@@ -9,7 +9,7 @@ import {
   findStart,
   findStartByRequest,
   recordStart,
-  startAndMark,
+  startJustRecorded,
   startValues,
   type StartRequest,
   type StartRow,
@@ -59,7 +59,7 @@ export async function startRecorded(app: Services, caller: Caller, workflowId: s
 
 /** Starts the workflow this request has just recorded (prepareStart): nothing to read back first. */
 export async function startPrepared(app: Services, caller: Caller, start: PreparedStart): Promise<boolean> {
-  return startedOrLeft(caller, start.values.workflowId, await startAndMark(app.temporal, app.db, start.values, start.args));
+  return startedOrLeft(caller, start.values.workflowId, await startJustRecorded(app.temporal, app.db, start.values, start.args));
 }
 
 function startedOrLeft(caller: Caller, workflowId: string, started: boolean): boolean {
