@@ -71,7 +71,6 @@ export async function insertDeclaration(
       holdsItem: true,
     }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
-  // Every data-modifying CTE runs to completion; the lines' foreign key is checked at the statement's end.
   // Not open: the employer id is null, which the column refuses (and the whole statement with it).
   const employerId = d.whileOpen
     ? sql`(select ${employers.id} from ${employers} where ${employers.id} = ${d.employerId} and not ${employers.passwordChangeRequired} and ${employers.signedInUntil} > now())`
@@ -79,6 +78,7 @@ export async function insertDeclaration(
   const row = db
     .$with('d')
     .as(db.insert(declarations).values({ id: d.id, employerId, kind: d.kind, status: 'submitted', totalFen, workflowId: d.workflowId, declaredBy: d.actor }).returning());
+  // Every data-modifying CTE runs to completion; the lines' foreign key is checked at the statement's end.
   const writes = [
     row,
     db.$with('l').as(db.insert(declarationLines).values(lines)),
