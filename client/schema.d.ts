@@ -843,14 +843,14 @@ export interface paths {
         /** Declaration records (申报记录, F-5.1, F-5.2), newest first, with the pay-now prompt */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description YYYY-MM-DD */
                     declaredFrom?: string;
                     /** @description YYYY-MM-DD */
                     declaredTo?: string;
                     /** @description employer id */
                     employerId?: string;
-                    limit: number;
+                    limit?: number;
                     /** @description submitted 已提交 (waiting for the bureau), accepted 申报成功, rejected 申报失败, result_unknown (no result by the deadline: an operator must look), voiding 作废中, voided 已作废, void_rejected 作废失败 (the declaration stands) */
                     status?: "submitted" | "accepted" | "rejected" | "result_unknown" | "voiding" | "voided" | "void_rejected";
                 };

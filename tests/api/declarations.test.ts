@@ -47,7 +47,7 @@ function fetchResult(id: string) {
 }
 
 async function listDeclarations(query: { employerId?: string; limit?: number }) {
-  const { data, error } = await stack.client.GET('/api/declarations', { params: { query: { limit: 100, ...query } } });
+  const { data, error } = await stack.client.GET('/api/declarations', { params: { query } });
   expect(error).toBeUndefined();
   return data!;
 }
@@ -365,7 +365,7 @@ describe('declaration records (F-5.1, F-5.2)', () => {
     expect((await declareAndFetch(employer.id, [items[0]!.itemId])).status).toBe('accepted');
     type Query = { status?: 'accepted' | 'rejected'; declaredFrom?: string; declaredTo?: string };
     const list = async (query: Query) => {
-      const { data, error } = await stack.clientAs('auditor').GET('/api/declarations', { params: { query: { employerId: employer.id, limit: 100, ...query } } });
+      const { data, error } = await stack.clientAs('auditor').GET('/api/declarations', { params: { query: { employerId: employer.id, ...query } } });
       expect(error).toBeUndefined();
       return data!;
     };
@@ -375,7 +375,7 @@ describe('declaration records (F-5.1, F-5.2)', () => {
     expect((await list({ declaredFrom: today, declaredTo: today })).declarations).toHaveLength(1);
     expect((await list({ declaredTo: '2020-01-01' })).declarations).toHaveLength(0);
     expect((await list({})).payNowPrompt).toBe(true);
-    const backwards = await stack.client.GET('/api/declarations', { params: { query: { declaredFrom: '2026-02-01', declaredTo: '2026-01-01', limit: 100 } } });
+    const backwards = await stack.client.GET('/api/declarations', { params: { query: { declaredFrom: '2026-02-01', declaredTo: '2026-01-01' } } });
     expect(backwards.response.status).toBe(400);
   });
 });

@@ -12,7 +12,7 @@ import { voidDeclaration } from '../../use-cases/void-declaration';
 import { declarationStateQuery, fetchResultNowUpdate } from '../../workflows/messages';
 import { callerOf } from '../caller';
 import { Problem } from '../problem';
-import { DeclarationDetail, DeclarationFetched, DeclarationList, DeclarationQuery, DeclarationStarted, DeclareBody, VoidStarted } from '../schemas/declarations';
+import { DeclarationDetail, DeclarationFetched, DeclarationList, DeclarationQuery, DeclarationStarted, DeclareBody, LIST_LIMIT, VoidStarted } from '../schemas/declarations';
 import { IdParams, errors } from '../schemas/common';
 import { activityFailureView, declarationLineView, declarationView } from '../views';
 
@@ -146,7 +146,8 @@ const declarationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (q.declaredFrom && q.declaredTo && q.declaredFrom > q.declaredTo) {
         throw new Problem(400, 'DATE_RANGE_INVALID', 'declaredFrom is after declaredTo', 'give a range whose start is not after its end');
       }
-      const [records, unpaid] = await Promise.all([listDeclarations(app.db, q), hasUnpaidDeclarations(app.db, q.employerId)]);
+      // The schema's default fills a missing limit in; TypeScript cannot know that.
+      const [records, unpaid] = await Promise.all([listDeclarations(app.db, { ...q, limit: q.limit ?? LIST_LIMIT }), hasUnpaidDeclarations(app.db, q.employerId)]);
       return { declarations: records.map(declarationView), payNowPrompt: unpaid };
     },
   );

@@ -23,13 +23,16 @@ export const DeclareBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** How many records a list gives when the query does not say. */
+export const LIST_LIMIT = 100;
+
 export const DeclarationQuery = Type.Object(
   {
     employerId: Type.Optional(Type.String({ maxLength: 100, description: 'employer id' })),
     status: Type.Optional(Status),
     declaredFrom: Type.Optional(DateOnly),
     declaredTo: Type.Optional(DateOnly),
-    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: LIST_LIMIT })),
   },
   { additionalProperties: false },
 );
