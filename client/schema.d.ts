@@ -1165,8 +1165,10 @@ export interface paths {
                     declaredFrom?: string;
                     /** @description YYYY-MM-DD */
                     declaredTo?: string;
+                    /** @description employer id */
                     employerId?: string;
                     limit?: number;
+                    /** @description submitted 已提交 (waiting for the bureau), accepted 申报成功, rejected 申报失败, result_unknown (no result by the deadline: an operator must look), voiding 作废中, voided 已作废, void_rejected 作废失败 (the declaration stands) */
                     status?: "submitted" | "accepted" | "rejected" | "result_unknown" | "voiding" | "voided" | "void_rejected";
                 };
                 header?: never;
@@ -1175,6 +1177,69 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            declarations: {
+                                /** @description what an operator can do with the record now (F-5.2) */
+                                actions: ("view" | "pay" | "void")[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                declaredAt: string;
+                                /** @description who declared (the API key’s name) */
+                                declaredBy: string;
+                                /** @description employer id */
+                                employerId: string;
+                                /** @description declaration id */
+                                id: string;
+                                /**
+                                 * @description regular 日常申报 or special 特殊缴费申报
+                                 * @enum {string}
+                                 */
+                                kind: "regular" | "special";
+                                /**
+                                 * @description 缴费状态 of the declared amount
+                                 * @enum {string}
+                                 */
+                                paymentStatus: "unpaid" | "partially_paid" | "paid";
+                                /** @description the bureau’s decision; null while submitted */
+                                result: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 instant
+                                     */
+                                    decidedAt: string | null;
+                                    /** @description the bureau’s reason, when rejected (or a void was) */
+                                    reason: string | null;
+                                    /** @description 申报序号, when accepted */
+                                    serial: string | null;
+                                } | null;
+                                /**
+                                 * @description submitted 已提交 (waiting for the bureau), accepted 申报成功, rejected 申报失败, result_unknown (no result by the deadline: an operator must look), voiding 作废中, voided 已作废, void_rejected 作废失败 (the declaration stands)
+                                 * @enum {string}
+                                 */
+                                status: "submitted" | "accepted" | "rejected" | "result_unknown" | "voiding" | "voided" | "void_rejected";
+                                /** @description fen (分) */
+                                totalFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                totalYuan: string;
+                                /** @description the declaration workflow’s id in Temporal */
+                                workflowId: string;
+                            }[];
+                            /** @description F-5.1: whether any accepted declaration (of this employer, or any) is unpaid or partly paid */
+                            payNowPrompt: boolean;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {
@@ -1225,12 +1290,123 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description declaration id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description what an operator can do with the record now (F-5.2) */
+                            actions: ("view" | "pay" | "void")[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            declaredAt: string;
+                            /** @description who declared (the API key’s name) */
+                            declaredBy: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description declaration id */
+                            id: string;
+                            items: {
+                                /** @description 社保经办机构 */
+                                agency: string;
+                                /** @description fen (分) */
+                                amountFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                amountYuan: string;
+                                /** @description 缴费人数 */
+                                headcount: number;
+                                /** @description the insurance’s Chinese name, as documents print it */
+                                insuranceName: string;
+                                /**
+                                 * @description 险种
+                                 * @enum {string}
+                                 */
+                                insuranceType: "pension" | "medical" | "unemployment" | "work_injury" | "maternity";
+                                /** @description fee item id */
+                                itemId: string;
+                                /** @description declaration line id */
+                                lineId: string;
+                                /** @description fen (分) */
+                                paidFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                paidYuan: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
+                            }[];
+                            /**
+                             * @description regular 日常申报 or special 特殊缴费申报
+                             * @enum {string}
+                             */
+                            kind: "regular" | "special";
+                            /** @description a step failing again and again (still retried) or failed for good: what, how often, why */
+                            lastError: {
+                                activity: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                attempts: number;
+                                message: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description when the waiting workflow asks the bureau for the result next; null when nothing waits
+                             */
+                            nextFetchAt: string | null;
+                            /**
+                             * @description 缴费状态 of the declared amount
+                             * @enum {string}
+                             */
+                            paymentStatus: "unpaid" | "partially_paid" | "paid";
+                            /** @description F-2.7: ask "pay now?" (accepted and not fully paid) */
+                            payNowPrompt: boolean;
+                            /** @description the bureau’s decision; null while submitted */
+                            result: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                decidedAt: string | null;
+                                /** @description the bureau’s reason, when rejected (or a void was) */
+                                reason: string | null;
+                                /** @description 申报序号, when accepted */
+                                serial: string | null;
+                            } | null;
+                            /**
+                             * @description submitted 已提交 (waiting for the bureau), accepted 申报成功, rejected 申报失败, result_unknown (no result by the deadline: an operator must look), voiding 作废中, voided 已作废, void_rejected 作废失败 (the declaration stands)
+                             * @enum {string}
+                             */
+                            status: "submitted" | "accepted" | "rejected" | "result_unknown" | "voiding" | "voided" | "void_rejected";
+                            /** @description fen (分) */
+                            totalFen: number;
+                            /**
+                             * @description yuan, for display
+                             * @example 84079.24
+                             */
+                            totalYuan: string;
+                            /** @description the declaration workflow’s id in Temporal */
+                            workflowId: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {
@@ -1283,12 +1459,125 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description declaration id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description what an operator can do with the record now (F-5.2) */
+                            actions: ("view" | "pay" | "void")[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            declaredAt: string;
+                            /** @description who declared (the API key’s name) */
+                            declaredBy: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description declaration id */
+                            id: string;
+                            items: {
+                                /** @description 社保经办机构 */
+                                agency: string;
+                                /** @description fen (分) */
+                                amountFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                amountYuan: string;
+                                /** @description 缴费人数 */
+                                headcount: number;
+                                /** @description the insurance’s Chinese name, as documents print it */
+                                insuranceName: string;
+                                /**
+                                 * @description 险种
+                                 * @enum {string}
+                                 */
+                                insuranceType: "pension" | "medical" | "unemployment" | "work_injury" | "maternity";
+                                /** @description fee item id */
+                                itemId: string;
+                                /** @description declaration line id */
+                                lineId: string;
+                                /** @description fen (分) */
+                                paidFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                paidYuan: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
+                            }[];
+                            /**
+                             * @description regular 日常申报 or special 特殊缴费申报
+                             * @enum {string}
+                             */
+                            kind: "regular" | "special";
+                            /** @description a step failing again and again (still retried) or failed for good: what, how often, why */
+                            lastError: {
+                                activity: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                attempts: number;
+                                message: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description when the waiting workflow asks the bureau for the result next; null when nothing waits
+                             */
+                            nextFetchAt: string | null;
+                            /**
+                             * @description 缴费状态 of the declared amount
+                             * @enum {string}
+                             */
+                            paymentStatus: "unpaid" | "partially_paid" | "paid";
+                            /** @description F-2.7: ask "pay now?" (accepted and not fully paid) */
+                            payNowPrompt: boolean;
+                            /** @description the bureau’s decision; null while submitted */
+                            result: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                decidedAt: string | null;
+                                /** @description the bureau’s reason, when rejected (or a void was) */
+                                reason: string | null;
+                                /** @description 申报序号, when accepted */
+                                serial: string | null;
+                            } | null;
+                            /** @description false: the fetch is still to come (e.g. no worker is running); the state is as it was */
+                            resultFetched: boolean;
+                            /**
+                             * @description submitted 已提交 (waiting for the bureau), accepted 申报成功, rejected 申报失败, result_unknown (no result by the deadline: an operator must look), voiding 作废中, voided 已作废, void_rejected 作废失败 (the declaration stands)
+                             * @enum {string}
+                             */
+                            status: "submitted" | "accepted" | "rejected" | "result_unknown" | "voiding" | "voided" | "void_rejected";
+                            /** @description fen (分) */
+                            totalFen: number;
+                            /**
+                             * @description yuan, for display
+                             * @example 84079.24
+                             */
+                            totalYuan: string;
+                            /** @description the declaration workflow’s id in Temporal */
+                            workflowId: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {
@@ -1348,12 +1637,127 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description declaration id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description voiding: the result follows asynchronously */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description what an operator can do with the record now (F-5.2) */
+                            actions: ("view" | "pay" | "void")[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            declaredAt: string;
+                            /** @description who declared (the API key’s name) */
+                            declaredBy: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description declaration id */
+                            id: string;
+                            items: {
+                                /** @description 社保经办机构 */
+                                agency: string;
+                                /** @description fen (分) */
+                                amountFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                amountYuan: string;
+                                /** @description 缴费人数 */
+                                headcount: number;
+                                /** @description the insurance’s Chinese name, as documents print it */
+                                insuranceName: string;
+                                /**
+                                 * @description 险种
+                                 * @enum {string}
+                                 */
+                                insuranceType: "pension" | "medical" | "unemployment" | "work_injury" | "maternity";
+                                /** @description fee item id */
+                                itemId: string;
+                                /** @description declaration line id */
+                                lineId: string;
+                                /** @description fen (分) */
+                                paidFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                paidYuan: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
+                            }[];
+                            /**
+                             * @description regular 日常申报 or special 特殊缴费申报
+                             * @enum {string}
+                             */
+                            kind: "regular" | "special";
+                            /** @description a step failing again and again (still retried) or failed for good: what, how often, why */
+                            lastError: {
+                                activity: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                attempts: number;
+                                message: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description when the waiting workflow asks the bureau for the result next; null when nothing waits
+                             */
+                            nextFetchAt: string | null;
+                            /**
+                             * @description 缴费状态 of the declared amount
+                             * @enum {string}
+                             */
+                            paymentStatus: "unpaid" | "partially_paid" | "paid";
+                            /** @description F-2.7: ask "pay now?" (accepted and not fully paid) */
+                            payNowPrompt: boolean;
+                            /** @description the bureau’s decision; null while submitted */
+                            result: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                decidedAt: string | null;
+                                /** @description the bureau’s reason, when rejected (or a void was) */
+                                reason: string | null;
+                                /** @description 申报序号, when accepted */
+                                serial: string | null;
+                            } | null;
+                            /**
+                             * @description submitted 已提交 (waiting for the bureau), accepted 申报成功, rejected 申报失败, result_unknown (no result by the deadline: an operator must look), voiding 作废中, voided 已作废, void_rejected 作废失败 (the declaration stands)
+                             * @enum {string}
+                             */
+                            status: "submitted" | "accepted" | "rejected" | "result_unknown" | "voiding" | "voided" | "void_rejected";
+                            /** @description fen (分) */
+                            totalFen: number;
+                            /**
+                             * @description yuan, for display
+                             * @example 84079.24
+                             */
+                            totalYuan: string;
+                            /** @description the void workflow’s id in Temporal */
+                            voidWorkflowId: string;
+                            /** @description the declaration workflow’s id in Temporal */
+                            workflowId: string;
+                            /** @description false: recorded but not started yet (Temporal did not answer); it is started shortly by the reconciler */
+                            workflowStarted: boolean;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {
@@ -1422,12 +1826,125 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description declaration id */
                     id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description what an operator can do with the record now (F-5.2) */
+                            actions: ("view" | "pay" | "void")[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            declaredAt: string;
+                            /** @description who declared (the API key’s name) */
+                            declaredBy: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description declaration id */
+                            id: string;
+                            items: {
+                                /** @description 社保经办机构 */
+                                agency: string;
+                                /** @description fen (分) */
+                                amountFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                amountYuan: string;
+                                /** @description 缴费人数 */
+                                headcount: number;
+                                /** @description the insurance’s Chinese name, as documents print it */
+                                insuranceName: string;
+                                /**
+                                 * @description 险种
+                                 * @enum {string}
+                                 */
+                                insuranceType: "pension" | "medical" | "unemployment" | "work_injury" | "maternity";
+                                /** @description fee item id */
+                                itemId: string;
+                                /** @description declaration line id */
+                                lineId: string;
+                                /** @description fen (分) */
+                                paidFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                paidYuan: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
+                            }[];
+                            /**
+                             * @description regular 日常申报 or special 特殊缴费申报
+                             * @enum {string}
+                             */
+                            kind: "regular" | "special";
+                            /** @description a step failing again and again (still retried) or failed for good: what, how often, why */
+                            lastError: {
+                                activity: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                attempts: number;
+                                message: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description when the waiting workflow asks the bureau for the result next; null when nothing waits
+                             */
+                            nextFetchAt: string | null;
+                            /**
+                             * @description 缴费状态 of the declared amount
+                             * @enum {string}
+                             */
+                            paymentStatus: "unpaid" | "partially_paid" | "paid";
+                            /** @description F-2.7: ask "pay now?" (accepted and not fully paid) */
+                            payNowPrompt: boolean;
+                            /** @description the bureau’s decision; null while submitted */
+                            result: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                decidedAt: string | null;
+                                /** @description the bureau’s reason, when rejected (or a void was) */
+                                reason: string | null;
+                                /** @description 申报序号, when accepted */
+                                serial: string | null;
+                            } | null;
+                            /** @description false: the fetch is still to come (e.g. no worker is running); the state is as it was */
+                            resultFetched: boolean;
+                            /**
+                             * @description submitted 已提交 (waiting for the bureau), accepted 申报成功, rejected 申报失败, result_unknown (no result by the deadline: an operator must look), voiding 作废中, voided 已作废, void_rejected 作废失败 (the declaration stands)
+                             * @enum {string}
+                             */
+                            status: "submitted" | "accepted" | "rejected" | "result_unknown" | "voiding" | "voided" | "void_rejected";
+                            /** @description fen (分) */
+                            totalFen: number;
+                            /**
+                             * @description yuan, for display
+                             * @example 84079.24
+                             */
+                            totalYuan: string;
+                            /** @description the declaration workflow’s id in Temporal */
+                            workflowId: string;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 401: {
                     headers: {
@@ -2250,6 +2767,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description employer id */
                     id: string;
                 };
                 cookie?: never;
@@ -2260,12 +2778,127 @@ export interface paths {
                         /** @description 请核对缴费人数，如有人员减少，请先到社保经办机构办理减员后再申报。Check the headcount: if staff left, register the reduction with the agency before declaring. */
                         headcountConfirmed: boolean;
                         itemIds: string[];
-                        /** @enum {string} */
+                        /**
+                         * @description regular 日常申报 or special 特殊缴费申报
+                         * @enum {string}
+                         */
                         kind: "regular" | "special";
                     };
                 };
             };
             responses: {
+                /** @description declared: the result follows asynchronously */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description what an operator can do with the record now (F-5.2) */
+                            actions: ("view" | "pay" | "void")[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            declaredAt: string;
+                            /** @description who declared (the API key’s name) */
+                            declaredBy: string;
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description declaration id */
+                            id: string;
+                            items: {
+                                /** @description 社保经办机构 */
+                                agency: string;
+                                /** @description fen (分) */
+                                amountFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                amountYuan: string;
+                                /** @description 缴费人数 */
+                                headcount: number;
+                                /** @description the insurance’s Chinese name, as documents print it */
+                                insuranceName: string;
+                                /**
+                                 * @description 险种
+                                 * @enum {string}
+                                 */
+                                insuranceType: "pension" | "medical" | "unemployment" | "work_injury" | "maternity";
+                                /** @description fee item id */
+                                itemId: string;
+                                /** @description declaration line id */
+                                lineId: string;
+                                /** @description fen (分) */
+                                paidFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                paidYuan: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
+                            }[];
+                            /**
+                             * @description regular 日常申报 or special 特殊缴费申报
+                             * @enum {string}
+                             */
+                            kind: "regular" | "special";
+                            /** @description a step failing again and again (still retried) or failed for good: what, how often, why */
+                            lastError: {
+                                activity: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                attempts: number;
+                                message: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description when the waiting workflow asks the bureau for the result next; null when nothing waits
+                             */
+                            nextFetchAt: string | null;
+                            /**
+                             * @description 缴费状态 of the declared amount
+                             * @enum {string}
+                             */
+                            paymentStatus: "unpaid" | "partially_paid" | "paid";
+                            /** @description F-2.7: ask "pay now?" (accepted and not fully paid) */
+                            payNowPrompt: boolean;
+                            /** @description the bureau’s decision; null while submitted */
+                            result: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                decidedAt: string | null;
+                                /** @description the bureau’s reason, when rejected (or a void was) */
+                                reason: string | null;
+                                /** @description 申报序号, when accepted */
+                                serial: string | null;
+                            } | null;
+                            /**
+                             * @description submitted 已提交 (waiting for the bureau), accepted 申报成功, rejected 申报失败, result_unknown (no result by the deadline: an operator must look), voiding 作废中, voided 已作废, void_rejected 作废失败 (the declaration stands)
+                             * @enum {string}
+                             */
+                            status: "submitted" | "accepted" | "rejected" | "result_unknown" | "voiding" | "voided" | "void_rejected";
+                            /** @description fen (分) */
+                            totalFen: number;
+                            /**
+                             * @description yuan, for display
+                             * @example 84079.24
+                             */
+                            totalYuan: string;
+                            /** @description the declaration workflow’s id in Temporal */
+                            workflowId: string;
+                            /** @description false: recorded but not started yet (Temporal did not answer); it is started shortly by the reconciler */
+                            workflowStarted: boolean;
+                        };
+                    };
+                };
                 /** @description application/problem+json */
                 400: {
                     headers: {

@@ -7,11 +7,6 @@ import type { FeeItem } from '../domain/fee-items';
 import { INSURANCE_NAMES, type InsuranceType } from '../domain/fee-items';
 import { formatYuan } from '../domain/money';
 
-export const moneySchema = (name: string) => ({
-  [`${name}Fen`]: { type: 'integer', description: 'fen (分)' },
-  [`${name}Yuan`]: { type: 'string', description: 'yuan, for display', examples: ['84079.24'] },
-});
-
 /** The fields `Money(name)` documents (schemas/common.ts), typed so the answer's schema checks them. */
 type MoneyFields<N extends string> = { [K in `${N}Fen`]: number } & { [K in `${N}Yuan`]: string };
 
@@ -55,7 +50,7 @@ export function declarationLineView(l: DeclarationLineRow) {
   return {
     lineId: l.id,
     itemId: l.itemId,
-    insuranceType: l.insuranceType,
+    insuranceType: l.insuranceType as InsuranceType,
     insuranceName: INSURANCE_NAMES[l.insuranceType as InsuranceType],
     agency: l.agency,
     period: l.period,
@@ -70,8 +65,8 @@ export function declarationView(d: DeclarationRow) {
     id: d.id,
     employerId: d.employerId,
     kind: d.kind,
-    status: d.status,
-    paymentStatus: d.paymentStatus,
+    status: d.status as DeclarationStatus,
+    paymentStatus: d.paymentStatus as PaymentStatus,
     ...money('total', d.totalFen),
     workflowId: d.workflowId,
     declaredBy: d.declaredBy,

@@ -1,13 +1,14 @@
 // Reading and writing declarations. Every status change is audited in the same transaction.
-import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, sql, type Placeholder } from 'drizzle-orm';
 import type { DecisionResult } from '../bureau/contract';
 import type { DeclarationStatus, PaymentStatus } from '../domain/declaration';
 import type { DeclarationKind, FeeItem } from '../domain/fee-items';
 import { sumFen } from '../domain/money';
-import { appendAudit, audited, auditing, type Transaction } from './audit';
+import type { StartValues } from '../starts/workflow-starts';
+import { appendAudit, audited } from './audit';
 import type { Db } from './client';
-import { isUniqueViolation } from './errors';
-import { declarationLines, declarations } from './schema';
+import { isNotNullViolation, isUniqueViolation } from './errors';
+import { auditLog, declarationLines, declarations, employers, workflowStarts } from './schema';
 
 export type DeclarationRow = typeof declarations.$inferSelect;
 export type DeclarationLineRow = typeof declarationLines.$inferSelect;
@@ -20,6 +21,13 @@ export class ItemsAlreadyDeclaredError extends Error {
   }
 }
 
+/** Thrown when a declaration was to be written only for an employer that may be acted for, and it may not (or is not there). */
+export class EmployerNotOpenError extends Error {
+  constructor(readonly employerId: string) {
+    super(`employer ${employerId} may not be acted for now`);
+  }
+}
+
 export async function heldItemIds(db: Db, employerId: string): Promise<Set<string>> {
   const rows = await db
     .select({ itemId: declarationLines.itemId })
@@ -29,57 +37,107 @@ export async function heldItemIds(db: Db, employerId: string): Promise<Set<strin
   return new Set(rows.map((r) => r.itemId));
 }
 
+/**
+ * Writes a declaration, its lines, its audit entry and (when given) the request to start its
+ * workflow in one statement: as atomic as a transaction, in one round trip, and a conflict on a
+ * held item leaves nothing behind. `whileOpen`: only while the employer's initial password is
+ * changed and it is signed in (openEmployer's rule, checked by the same statement), else
+ * EmployerNotOpenError.
+ */
 export async function insertDeclaration(
   db: Db,
-  d: { id: string; employerId: string; kind: DeclarationKind; workflowId: string; actor: string; items: FeeItem[] },
-  /** Written in the same transaction: the request to start its workflow (none when a workflow inserts it). */
-  alsoRecord: (tx: Transaction) => Promise<void> = async () => {},
+  d: { id: string; employerId: string; kind: DeclarationKind; workflowId: string; actor: string; items: FeeItem[]; whileOpen?: boolean },
+  /** Its workflow's start request (none when a workflow inserts the declaration). */
+  start?: StartValues,
 ): Promise<DeclarationRecord> {
+  const totalFen = sumFen(d.items.map((i) => i.amountFen));
+  const lines = d.items
+    .map((i) => ({
+      id: `${d.id}:${i.itemId}`,
+      declarationId: d.id,
+      itemId: i.itemId,
+      unitNumber: i.unitNumber,
+      insuranceType: i.insuranceType,
+      agency: i.agency,
+      period: i.period,
+      headcount: i.headcount,
+      baseFen: i.baseFen,
+      employerFen: i.employerFen,
+      employeeFen: i.employeeFen,
+      amountFen: i.amountFen,
+      collectionOrder: i.collectionOrder,
+      validUntil: i.validUntil,
+      paidFen: 0,
+      holdsItem: true,
+    }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const values = {
+    ...named('d.', { id: d.id, employerId: d.employerId, kind: d.kind, totalFen, workflowId: d.workflowId, declaredBy: d.actor }),
+    ...Object.assign({}, ...lines.map((l, n) => named(`l${n}.`, l))),
+    // As appendAudit writes it (unchained; the chainer hashes it after the commit).
+    ...named('a.', { at: new Date(), detail: { employerId: d.employerId, kind: d.kind, itemIds: d.items.map((i) => i.itemId), totalFen } }),
+    ...(start ? named('s.', { ...start, requestRef: start.requestRef ?? null }) : {}),
+  };
   try {
-    return await db.transaction(async (tx) => {
-      const totalFen = sumFen(d.items.map((i) => i.amountFen));
-      const submitted = auditing(tx, {
-        actor: d.actor,
-        action: 'declaration.submitted',
-        subject: d.id,
-        detail: { employerId: d.employerId, kind: d.kind, itemIds: d.items.map((i) => i.itemId), totalFen },
-      });
-      const [row] = await tx
-        .with(submitted)
-        .insert(declarations)
-        .values({ id: d.id, employerId: d.employerId, kind: d.kind, status: 'submitted', totalFen, workflowId: d.workflowId, declaredBy: d.actor })
-        .returning();
-      const lines = await tx
-        .insert(declarationLines)
-        .values(
-          d.items.map((i) => ({
-            id: `${d.id}:${i.itemId}`,
-            declarationId: d.id,
-            itemId: i.itemId,
-            unitNumber: i.unitNumber,
-            insuranceType: i.insuranceType,
-            agency: i.agency,
-            period: i.period,
-            headcount: i.headcount,
-            baseFen: i.baseFen,
-            employerFen: i.employerFen,
-            employeeFen: i.employeeFen,
-            amountFen: i.amountFen,
-            collectionOrder: i.collectionOrder,
-            validUntil: i.validUntil,
-          })),
-        )
-        .returning();
-      await alsoRecord(tx);
-      return { ...row!, lines };
-    });
+    const [written] = await declarationStatement(db, { lines: lines.length, whileOpen: d.whileOpen === true, start: start !== undefined }).execute(values);
+    return { ...written!, lines };
   } catch (err) {
     if (isUniqueViolation(err, 'declaration_lines_item_held_uq')) {
       const held = await heldItemIds(db, d.employerId);
       throw new ItemsAlreadyDeclaredError(d.items.map((i) => i.itemId).filter((id) => held.has(id)));
     }
+    if (d.whileOpen && isNotNullViolation(err, 'employer_id')) throw new EmployerNotOpenError(d.employerId);
     throw err;
   }
+}
+
+/** An object's values under the names `<prefix><key>`, as the statement's placeholders are named. */
+function named(prefix: string, o: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [prefix + k, v]));
+}
+
+/** Placeholders named `<prefix><field>` for these fields. */
+function placeholders<F extends string>(prefix: string, fields: readonly F[]): Record<F, Placeholder> {
+  return Object.fromEntries(fields.map((f) => [f, sql.placeholder(prefix + f)])) as Record<F, Placeholder>;
+}
+
+const LINE_FIELDS = ['id', 'declarationId', 'itemId', 'unitNumber', 'insuranceType', 'agency', 'period', 'headcount', 'baseFen', 'employerFen', 'employeeFen', 'amountFen', 'collectionOrder', 'validUntil', 'paidFen', 'holdsItem'] as const;
+const START_FIELDS = ['workflowId', 'workflowType', 'taskQueue', 'subjectType', 'subjectId', 'requestRef', 'args', 'searchAttributes'] as const;
+
+interface Shape {
+  lines: number;
+  whileOpen: boolean;
+  start: boolean;
+}
+
+type DeclarationStatement = { execute(values: Record<string, unknown>): Promise<DeclarationRow[]> };
+
+/** Per database, the statement of each shape, prepared once: building it costs more than running it. */
+const statements = new WeakMap<Db, Map<string, DeclarationStatement>>();
+
+function declarationStatement(db: Db, shape: Shape): DeclarationStatement {
+  let prepared = statements.get(db);
+  if (!prepared) statements.set(db, (prepared = new Map()));
+  const key = `insert_declaration_${shape.lines}_${shape.whileOpen}_${shape.start}`;
+  let statement = prepared.get(key);
+  if (statement) return statement;
+  const d = placeholders('d.', ['id', 'employerId', 'kind', 'totalFen', 'workflowId', 'declaredBy'] as const);
+  // Not open: the employer id is null, which the column refuses (and the whole statement with it).
+  const employerId = shape.whileOpen
+    ? sql`(select ${employers.id} from ${employers} where ${employers.id} = ${d.employerId} and not ${employers.passwordChangeRequired} and ${employers.signedInUntil} > now())`
+    : d.employerId;
+  const row = db.$with('d').as(db.insert(declarations).values({ ...d, employerId, status: 'submitted' }).returning());
+  const audit = placeholders('a.', ['at', 'detail'] as const);
+  // Every data-modifying CTE runs to completion; the lines' foreign key is checked at the statement's end.
+  const writes = [
+    row,
+    db.$with('l').as(db.insert(declarationLines).values(Array.from({ length: shape.lines }, (_, n) => placeholders(`l${n}.`, LINE_FIELDS)))),
+    db.$with('a').as(db.insert(auditLog).values({ ...audit, actor: d.declaredBy, action: 'declaration.submitted', subject: d.id })),
+    ...(shape.start ? [db.$with('s').as(db.insert(workflowStarts).values(placeholders('s.', START_FIELDS)))] : []),
+  ];
+  statement = db.with(...writes).select().from(row).prepare(key);
+  prepared.set(key, statement);
+  return statement;
 }
 
 /** Withdraws a batch's declaration whose child workflow never started, so its items are free again. */

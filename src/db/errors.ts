@@ -7,6 +7,14 @@ export function isUniqueViolation(err: unknown, constraint: string): boolean {
   return false;
 }
 
+/** Whether a database error is a NOT NULL violation of `column`. */
+export function isNotNullViolation(err: unknown, column: string): boolean {
+  for (let e = err as { code?: string; column_name?: string; column?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === '23502') return (e.column_name ?? e.column) === column;
+  }
+  return false;
+}
+
 /**
  * A database error that the same statement will meet again however often it is retried: SQLSTATE
  * class 22 (data exception) or 23 (integrity constraint violation). Null for anything that may

@@ -11,7 +11,9 @@ export const DECLARATION_STATUSES = [
 ] as const;
 export type DeclarationStatus = (typeof DECLARATION_STATUSES)[number];
 
-export type PaymentStatus = 'unpaid' | 'partially_paid' | 'paid';
+/** How much of a declaration is paid (缴费状态). */
+export const DECLARATION_PAYMENT_STATUSES = ['unpaid', 'partially_paid', 'paid'] as const;
+export type PaymentStatus = (typeof DECLARATION_PAYMENT_STATUSES)[number];
 
 const TRANSITIONS: Record<DeclarationStatus, readonly DeclarationStatus[]> = {
   submitted: ['accepted', 'rejected', 'result_unknown'],
@@ -51,7 +53,8 @@ export function payNowPrompt(records: readonly { status: DeclarationStatus; paym
   return records.some((r) => r.status === 'accepted' && r.paymentStatus !== 'paid');
 }
 
-export type RecordAction = 'view' | 'pay' | 'void';
+export const RECORD_ACTIONS = ['view', 'pay', 'void'] as const;
+export type RecordAction = (typeof RECORD_ACTIONS)[number];
 
 /** F-5.2: what an operator can do with a declaration record now. */
 export function recordActions(status: DeclarationStatus, paymentStatus: PaymentStatus): RecordAction[] {

@@ -4,7 +4,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Transaction } from '../db/audit';
 import { chinaDay } from '../domain/batch';
-import { dispatchStart, findStart, findStartByRequest, recordStart, type StartRequest, type StartRow, type StartSubject } from '../starts/workflow-starts';
+import {
+  dispatchStart,
+  findStart,
+  findStartByRequest,
+  recordStart,
+  startJustRecorded,
+  startValues,
+  type StartRequest,
+  type StartRow,
+  type StartSubject,
+  type StartValues,
+} from '../starts/workflow-starts';
 import type { Caller, Services } from './context';
 
 export type WorkStart = Omit<StartRequest, 'taskQueue' | 'requestRef'>;
@@ -18,7 +29,22 @@ export function newWorkId(caller: Caller, prefix: string): string {
 
 /** The transaction step that records the start beside its record. */
 export function recordStartOf(app: Services, caller: Caller, work: WorkStart): (tx: Transaction) => Promise<void> {
-  return (tx) => recordStart(tx, app.codec, { ...work, taskQueue: app.config.taskQueue, requestRef: caller.idempotency?.ref ?? null });
+  return (tx) => recordStart(tx, app.codec, startRequest(app, caller, work));
+}
+
+function startRequest(app: Services, caller: Caller, work: WorkStart): StartRequest {
+  return { ...work, taskQueue: app.config.taskQueue, requestRef: caller.idempotency?.ref ?? null };
+}
+
+/** A start sealed ahead of the write that records it, with its arguments kept in the clear to start it with. */
+export interface PreparedStart {
+  values: StartValues;
+  args: unknown[];
+}
+
+/** Seals the start request before the record's write, so the write itself only inserts. */
+export async function prepareStart(app: Services, caller: Caller, work: WorkStart): Promise<PreparedStart> {
+  return { values: await startValues(app.codec, startRequest(app, caller, work)), args: work.args };
 }
 
 /**
@@ -28,7 +54,15 @@ export function recordStartOf(app: Services, caller: Caller, work: WorkStart): (
 export async function startRecorded(app: Services, caller: Caller, workflowId: string): Promise<boolean> {
   const row = await findStart(app.db, workflowId);
   if (!row) throw new Error(`no recorded start for ${workflowId}`);
-  const started = await dispatchStart(app.temporal, app.db, app.codec, row);
+  return startedOrLeft(caller, workflowId, await dispatchStart(app.temporal, app.db, app.codec, row));
+}
+
+/** Starts the workflow this request has just recorded (prepareStart): nothing to read back first. */
+export async function startPrepared(app: Services, caller: Caller, start: PreparedStart): Promise<boolean> {
+  return startedOrLeft(caller, start.values.workflowId, await startJustRecorded(app.temporal, app.db, start.values, start.args));
+}
+
+function startedOrLeft(caller: Caller, workflowId: string, started: boolean): boolean {
   if (!started) caller.log.warn({ workflowId }, 'workflow not started now; the reconciler will start it');
   return started;
 }

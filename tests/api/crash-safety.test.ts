@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencySecret } from '../../src/api/app';
 import { requestFingerprint, requestRef } from '../../src/api/idempotency';
 import { chinaToday } from '../../src/api/routes/common';
-import { loadFeeItems } from '../../src/api/routes/fee-items';
+import { loadFeeItems } from '../../src/use-cases/fee-items';
 import { loadConfig } from '../../src/config';
 import { insertDeclaration } from '../../src/db/declarations';
 import { findEmployer } from '../../src/db/employers';
 import { createPayment, listPayables } from '../../src/db/payments';
 import { auditLog, idempotencyKeys, vouchers as vouchersTable, workflowStarts } from '../../src/db/schema';
 import { ensureReconcilerSchedule, reconcilerScheduleId } from '../../src/starts/reconciler-schedule';
-import { recordStart } from '../../src/starts/workflow-starts';
+import { reconcileStarts, recordStart, startValues } from '../../src/starts/workflow-starts';
 import type { FeeItem } from '../../src/domain/fee-items';
 import type { DeclarationInput } from '../../src/workflows/declaration';
 import { NEW_PASSWORD, addSignedInEmployer, taxpayerId, unitNumber } from '../support/employers';
@@ -74,8 +74,10 @@ async function keyOfDeadRequest(opts: { key: string; url: string; body: Record<s
 /** What a request's transaction leaves when its process dies right after it: the declaration and its unstarted start. */
 async function recordedDeclaration(d: { id: string; employer: { id: string; taxpayerId: string }; item: FeeItem; requestRef: string | null }): Promise<string> {
   const workflowId = `declaration-${d.id}`;
-  await insertDeclaration(stack.database.db, { id: d.id, employerId: d.employer.id, kind: 'regular', workflowId, actor: operator, items: [d.item] }, (tx) =>
-    recordStart(tx, stack.app.codec, {
+  await insertDeclaration(
+    stack.database.db,
+    { id: d.id, employerId: d.employer.id, kind: 'regular', workflowId, actor: operator, items: [d.item] },
+    await startValues(stack.app.codec, {
       workflowId,
       workflowType: 'declarationWorkflow',
       taskQueue: stack.config.taskQueue,
@@ -144,6 +146,24 @@ describe('a declaration whose process died after recording it', () => {
     expect(after).toMatch(/^sifee_reconciler_repairs_total [1-9]/m);
     const pending = await stack.database.db.select().from(workflowStarts).where(isNull(workflowStarts.startedAt));
     expect(pending.filter((p) => p.workflowId === workflowId)).toEqual([]);
+  });
+
+  it('is only marked by the reconciler when its request started the workflow and died before marking it: no repair', async () => {
+    const employer = await addSignedInEmployer(stack, 1110);
+    const item = (await declarable(employer.id))[0]!;
+    const id = `D${today()}-unmark0001`;
+    const workflowId = await recordedDeclaration({ id, employer, item, requestRef: null });
+    // The request's start, made; its mark (written just after the answer) lost with the process.
+    await stack.temporal.workflow.start('declarationWorkflow', {
+      taskQueue: stack.config.taskQueue,
+      workflowId,
+      args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind: 'regular', itemIds: [item.itemId], timing: stack.config.declaration } satisfies DeclarationInput],
+    });
+    const report = await reconcileStarts(stack.temporal, stack.database.db, stack.app.codec, { olderThanMs: 0 });
+    expect(report).toMatchObject({ running: 1, failed: 0 });
+    expect((await startRow(workflowId))!.startedAt).not.toBeNull();
+    const repairs = await stack.database.db.select().from(auditLog).where(and(eq(auditLog.action, 'workflow.start_repaired'), eq(auditLog.subject, id)));
+    expect(repairs).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
-// Voiding declarations (申报作废, F-5.3) and the records' actions (F-5.2).
+// Voiding declarations (申报作废, F-5.3) and the records' actions (F-5.2), through the typed client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, declaredEmployer, eventually, payThreeParty } from '../support/flows';
+import { answerOf, declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -13,17 +13,19 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const post = (url: string, payload?: Record<string, unknown>) => api(stack).post(url, payload);
-const get = (url: string) => api(stack).get(url);
-const declaration = (id: string) => get(`/api/declarations/${id}`).then((r) => r.json());
+const byId = (id: string) => ({ params: { path: { id } } });
+const declaration = (id: string, on = stack) => on.client.GET('/api/declarations/{id}', byId(id)).then((r) => r.data!);
+const voidOf = (id: string, on = stack) => on.client.POST('/api/declarations/{id}/void', byId(id));
+const paymentStatus = (id: string) => stack.client.GET('/api/payments/{id}', byId(id)).then((r) => answerOf<{ status: string }>(r).status);
 
 /** Voids and fetches the result at once, once the bureau has decided (it takes 100 ms). */
 async function voidAndFetch(id: string) {
-  const res = await post(`/api/declarations/${id}/void`);
-  expect(res.statusCode, res.body).toBe(202);
-  expect(res.json().status).toBe('voiding');
+  const { data, error, response } = await voidOf(id);
+  expect(response.status, JSON.stringify(error)).toBe(202);
+  expect(data!.status).toBe('voiding');
+  expect(data!.voidWorkflowId).toMatch(new RegExp(`^void-${id}-\\d+$`));
   return eventually(
-    () => post(`/api/declarations/${id}/void/fetch-result`).then((r) => r.json()),
+    () => stack.client.POST('/api/declarations/{id}/void/fetch-result', byId(id)).then((r) => r.data!),
     (d) => d.status !== 'voiding',
     15_000,
   );
@@ -35,11 +37,11 @@ describe('void (F-5.3)', () => {
     expect((await declaration(declarationId)).actions).toEqual(['view', 'pay', 'void']);
     const voided = await voidAndFetch(declarationId);
     expect(voided).toMatchObject({ status: 'voided', actions: ['view'] });
-    const items = (await get(`/api/employers/${employer.id}/fee-items?kind=regular`)).json();
-    expect(items.items.map((i: { itemId: string }) => i.itemId)).toEqual(expect.arrayContaining(itemIds));
-    const again = await post(`/api/employers/${employer.id}/declarations`, { kind: 'regular', itemIds, headcountConfirmed: true });
-    expect(again.statusCode, again.body).toBe(202);
-    expect((await post(`/api/declarations/${declarationId}/void`)).json().code).toBe('NOT_VOIDABLE');
+    const items = answerOf<{ items: { itemId: string }[] }>(await stack.client.GET('/api/employers/{id}/fee-items', { params: { path: { id: employer.id }, query: { kind: 'regular' } } }));
+    expect(items.items.map((i) => i.itemId)).toEqual(expect.arrayContaining(itemIds));
+    const again = await stack.client.POST('/api/employers/{id}/declarations', { ...byId(employer.id), body: { kind: 'regular', itemIds, headcountConfirmed: true } });
+    expect(again.response.status, JSON.stringify(again.error)).toBe(202);
+    expect((await voidOf(declarationId)).error!.code).toBe('NOT_VOIDABLE');
   });
 
   it('shows a void the bureau rejects with its reason; the declaration stands and can be voided again', async () => {
@@ -47,8 +49,9 @@ describe('void (F-5.3)', () => {
     await stack.admin('/admin/faults', { operation: 'void_result', mode: 'reject', times: 1 });
     const rejected = await voidAndFetch(declarationId);
     expect(rejected.status).toBe('void_rejected');
-    expect(rejected.result.reason).toBeTruthy();
-    const excluded = (await get(`/api/employers/${employer.id}/fee-items?kind=regular`)).json().excluded as { itemId: string; reason: string }[];
+    expect(rejected.result!.reason).toBeTruthy();
+    const feeItems = await stack.client.GET('/api/employers/{id}/fee-items', { params: { path: { id: employer.id }, query: { kind: 'regular' } } });
+    const excluded = answerOf<{ excluded: { itemId: string; reason: string }[] }>(feeItems).excluded;
     expect(excluded.filter((e) => itemIds.includes(e.itemId)).map((e) => e.reason)).toEqual(itemIds.map(() => 'ALREADY_DECLARED'));
     expect((await voidAndFetch(declarationId)).status).toBe('voided');
   });
@@ -57,8 +60,8 @@ describe('void (F-5.3)', () => {
     const quick = await startStack({ resultDelayMs: 100, timing: { resultWaitSeconds: 1 } });
     try {
       const { declarationId } = await declaredEmployer(quick, next++);
-      expect((await api(quick).post(`/api/declarations/${declarationId}/void`)).statusCode).toBe(202);
-      const done = await eventually(() => api(quick).get(`/api/declarations/${declarationId}`).then((r) => r.json()), (d) => d.status === 'voided', 15_000);
+      expect((await voidOf(declarationId, quick)).response.status).toBe(202);
+      const done = await eventually(() => declaration(declarationId, quick), (d) => d.status === 'voided', 15_000);
       expect(done.status).toBe('voided');
     } finally {
       await quick.close();
@@ -68,35 +71,35 @@ describe('void (F-5.3)', () => {
   it('refuses to void a paid or partly paid declaration', async () => {
     const { employer, declarationId, payables, agreementId } = await declaredEmployer(stack, next++);
     const paid = await payThreeParty(stack, employer.id, { lineIds: [payables[0]!.lineId], agreementId });
-    await eventually(() => get(`/api/payments/${paid.data!.id}`).then((r) => r.json()), (p) => p.status === 'paid');
-    const partly = await post(`/api/declarations/${declarationId}/void`);
-    expect(partly.statusCode).toBe(409);
-    expect(partly.headers['content-type']).toContain('application/problem+json');
-    expect(partly.json()).toMatchObject({ code: 'DECLARATION_PAID' });
+    await eventually(() => paymentStatus(paid.data!.id), (s) => s === 'paid');
+    const partly = await voidOf(declarationId);
+    expect(partly.response.status).toBe(409);
+    expect(partly.response.headers.get('content-type')).toContain('application/problem+json');
+    expect(partly.error).toMatchObject({ code: 'DECLARATION_PAID' });
     expect((await declaration(declarationId)).actions).toEqual(['view', 'pay']);
     const rest = await payThreeParty(stack, employer.id, { lineIds: [payables[1]!.lineId], agreementId });
-    await eventually(() => get(`/api/payments/${rest.data!.id}`).then((r) => r.json()), (p) => p.status === 'paid');
-    expect((await post(`/api/declarations/${declarationId}/void`)).json().code).toBe('DECLARATION_PAID');
+    await eventually(() => paymentStatus(rest.data!.id), (s) => s === 'paid');
+    expect((await voidOf(declarationId)).error!.code).toBe('DECLARATION_PAID');
     expect((await declaration(declarationId)).status).toBe('accepted');
   });
 
   it('waits for a payment in flight to end before voiding', async () => {
     const { employer, declarationId, payables, agreementId } = await declaredEmployer(stack, next++, { balanceFen: 0 });
     const res = await payThreeParty(stack, employer.id, { lineIds: payables.map((p) => p.lineId), agreementId });
-    await eventually(() => get(`/api/payments/${res.data!.id}`).then((r) => r.json()), (p) => p.status === 'awaiting_retry');
-    const refused = await post(`/api/declarations/${declarationId}/void`);
-    expect(refused.statusCode).toBe(409);
-    expect(refused.json().code).toBe('PAYMENT_IN_FLIGHT');
-    await post(`/api/payments/${res.data!.id}/cancel`);
+    await eventually(() => paymentStatus(res.data!.id), (s) => s === 'awaiting_retry');
+    const refused = await voidOf(declarationId);
+    expect(refused.response.status).toBe(409);
+    expect(refused.error!.code).toBe('PAYMENT_IN_FLIGHT');
+    await stack.client.POST('/api/payments/{id}/cancel', byId(res.data!.id));
     expect((await voidAndFetch(declarationId)).status).toBe('voided');
   });
 
   it('refuses to void a declaration that is not accepted', async () => {
     const { declarationId } = await declaredEmployer(stack, next++);
     await voidAndFetch(declarationId);
-    const res = await post(`/api/declarations/${declarationId}/void`);
-    expect(res.statusCode).toBe(409);
-    expect(res.json().code).toBe('NOT_VOIDABLE');
-    expect((await post('/api/declarations/nope/void')).statusCode).toBe(404);
+    const res = await voidOf(declarationId);
+    expect(res.response.status).toBe(409);
+    expect(res.error!.code).toBe('NOT_VOIDABLE');
+    expect((await voidOf('nope')).response.status).toBe(404);
   });
 });

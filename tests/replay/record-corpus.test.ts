@@ -18,10 +18,10 @@ import { NEW_PASSWORD, addEmployer, addSignedInEmployer } from '../support/emplo
 import { api, declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { auth, startStack, type Stack } from '../support/stack';
 import { CORPUS_CODEC_KEYS, CORPUS_DIR, CORPUS_SCENARIOS } from './corpus';
-import { loadFeeItems } from '../../src/api/routes/fee-items';
+import { loadFeeItems } from '../../src/use-cases/fee-items';
 import { insertDeclaration } from '../../src/db/declarations';
 import { findEmployer } from '../../src/db/employers';
-import { recordStart } from '../../src/starts/workflow-starts';
+import { startValues } from '../../src/starts/workflow-starts';
 
 const RECORD = process.env.RECORD_CORPUS === '1';
 const PERIOD = '2026-10';
@@ -222,8 +222,10 @@ describe.skipIf(!RECORD)('record the replay corpus', () => {
       const orphan = await addSignedInEmployer(stack, ++n, [PERIOD]);
       const { items: feeItems } = await loadFeeItems(stack.app, (await findEmployer(stack.database.db, orphan.id))!, { kind: 'regular' });
       const id = `Dcorpus-${randomBytes(4).toString('hex')}`;
-      await insertDeclaration(stack.database.db, { id, employerId: orphan.id, kind: 'regular', workflowId: `declaration-${id}`, actor: 'olivia', items: feeItems.slice(0, 1) }, (tx) =>
-        recordStart(tx, stack.app.codec, {
+      await insertDeclaration(
+        stack.database.db,
+        { id, employerId: orphan.id, kind: 'regular', workflowId: `declaration-${id}`, actor: 'olivia', items: feeItems.slice(0, 1) },
+        await startValues(stack.app.codec, {
           workflowId: `declaration-${id}`,
           workflowType: 'declarationWorkflow',
           taskQueue: stack.config.taskQueue,

@@ -11,7 +11,7 @@ import { notFound } from '../problem';
 import { BatchDetail, BatchId, BatchList, StartedBatch } from '../schemas/batches';
 import { Enum, Id, Period, Type, errors } from '../schemas/common';
 import { money } from '../views';
-import { HEADCOUNT_WARNING } from './declarations';
+import { HEADCOUNT_WARNING } from '../../use-cases/start-declaration';
 
 const DEFAULT_LIST_LIMIT = 50;
 

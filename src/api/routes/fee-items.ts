@@ -9,9 +9,6 @@ import { Enum, FileAnswer, IdParams, Period, Type, errors } from '../schemas/com
 import { DeclarationKind, FeeItemList } from '../schemas/fee-items';
 import { feeItemView } from '../views';
 
-// The declarations route and two tests load items from here; the use case is where it lives.
-export { loadFeeItems } from '../../use-cases/fee-items';
-
 // Defaults the validator fills in (CloneType adds them to the schema); the handler's types still see them as optional.
 const DEFAULT_KIND = 'regular';
 const DEFAULT_FORMAT = 'csv';

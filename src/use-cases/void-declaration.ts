@@ -1,0 +1,50 @@
+// Voiding a declaration (申报作废, F-5.3): only an accepted (or void-rejected), unpaid declaration
+// with no payment in flight; the declaration moves to `voiding` with the request to start its void
+// workflow in one transaction, then the workflow is started. A repeat of a keyed request whose
+// first try recorded the void carries on with that void.
+import type { DeclarationRecord } from '../db/declarations';
+import { VoidRefusedError, startVoid } from '../db/voids';
+import { singlePeriod } from '../search-attributes';
+import type { VoidInput } from '../workflows/void-declaration';
+import { Problem } from '../api/problem';
+import type { Caller, Services } from './context';
+import { declarationOr404 } from './start-declaration';
+import { earlierStart, recordStartOf, startRecorded } from './start-work';
+
+export interface StartedVoid {
+  /** The declaration as it is now (voiding, unless the void has already been decided). */
+  record: DeclarationRecord;
+  voidWorkflowId: string;
+  /** false: recorded, and the reconciler starts the void workflow (Temporal did not answer now). */
+  workflowStarted: boolean;
+}
+
+export async function voidDeclaration(services: Services, caller: Caller, declarationId: string): Promise<StartedVoid> {
+  const earlier = await earlierStart(services, caller, 'void');
+  if (earlier) return { record: await declarationOr404(services, earlier.subjectId), voidWorkflowId: earlier.workflowId, workflowStarted: earlier.started };
+
+  const record = await declarationOr404(services, declarationId);
+  let voidWorkflowId: string;
+  try {
+    voidWorkflowId = await startVoid(
+      services.db,
+      record.id,
+      caller.actor,
+      (n) => `void-${record.id}-${n}`,
+      (tx, workflowId) =>
+        recordStartOf(services, caller, {
+          workflowId,
+          workflowType: 'voidDeclarationWorkflow',
+          subjectType: 'void',
+          subjectId: record.id,
+          attributes: { employerId: record.employerId, period: singlePeriod(record.lines.map((l) => l.period)), status: 'voiding' },
+          args: [{ declarationId: record.id, voidRequestId: workflowId, timing: services.config.declaration } satisfies VoidInput],
+        })(tx),
+    );
+  } catch (err) {
+    if (err instanceof VoidRefusedError) throw new Problem(err.reason === 'NOT_FOUND' ? 404 : 409, err.reason, 'This declaration cannot be voided now', err.message);
+    throw err;
+  }
+  const workflowStarted = await startRecorded(services, caller, voidWorkflowId);
+  return { record: await declarationOr404(services, record.id), voidWorkflowId, workflowStarted };
+}
