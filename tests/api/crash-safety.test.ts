@@ -7,7 +7,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencySecret } from '../../src/api/app';
 import { requestFingerprint, requestRef } from '../../src/api/idempotency';
-import { chinaToday } from '../../src/api/routes/common';
+import { chinaDay } from '../../src/domain/batch';
 import { loadFeeItems } from '../../src/use-cases/fee-items';
 import { loadConfig } from '../../src/config';
 import { insertDeclaration } from '../../src/db/declarations';
@@ -53,7 +53,7 @@ const workflowExists = (workflowId: string) =>
     .describe()
     .then(() => true, () => false);
 
-const today = () => chinaToday().replaceAll('-', '');
+const today = () => chinaDay(new Date()).replaceAll('-', '');
 
 /** The employer's declarable items, as the API downloads them. */
 async function declarable(employerId: string) {
