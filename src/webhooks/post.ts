@@ -32,7 +32,7 @@ export function postWebhook(target: WebhookTarget, body: string, headers: Record
     });
     request.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      resolve({ statusCode: null, error: (err.code ? `${err.code}: ${err.message}` : err.message).slice(0, 500) });
+      resolve({ statusCode: null, error: (err.code ? `${err.code}: ${err.message}` : err.message).trim().slice(0, 500) });
     });
     request.end(body);
   });
