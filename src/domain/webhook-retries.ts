@@ -38,15 +38,3 @@ export function parseWebhookRetry(schedule: string, retryFor: string): WebhookRe
 export function nextAttemptAt(failedAttempts: number, now: Date, retry: WebhookRetry, firstAttemptAt: Date): Date | null {
   return nextRetryAt(failedAttempts, now, retry.scheduleSeconds, new Date(firstAttemptAt.getTime() + retry.forSeconds * 1000));
 }
-
-/** Seconds after the first attempt at which each attempt starts when none is answered (answers taking no time). */
-export function attemptOffsets(retry: WebhookRetry): number[] {
-  const first = new Date(0);
-  const offsets = [0];
-  for (let at = first; ; ) {
-    const next = nextAttemptAt(offsets.length, at, retry, first);
-    if (!next) return offsets;
-    offsets.push(next.getTime() / 1000);
-    at = next;
-  }
-}

@@ -271,9 +271,11 @@ describe('signed webhooks', () => {
     const created = await register({ url: `${receiver.url}/later`, events: ['employer.*'] });
     expect(created.response.status).toBe(201);
     const id = created.data!.id;
-    // 127.0.0.1 is no longer allowed (as if the host now resolved to a private address).
+    // 127.0.0.1 is no longer allowed (as if the host now resolved to a private address), until
+    // the webhook is deleted: an attempt already under way then cannot reach the receiver either.
     const allowed = stack.config.webhooks.allowedHosts.splice(0);
     let refusedId = '';
+    const statuses = () => rows<{ status: string }>(sql`select status from webhook_deliveries where webhook_id = ${id}`);
     try {
       await addEmployer(stack, 2);
       const [refused] = await eventually(() => deliveriesOf(id), (ds) => (ds[0]?.attempts.length ?? 0) >= 2);
@@ -282,20 +284,23 @@ describe('signed webhooks', () => {
       expect(refused!.attempts[0]).toMatchObject({ statusCode: null, error: expect.stringMatching(/127\.0\.0\.1, a loopback address/) });
       expect(receiver.at('/later')).toHaveLength(0);
       // Redelivering one still being retried tries it at once, in the same round.
-      const now = await stack.client.POST('/api/webhooks/{id}/deliveries/{deliveryId}/redeliver', { params: { path: { id, deliveryId: refused!.id } } });
+      const now = await stack.client.POST('/api/webhooks/{id}/deliveries/{deliveryId}/redeliver', { params: { path: { id, deliveryId: refusedId } } });
       expect(now.response.status, JSON.stringify(now.error)).toBe(202);
-      expect(now.data).toMatchObject({ id: refused!.id, round: 1, status: 'pending' });
+      expect(now.data).toMatchObject({ id: refusedId, round: 1, status: 'pending' });
+      const seen = now.data!.attempts.length;
+      const [tried] = await eventually(() => deliveriesOf(id), (ds) => (ds[0]?.attempts.length ?? 0) > seen);
+      expect(tried!.attempts.every((a) => a.round === 1)).toBe(true);
 
       expect((await stack.client.DELETE('/api/webhooks/{id}', { params: { path: { id } } })).response.status).toBe(204);
+      expect((await stack.client.DELETE('/api/webhooks/{id}', { params: { path: { id } } })).response.status).toBe(404);
+      expect((await stack.clientAs('auditor').GET('/api/webhooks/{id}/deliveries', { params: { path: { id } } })).response.status).toBe(404);
+      expect((await stack.client.GET('/api/webhooks')).data!.webhooks.map((w) => w.id)).not.toContain(id);
+      // Its pending delivery is cancelled at its next attempt, unsent.
+      expect(await eventually(statuses, (r) => r.every((row) => row.status === 'cancelled'))).toEqual([{ status: 'cancelled' }]);
     } finally {
       stack.config.webhooks.allowedHosts.push(...allowed);
     }
-    expect((await stack.client.DELETE('/api/webhooks/{id}', { params: { path: { id } } })).response.status).toBe(404);
-    expect((await stack.clientAs('auditor').GET('/api/webhooks/{id}/deliveries', { params: { path: { id } } })).response.status).toBe(404);
-    expect((await stack.client.GET('/api/webhooks')).data!.webhooks.map((w) => w.id)).not.toContain(id);
-    // Its pending delivery is cancelled at its next attempt, unsent; later events make none.
-    const statuses = () => rows<{ status: string }>(sql`select status from webhook_deliveries where webhook_id = ${id}`);
-    expect(await eventually(statuses, (r) => r.every((row) => row.status === 'cancelled'))).toEqual([{ status: 'cancelled' }]);
+    // Later events make no delivery for it.
     await addEmployer(stack, 3);
     await new Promise((r) => setTimeout(r, 2000));
     expect(receiver.at('/later')).toHaveLength(0);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { allowedHost, refusedAddress, v6Bytes } from '../../src/domain/webhook-addresses';
 import { WEBHOOK_EVENT_WILDCARDS, WEBHOOK_SUBSCRIPTIONS, deliverable, subscribes, webhookEventBody } from '../../src/domain/webhook-events';
-import { DEFAULT_WEBHOOK_RETRY_FOR, DEFAULT_WEBHOOK_RETRY_SCHEDULE, attemptOffsets, nextAttemptAt, parseWebhookRetry } from '../../src/domain/webhook-retries';
+import { DEFAULT_WEBHOOK_RETRY_FOR, DEFAULT_WEBHOOK_RETRY_SCHEDULE, nextAttemptAt, parseWebhookRetry, type WebhookRetry } from '../../src/domain/webhook-retries';
 import { newWebhookSecret, signatureHeader, signatureOf, verifySignature } from '../../src/domain/webhook-signature';
 import { createHmac } from 'node:crypto';
 
@@ -108,6 +108,18 @@ describe('addresses a webhook may not reach (server-side request forgery)', () =
     expect(allowedHost(new URL('http://localhost/x'), ['127.0.0.1'])).toBe(false);
   });
 });
+
+/** Seconds after the first attempt at which each attempt starts when none is answered (answers taking no time). */
+function attemptOffsets(retry: WebhookRetry): number[] {
+  const first = new Date(0);
+  const offsets = [0];
+  for (let at = first; ; ) {
+    const next = nextAttemptAt(offsets.length, at, retry, first);
+    if (!next) return offsets;
+    offsets.push(next.getTime() / 1000);
+    at = next;
+  }
+}
 
 describe('the retry schedule (WEBHOOK_RETRY_SCHEDULE, WEBHOOK_RETRY_FOR)', () => {
   it('reads the default: 10s,1m,5m,30m,2h,6h for 3 days', () => {
