@@ -79,10 +79,10 @@ export interface paths {
                                  */
                                 status: "running" | "completed" | "failed" | "cancelled" | "terminated" | "continued_as_new" | "timed_out";
                                 /**
-                                 * @description the Temporal workflow type: declarationWorkflow: a declaration (申报); threePartyPaymentWorkflow: a three-party agreement payment (三方协议缴费); voidDeclarationWorkflow: a void of a declaration (作废申报); voucherPaymentWorkflow: a bank-side voucher payment (银行端凭证缴费); batchDeclarationWorkflow: a batch declaration (批量申报); certificateWorkflow: a certificate print (缴费证明, 完税证明); reconcilerWorkflow: the reconciler of recorded starts; archiveWorkflow: the archiver of closed histories; reconciliationWorkflow: a reconciliation with the bureau’s ledger (对账)
+                                 * @description the Temporal workflow type: declarationWorkflow: a declaration (申报); threePartyPaymentWorkflow: a three-party agreement payment (三方协议缴费); voidDeclarationWorkflow: a void of a declaration (作废申报); voucherPaymentWorkflow: a bank-side voucher payment (银行端凭证缴费); batchDeclarationWorkflow: a batch declaration (批量申报); certificateWorkflow: a certificate print (缴费证明, 完税证明); reconcilerWorkflow: the reconciler of recorded starts; archiveWorkflow: the archiver of closed histories; reconciliationWorkflow: a reconciliation with the bureau’s ledger (对账); webhookDeliveryWorkflow: a webhook delivery, one round of it (docs/webhooks.md); webhookDispatcherWorkflow: the webhook dispatcher following the audit log
                                  * @enum {string}
                                  */
-                                type: "declarationWorkflow" | "threePartyPaymentWorkflow" | "voidDeclarationWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconcilerWorkflow" | "archiveWorkflow" | "reconciliationWorkflow";
+                                type: "declarationWorkflow" | "threePartyPaymentWorkflow" | "voidDeclarationWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconcilerWorkflow" | "archiveWorkflow" | "reconciliationWorkflow" | "webhookDeliveryWorkflow" | "webhookDispatcherWorkflow";
                                 /** @description workflow id */
                                 workflowId: string;
                             }[];
@@ -5871,6 +5871,505 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhooks, newest first (never their secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            webhooks: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                createdAt: string;
+                                /** @description who registered it */
+                                createdBy: string;
+                                description: string | null;
+                                /** @description what it hears */
+                                events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
+                                /** @description webhook id: W, the China date it was registered (YYYYMMDD), -, 10 hex digits; e.g. W20261015-3f9a0c21de */
+                                id: string;
+                                /** @description where deliveries are POSTed */
+                                url: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Register a webhook: events are POSTed to its URL, signed with a secret shown in this answer only
+         * @description The URL must be http or https, and its host must resolve to public addresses only (loopback, private and link-local addresses are refused with 422 unless the host is in WEBHOOK_ALLOWED_HOSTS); it is checked again before every attempt. The webhook hears the events written after it is registered. See docs/webhooks.md for the body, the signature and the retries.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description what the receiver is, for people */
+                        description?: string;
+                        /** @description the events to hear, e.g. ["payment.paid", "declaration.*"] or ["*"] */
+                        events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
+                        /**
+                         * @description http:// or https:// URL, without user name or password
+                         * @example https://payroll.example.com/sifee/events
+                         */
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description who registered it */
+                            createdBy: string;
+                            description: string | null;
+                            /** @description what it hears */
+                            events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
+                            /** @description webhook id: W, the China date it was registered (YYYYMMDD), -, 10 hex digits; e.g. W20261015-3f9a0c21de */
+                            id: string;
+                            /** @description the signing secret (whsec_…), shown in this answer only: Sifee-Signature is HMAC-SHA256 keyed with it (docs/webhooks.md) */
+                            secret: string;
+                            /** @description where deliveries are POSTed */
+                            url: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a webhook: it hears nothing more, and its pending deliveries are cancelled at their next attempt */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description webhook id: W, the China date it was registered (YYYYMMDD), -, 10 hex digits; e.g. W20261015-3f9a0c21de */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook’s deliveries, the newest event first, each with its attempts (time, status code or error, duration) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description at most this many deliveries */
+                    limit?: number;
+                    /** @description only the deliveries in this status */
+                    status?: "pending" | "delivered" | "failed" | "cancelled";
+                };
+                header?: never;
+                path: {
+                    /** @description webhook id: W, the China date it was registered (YYYYMMDD), -, 10 hex digits; e.g. W20261015-3f9a0c21de */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveries: {
+                                /** @description oldest first */
+                                attempts: {
+                                    /**
+                                     * Format: date-time
+                                     * @description ISO 8601 instant
+                                     */
+                                    at: string;
+                                    durationMs: number;
+                                    /** @description why there was no answer: refused, timed out after 10 s, a private address … */
+                                    error: string | null;
+                                    /** @description the attempt within its round */
+                                    n: number;
+                                    /** @description the delivery’s round: 1, then one more per redelivery */
+                                    round: number;
+                                    /** @description the receiver’s HTTP status; null when it gave no answer */
+                                    statusCode: number | null;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                deliveredAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                eventAt: string;
+                                /** @description evt_<seq>: the Sifee-Event-Id header and the body’s id, the same in every attempt */
+                                eventId: string;
+                                /** @description webhook delivery id: <webhook id>-<event seq> */
+                                id: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                nextAttemptAt: string | null;
+                                /** @description the current round: 1, then one more per redelivery */
+                                round: number;
+                                /**
+                                 * @description pending (being tried, see nextAttemptAt), delivered (a 2xx answer), failed (no 2xx within the retry time), cancelled (the webhook was deleted)
+                                 * @enum {string}
+                                 */
+                                status: "pending" | "delivered" | "failed" | "cancelled";
+                                /** @description what it is about: the payment, declaration … id */
+                                subject: string;
+                                /** @description the event: its audit log action, e.g. payment.paid */
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again: at once if it is still being retried, else as a new round with the whole retry schedule */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description webhook delivery id: <webhook id>-<event seq> */
+                    deliveryId: string;
+                    /** @description webhook id: W, the China date it was registered (YYYYMMDD), -, 10 hex digits; e.g. W20261015-3f9a0c21de */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description oldest first */
+                            attempts: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                durationMs: number;
+                                /** @description why there was no answer: refused, timed out after 10 s, a private address … */
+                                error: string | null;
+                                /** @description the attempt within its round */
+                                n: number;
+                                /** @description the delivery’s round: 1, then one more per redelivery */
+                                round: number;
+                                /** @description the receiver’s HTTP status; null when it gave no answer */
+                                statusCode: number | null;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            deliveredAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            eventAt: string;
+                            /** @description evt_<seq>: the Sifee-Event-Id header and the body’s id, the same in every attempt */
+                            eventId: string;
+                            /** @description webhook delivery id: <webhook id>-<event seq> */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            nextAttemptAt: string | null;
+                            /** @description the current round: 1, then one more per redelivery */
+                            round: number;
+                            /**
+                             * @description pending (being tried, see nextAttemptAt), delivered (a 2xx answer), failed (no 2xx within the retry time), cancelled (the webhook was deleted)
+                             * @enum {string}
+                             */
+                            status: "pending" | "delivered" | "failed" | "cancelled";
+                            /** @description what it is about: the payment, declaration … id */
+                            subject: string;
+                            /** @description the event: its audit log action, e.g. payment.paid */
+                            type: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows": {
         parameters: {
             query?: never;
@@ -5947,10 +6446,10 @@ export interface paths {
                                 /** @description the workflow in the Temporal UI */
                                 temporalUiUrl: string;
                                 /**
-                                 * @description the Temporal workflow type: declarationWorkflow: a declaration (申报); threePartyPaymentWorkflow: a three-party agreement payment (三方协议缴费); voidDeclarationWorkflow: a void of a declaration (作废申报); voucherPaymentWorkflow: a bank-side voucher payment (银行端凭证缴费); batchDeclarationWorkflow: a batch declaration (批量申报); certificateWorkflow: a certificate print (缴费证明, 完税证明); reconcilerWorkflow: the reconciler of recorded starts; archiveWorkflow: the archiver of closed histories; reconciliationWorkflow: a reconciliation with the bureau’s ledger (对账)
+                                 * @description the Temporal workflow type: declarationWorkflow: a declaration (申报); threePartyPaymentWorkflow: a three-party agreement payment (三方协议缴费); voidDeclarationWorkflow: a void of a declaration (作废申报); voucherPaymentWorkflow: a bank-side voucher payment (银行端凭证缴费); batchDeclarationWorkflow: a batch declaration (批量申报); certificateWorkflow: a certificate print (缴费证明, 完税证明); reconcilerWorkflow: the reconciler of recorded starts; archiveWorkflow: the archiver of closed histories; reconciliationWorkflow: a reconciliation with the bureau’s ledger (对账); webhookDeliveryWorkflow: a webhook delivery, one round of it (docs/webhooks.md); webhookDispatcherWorkflow: the webhook dispatcher following the audit log
                                  * @enum {string}
                                  */
-                                type: "declarationWorkflow" | "threePartyPaymentWorkflow" | "voidDeclarationWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconcilerWorkflow" | "archiveWorkflow" | "reconciliationWorkflow";
+                                type: "declarationWorkflow" | "threePartyPaymentWorkflow" | "voidDeclarationWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconcilerWorkflow" | "archiveWorkflow" | "reconciliationWorkflow" | "webhookDeliveryWorkflow" | "webhookDispatcherWorkflow";
                                 /** @description workflow id */
                                 workflowId: string;
                             }[];

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { parseDurationSeconds, parseRetention } from './domain/duration';
 import { parseRetrySchedule } from './domain/payment';
+import { DEFAULT_WEBHOOK_RETRY_FOR, DEFAULT_WEBHOOK_RETRY_SCHEDULE, parseWebhookRetry, type WebhookRetry } from './domain/webhook-retries';
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -50,6 +51,16 @@ export interface Config {
   cluster: ClusterTopology;
   /** How often each process hashes newly written audit entries into the chain (AUDIT_CHAIN_EVERY_MS, docs/audit-chain.md). */
   auditChainEveryMs: number;
+  /** Signed webhooks (docs/webhooks.md). */
+  webhooks: WebhookSettings;
+}
+
+/** How webhooks are delivered, and where they may go. */
+export interface WebhookSettings {
+  /** WEBHOOK_RETRY_SCHEDULE and WEBHOOK_RETRY_FOR. */
+  retry: WebhookRetry;
+  /** Hosts a webhook may reach although they are loopback, private or link-local (WEBHOOK_ALLOWED_HOSTS), as written in its URL. */
+  allowedHosts: string[];
 }
 
 /** How work survives a process that dies (see docs/crash-safety.md). */
@@ -134,5 +145,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       postgresPort: int(env, 'POSTGRES_PORT', 5433),
     },
     auditChainEveryMs: Math.max(10, int(env, 'AUDIT_CHAIN_EVERY_MS', 1000)),
+    webhooks: {
+      retry: parseWebhookRetry(env.WEBHOOK_RETRY_SCHEDULE || DEFAULT_WEBHOOK_RETRY_SCHEDULE, env.WEBHOOK_RETRY_FOR || DEFAULT_WEBHOOK_RETRY_FOR),
+      allowedHosts: (env.WEBHOOK_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    },
   };
 }

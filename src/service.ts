@@ -17,6 +17,7 @@ import { createWorker } from './worker/worker';
 import { bundleWorkflowsOutOfProcess } from './worker/bundle-out-of-process';
 import { ensureSearchAttributes } from './worker/search-attributes';
 import { ensureReconcilerSchedule } from './starts/reconciler-schedule';
+import { ensureWebhookDispatcher } from './starts/webhook-dispatcher';
 import { reconcileStarts } from './starts/workflow-starts';
 import { ensureSchedules } from './worker/schedules';
 
@@ -45,7 +46,7 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
     const connection = await NativeConnection.connect({ address: config.temporalAddress });
     // One Chromium per worker process, started at the first print (vouchers, certificates).
     const browsers = new BrowserPool({ logger: log });
-    const deps = { db: database.db, bureau, renderer: new Renderer(browsers), filesDir: path.join(config.dataDir, 'files'), temporal, codec };
+    const deps = { db: database.db, bureau, renderer: new Renderer(browsers), filesDir: path.join(config.dataDir, 'files'), temporal, codec, webhooks: config.webhooks };
     // Bundled in a child process: webpack's memory leaves with it (else the worker bundles itself).
     const workflowBundle = await bundleWorkflowsOutOfProcess().catch((err: unknown) => {
       log.warn({ err }, 'could not bundle the workflows in a child process; bundling here');
@@ -63,6 +64,7 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
     const { reconcileEverySeconds: everySeconds, reconcileGraceSeconds: graceSeconds } = config.crashSafety;
     const scheduleId = await ensureReconcilerSchedule(temporal, { taskQueue: config.taskQueue, everySeconds, graceSeconds });
     log.info({ scheduleId, everySeconds }, 'reconciler scheduled');
+    log.info({ workflowId: await ensureWebhookDispatcher(temporal, config.taskQueue) }, 'webhook dispatcher running');
   }
 
   if (parts.api) {

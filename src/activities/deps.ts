@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { BureauClient } from '../bureau/client';
+import type { WebhookSettings } from '../config';
 import type { Db } from '../db/client';
 import type { Renderer } from '../render';
 
@@ -11,5 +12,6 @@ export interface ActivityDeps {
   renderer: Renderer; // one browser pool per worker process
   filesDir: string; // rendered files (vouchers, certificates) live here: `${DATA_DIR}/files`
   temporal: Client; // the reconciler starts workflows whose start was recorded but never made
-  codec: PayloadCodec; // …opening their recorded, sealed arguments
+  codec: PayloadCodec; // …opening their recorded, sealed arguments (and webhook secrets)
+  webhooks: WebhookSettings; // where deliveries may go, and their retry schedule
 }

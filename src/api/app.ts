@@ -29,6 +29,7 @@ import reconciliationRoutes from './routes/reconciliations';
 import metricsRoutes from './routes/metrics';
 import eventRoutes from './routes/events';
 import consoleRoutes from './routes/console';
+import webhookRoutes from './routes/webhooks';
 
 export interface AppDeps {
   codec: PayloadCodec;
@@ -185,6 +186,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(auditRoutes, { prefix: '/api', workflowBundle: deps.workflowBundle });
   await app.register(reconciliationRoutes, { prefix: '/api' });
   await app.register(eventRoutes, { prefix: '/api' });
+  await app.register(webhookRoutes, { prefix: '/api' });
   await app.register(consoleRoutes);
   return app;
 }

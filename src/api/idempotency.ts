@@ -26,6 +26,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotency: IdempotentRequest | null;
   }
+  interface FastifyContextConfig {
+    /** The answer holds a secret (a new webhook's): not stored with the key; a repeat runs the handler again, which finds its work by `ref`. */
+    answerHoldsSecret?: boolean;
+  }
 }
 
 /** Body fields that are secrets: left out of the stored fingerprint (a database copy must not let anyone guess them). */
@@ -113,8 +117,8 @@ export default fp(async function idempotencyPlugin(app: FastifyInstance, opts: I
     if (!id) return payload;
     stopRenewing(request);
     const where = and(eq(idempotencyKeys.actor, id.actor), eq(idempotencyKeys.key, id.key));
-    if (reply.statusCode >= 500 || typeof payload !== 'string') {
-      // A fault is not an answer, and files are made again: a repeat carries on with this key.
+    if (reply.statusCode >= 500 || typeof payload !== 'string' || (request.routeOptions.config?.answerHoldsSecret && reply.statusCode < 300)) {
+      // A fault is not an answer, files are made again, and secrets are not stored: a repeat carries on with this key.
       await db.update(idempotencyKeys).set({ lockedUntil: sql`now()` }).where(and(where, sql`${idempotencyKeys.statusCode} is null`));
     } else {
       const contentType = String(reply.getHeader('content-type') ?? 'application/json');

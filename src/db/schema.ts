@@ -390,3 +390,80 @@ export const reconciliations = pgTable('reconciliations', {
   ranBy: text('ran_by').notNull(),
   ranAt: timestamp('ran_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ---- Signed webhooks (docs/webhooks.md) ----
+
+/**
+ * A receiver of events. The secret is sealed with the payload codec (as Temporal payloads are) and
+ * opened only to sign. The dispatcher marks where in the audit chain it starts and stops hearing
+ * events: at its own webhook.created and webhook.deleted entries.
+ */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    url: text('url').notNull(),
+    events: jsonb('events').$type<string[]>().notNull(),
+    description: text('description'),
+    secret: jsonb('secret').$type<unknown[]>().notNull(),
+    /** The keyed request that registered it: its repeat answers this webhook again. */
+    requestRef: text('request_ref'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    deletedBy: text('deleted_by'),
+    /** Chain positions of its webhook.created and webhook.deleted entries, once the dispatcher passed them. */
+    listeningFrom: bigint('listening_from', { mode: 'number' }),
+    listeningUntil: bigint('listening_until', { mode: 'number' }),
+  },
+  (t) => [uniqueIndex('webhooks_request_uq').on(t.requestRef)],
+);
+
+/** One event for one webhook: made once (the unique key), delivered in rounds (the first, then each redelivery). */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(), // <webhook id>-<event seq>
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id),
+    eventSeq: bigint('event_seq', { mode: 'number' }).notNull(), // the audit log entry
+    eventType: text('event_type').notNull(),
+    subject: text('subject').notNull(),
+    eventAt: timestamp('event_at', { withTimezone: true }).notNull(),
+    status: text('status').notNull(), // pending | delivered | failed | cancelled
+    round: integer('round').notNull().default(1),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_uq').on(t.webhookId, t.eventSeq),
+    index('webhook_deliveries_status_idx').on(t.status),
+  ],
+);
+
+/** Each POST of a delivery and how it was answered. */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    round: integer('round').notNull(),
+    n: integer('n').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.round, t.n] })],
+);
+
+/** How far the dispatcher followed the audit chain: entries up to this position have their deliveries. */
+export const webhookDispatch = pgTable('webhook_dispatch', {
+  id: text('id').primaryKey(), // one row: 'audit_log'
+  afterChainPos: bigint('after_chain_pos', { mode: 'number' }).notNull(),
+  updatedAt: updatedAt(),
+});

@@ -4,6 +4,7 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { countFailingWorkflows } from '../db/activity-failures';
 import type { Db } from '../db/client';
+import { countDeliveries } from '../db/webhooks';
 import { auditLog, certificates, declarationBatches, declarations, paymentAttempts, payments, vouchers, workflowStarts } from '../db/schema';
 
 /** The workflow types as the metrics name them. */
@@ -31,6 +32,8 @@ export interface WorkStats {
   startsRepaired: number;
   /** Workflow starts recorded and not made yet (normally 0 but for the instant of a request). */
   startsPending: number;
+  /** Webhook deliveries by status: pending, delivered, failed, cancelled. */
+  webhookDeliveries: Map<string, number>;
 }
 
 export const finishedKey = (type: WorkflowType, outcome: string) => `${type}|${outcome}`;
@@ -60,7 +63,7 @@ function add<K>(map: Map<K, number>, key: K, n: number): void {
  */
 export async function readWorkStats(db: Db): Promise<WorkStats> {
   const voidNumber = sql<number>`coalesce(substring(${declarations.voidWorkflowId} from '-([0-9]+)$')::int, 0)`;
-  const [declarationRows, voidRows, paymentRows, attemptRows, voucherRows, certificateRows, batchRows, failingWorkflows, [repaired], [pending]] = await Promise.all([
+  const [declarationRows, voidRows, paymentRows, attemptRows, voucherRows, certificateRows, batchRows, failingWorkflows, [repaired], [pending], webhookDeliveries] = await Promise.all([
     db
       .select({ status: declarations.status, paymentStatus: declarations.paymentStatus, n: count() })
       .from(declarations)
@@ -78,6 +81,7 @@ export async function readWorkStats(db: Db): Promise<WorkStats> {
     countFailingWorkflows(db),
     db.select({ n: count() }).from(auditLog).where(and(eq(auditLog.actor, 'reconciler'), eq(auditLog.action, 'workflow.start_repaired'))),
     db.select({ n: count() }).from(workflowStarts).where(isNull(workflowStarts.startedAt)),
+    countDeliveries(db),
   ]);
 
   const stats: WorkStats = {
@@ -91,6 +95,7 @@ export async function readWorkStats(db: Db): Promise<WorkStats> {
     failingWorkflows,
     startsRepaired: repaired?.n ?? 0,
     startsPending: pending?.n ?? 0,
+    webhookDeliveries,
   };
   const started = (type: WorkflowType, n: number) => add(stats.started, type, n);
   const finished = (type: WorkflowType, outcome: string, n: number) => add(stats.finished, finishedKey(type, outcome), n);

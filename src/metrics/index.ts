@@ -4,6 +4,7 @@
 // metrics come from the worker's Runtime (worker-runtime.ts), on its own port.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../db/client';
+import { DELIVERY_STATUSES } from '../db/webhooks';
 import { WORKFLOW_TYPES, readWorkStats, type WorkStats } from './database';
 
 export { readWorkStats, WORKFLOW_TYPES, finishedKey, type WorkStats, type WorkflowType } from './database';
@@ -109,6 +110,12 @@ export function createServiceMetrics(db: Db, opts: { defaultMetrics?: boolean } 
     help: 'Work recorded whose workflow has not been started yet (the reconciler starts it)',
     registers: [registry],
   });
+  const webhookDeliveries = new Gauge({
+    name: 'sifee_webhook_deliveries',
+    help: 'Webhook deliveries by status: pending (being retried), delivered, failed (no 2xx answer within WEBHOOK_RETRY_FOR), cancelled (webhook deleted)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
   const databaseUp = new Gauge({
     name: 'sifee_metrics_database_up',
     help: '1 when the last scrape read the database; 0 when it did not answer (the work metrics are then those of the last good read)',
@@ -143,6 +150,7 @@ export function createServiceMetrics(db: Db, opts: { defaultMetrics?: boolean } 
     failing.set(s.failingWorkflows);
     setCounter(startsRepaired, [[{}, s.startsRepaired]]);
     startsPending.set(s.startsPending);
+    setGauge(webhookDeliveries, DELIVERY_STATUSES.map((status) => [{ status }, s.webhookDeliveries.get(status) ?? 0]));
   }
 
   return {

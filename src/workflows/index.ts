@@ -8,3 +8,5 @@ export { certificateWorkflow } from './certificate';
 export { reconcilerWorkflow } from './reconciler';
 export { archiveWorkflow } from './archive';
 export { reconciliationWorkflow } from './reconciliation';
+export { webhookDeliveryWorkflow } from './webhook-delivery';
+export { webhookDispatcherWorkflow } from './webhook-dispatcher';

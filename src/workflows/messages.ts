@@ -1,5 +1,5 @@
 // Signals, queries and updates of the workflows, as exported constants shared with the API.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DeclarationStatus } from '../domain/declaration';
 import type { PaymentState } from '../domain/payment';
 
@@ -80,3 +80,6 @@ export interface BatchProgressView {
 }
 
 export const batchProgressQuery = defineQuery<BatchProgressView>('batchProgress');
+
+/** A webhook delivery waiting for its next attempt: try at once (a redelivery asked meanwhile). */
+export const deliverNowSignal = defineSignal('deliverNow');

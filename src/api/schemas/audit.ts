@@ -16,6 +16,8 @@ const WORKFLOW_TYPE_MEANINGS: Record<WorkflowTypeName, string> = {
   reconcilerWorkflow: 'the reconciler of recorded starts',
   archiveWorkflow: 'the archiver of closed histories',
   reconciliationWorkflow: 'a reconciliation with the bureau’s ledger (对账)',
+  webhookDeliveryWorkflow: 'a webhook delivery, one round of it (docs/webhooks.md)',
+  webhookDispatcherWorkflow: 'the webhook dispatcher following the audit log',
 };
 export type WorkflowTypeName = keyof typeof workflows;
 const WORKFLOW_TYPE_NAMES = Object.keys(WORKFLOW_TYPE_MEANINGS) as WorkflowTypeName[];
