@@ -149,7 +149,7 @@ describe('a declaration whose process died after recording it', () => {
   });
 
   it('is only marked by the reconciler when its request started the workflow and died before marking it: no repair', async () => {
-    const employer = await addSignedInEmployer(stack, 1110);
+    const employer = await addSignedInEmployer(stack, 1111);
     const item = (await declarable(employer.id))[0]!;
     const id = `D${today()}-unmark0001`;
     const workflowId = await recordedDeclaration({ id, employer, item, requestRef: null });
