@@ -7,6 +7,7 @@ import { certificateActivities } from './certificates';
 import { reconcilerActivities } from './reconciler';
 import { archiveActivities } from './archive';
 import { reconciliationActivities } from './reconciliation';
+import { declarationScheduleActivities } from './declaration-schedules';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...reconcilerActivities(deps),
     ...archiveActivities(deps),
     ...reconciliationActivities(deps),
+    ...declarationScheduleActivities(deps),
   };
 }
 

@@ -29,6 +29,8 @@ import reconciliationRoutes from './routes/reconciliations';
 import metricsRoutes from './routes/metrics';
 import eventRoutes from './routes/events';
 import consoleRoutes from './routes/console';
+import declarationScheduleRoutes from './routes/declaration-schedules';
+import attentionRoutes from './routes/attention';
 
 export interface AppDeps {
   codec: PayloadCodec;
@@ -185,6 +187,8 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(auditRoutes, { prefix: '/api', workflowBundle: deps.workflowBundle });
   await app.register(reconciliationRoutes, { prefix: '/api' });
   await app.register(eventRoutes, { prefix: '/api' });
+  await app.register(declarationScheduleRoutes, { prefix: '/api' });
+  await app.register(attentionRoutes, { prefix: '/api' });
   await app.register(consoleRoutes);
   return app;
 }

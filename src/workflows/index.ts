@@ -8,3 +8,4 @@ export { certificateWorkflow } from './certificate';
 export { reconcilerWorkflow } from './reconciler';
 export { archiveWorkflow } from './archive';
 export { reconciliationWorkflow } from './reconciliation';
+export { declarationScheduleWorkflow } from './declaration-schedule';

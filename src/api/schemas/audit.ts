@@ -16,6 +16,7 @@ const WORKFLOW_TYPE_MEANINGS: Record<WorkflowTypeName, string> = {
   reconcilerWorkflow: 'the reconciler of recorded starts',
   archiveWorkflow: 'the archiver of closed histories',
   reconciliationWorkflow: 'a reconciliation with the bureau’s ledger (对账)',
+  declarationScheduleWorkflow: 'a run of a declaration schedule (申报计划), starting its batch',
 };
 export type WorkflowTypeName = keyof typeof workflows;
 const WORKFLOW_TYPE_NAMES = Object.keys(WORKFLOW_TYPE_MEANINGS) as WorkflowTypeName[];
