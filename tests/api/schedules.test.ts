@@ -143,6 +143,9 @@ describe('declaration schedules (申报计划)', () => {
     expect(batch.employers.map((e) => e.employerId).sort()).toEqual([a.id, b.id].sort());
     for (const e of batch.employers) expect(e.declaration).toMatchObject({ status: 'accepted' });
 
+    // Without a body at all (no note): a raw request, as curl would send it.
+    const bare = await stack.app.inject({ method: 'POST', url: `/api/declaration-schedules/${s.id}/unpause`, headers: { authorization: 'Bearer operator-key-0123456789' } });
+    expect(bare.statusCode, bare.body).toBe(200);
     const unpaused = await stack.client.POST('/api/declaration-schedules/{id}/unpause', { params: { path: { id: s.id } }, body: {} });
     expect(unpaused.data).toMatchObject({ paused: false, note: null, nextRunAt: first.toISOString(), lastRun: { batchId: batch.id, trigger: 'manual' } });
     expect((await handle.describe()).state.paused).toBe(false);
@@ -164,7 +167,7 @@ describe('declaration schedules (申报计划)', () => {
 
     // Every change is in the audit log, by who made it.
     const audit = await stack.database.db.select().from(auditLog).where(eq(auditLog.subject, s.id)).orderBy(auditLog.seq);
-    expect(audit.map((e) => `${e.actor} ${e.action}`)).toEqual(['olivia declaration_schedule.created', 'olivia declaration_schedule.paused', 'olivia declaration_schedule.run_started', 'olivia declaration_schedule.unpaused']);
+    expect(audit.map((e) => `${e.actor} ${e.action}`)).toEqual(['olivia declaration_schedule.created', 'olivia declaration_schedule.paused', 'olivia declaration_schedule.run_started', 'olivia declaration_schedule.unpaused', 'olivia declaration_schedule.unpaused']);
 
     // Deleted: gone from the API and from Temporal; its runs and batches stay.
     expect((await stack.clientAs('auditor').DELETE('/api/declaration-schedules/{id}', { params: { path: { id: s.id } } })).response.status).toBe(403);

@@ -65,6 +65,16 @@ const declarationScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { ...scheduleView(s, times, views[0] ?? null), nextRunTimes: (times ?? []).map((t) => t.toISOString()), runs: views };
   }
 
+  /** Schedules as lists show them: the next run from Temporal and the latest run. */
+  async function summaries(schedules: ScheduleRow[]) {
+    const [times, last] = await Promise.all([Promise.all(schedules.map((s) => nextRunTimes(app.temporal, s, 1))), latestRuns(app.db, schedules.map((s) => s.id))]);
+    const counts = await batchCounts(app.db, batchIdsOf([...last.values()]));
+    return schedules.map((s, i) => {
+      const run = last.get(s.id);
+      return scheduleView(s, times[i]!, run ? runView(run, counts) : null);
+    });
+  }
+
   async function liveSchedule(id: string): Promise<ScheduleRow> {
     const s = await findScheduleRow(app.db, id);
     if (!s || s.deletedAt) throw notFound('declaration schedule', id);
@@ -101,17 +111,7 @@ const declarationScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ScheduleList, ...errors(401, 403) },
       },
     },
-    async () => {
-      const schedules = await listSchedules(app.db);
-      const [times, last] = await Promise.all([Promise.all(schedules.map((s) => nextRunTimes(app.temporal, s, 1))), latestRuns(app.db, schedules.map((s) => s.id))]);
-      const counts = await batchCounts(app.db, batchIdsOf([...last.values()]));
-      return {
-        schedules: schedules.map((s, i) => {
-          const run = last.get(s.id);
-          return scheduleView(s, times[i]!, run ? runView(run, counts) : null);
-        }),
-      };
-    },
+    async () => ({ schedules: await summaries(await listSchedules(app.db)) }),
   );
 
   app.get(
@@ -155,12 +155,14 @@ const declarationScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       {
         config: { access: 'write' },
         schema: { summary, tags: ['declarations'], params: IdParams('declaration schedule'), body: NoteBody, response: { 200: ScheduleView, ...errors(400, 401, 403, 404) } },
+        // The note is optional, and so is the body that would carry it.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
       },
       async (request) => {
-        const { schedule } = await changeDeclarationSchedule(app, callerOf(request), request.params.id, { paused, note: request.body?.note ?? null });
-        const [times, last] = await Promise.all([nextRunTimes(app.temporal, schedule, 1), latestRuns(app.db, [schedule.id])]);
-        const run = last.get(schedule.id);
-        return scheduleView(schedule, times, run ? runView(run, await batchCounts(app.db, batchIdsOf([run]))) : null);
+        const { schedule } = await changeDeclarationSchedule(app, callerOf(request), request.params.id, { paused, note: request.body.note ?? null });
+        return (await summaries([schedule]))[0]!;
       },
     );
   }
