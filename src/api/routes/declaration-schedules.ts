@@ -155,9 +155,9 @@ const declarationScheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       {
         config: { access: 'write' },
         schema: { summary, tags: ['declarations'], params: IdParams('declaration schedule'), body: NoteBody, response: { 200: ScheduleView, ...errors(400, 401, 403, 404) } },
-        // The note is optional, and so is the body that would carry it.
+        // The note is optional, and so is the body that would carry it (a JSON null is still refused).
         preValidation: async (request) => {
-          request.body ??= {};
+          if (request.body === undefined) request.body = {};
         },
       },
       async (request) => {
