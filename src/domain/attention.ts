@@ -72,7 +72,7 @@ const SUBJECT: Record<AttentionKind, AttentionSubject> = {
   schedule_run_failed: 'declaration_schedule',
 };
 
-function describe(kind: AttentionKind, r: AttentionRow): { detail: string; action: AttentionAction } {
+function describeItem(kind: AttentionKind, r: AttentionRow): { detail: string; action: AttentionAction } {
   const id = r.subjectId;
   const employer = r.employerId ?? '';
   switch (kind) {
@@ -132,7 +132,7 @@ export function attentionItem(kind: AttentionKind, r: AttentionRow): AttentionIt
     since: r.since,
     deadline: r.deadline,
     nextRetryAt: r.nextRetryAt,
-    ...describe(kind, r),
+    ...describeItem(kind, r),
   };
 }
 
