@@ -43,7 +43,7 @@ export async function startWorker(env: BenchEnv) {
     connection: await env.nativeConnection(),
     taskQueue: env.config.taskQueue,
     workflowBundle: env.bundle,
-    activities: createActivities({ db: env.database.db, bureau: env.bureau, renderer: new Renderer(browsers), filesDir: '/tmp/sifee-bench-files', temporal: env.temporal, codec: env.dataConverter.payloadCodecs[0]!, webhooks: env.config.webhooks }),
+    activities: createActivities({ db: env.database.db, bureau: env.bureau, renderer: new Renderer(browsers), filesDir: '/tmp/sifee-bench-files', temporal: env.temporal, codec: env.dataConverter.payloadCodecs[0]!, config: env.config }),
     dataConverter: env.dataConverter,
   });
   const running = worker.run();

@@ -16,7 +16,7 @@ export async function benchArchive(env: BenchEnv): Promise<BenchResult> {
   const employers = await addEmployers(env, Math.ceil(FLOWS / 5), 5, { balanceFen: 1e12 });
   const specs = employers.flatMap((employer) => [...employer.items.keys()].map((period) => ({ employer, period }))).slice(0, FLOWS);
   const browsers = new BrowserPool({ concurrency: 1 });
-  const deps = { db: env.database.db, bureau: env.bureau, renderer: new Renderer(browsers), filesDir: '/tmp/sifee-bench-files', temporal: env.temporal, codec: env.dataConverter.payloadCodecs[0]!, webhooks: env.config.webhooks };
+  const deps = { db: env.database.db, bureau: env.bureau, renderer: new Renderer(browsers), filesDir: '/tmp/sifee-bench-files', temporal: env.temporal, codec: env.dataConverter.payloadCodecs[0]!, config: env.config };
   const worker = await Worker.create({ connection: await env.nativeConnection(), taskQueue: TASK_QUEUE, workflowBundle: env.bundle, activities: createActivities(deps), dataConverter: env.dataConverter });
   const running = worker.run();
   try {

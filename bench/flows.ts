@@ -106,7 +106,7 @@ export async function measureFlows(env: BenchEnv, flows: number, kinds: readonly
   const warm = all.slice(0, 5);
   const specs = all.slice(5, 5 + flows);
   const browsers = new BrowserPool({ concurrency: 1 });
-  const deps = { db: env.database.db, bureau: env.bureau, renderer: new Renderer(browsers), filesDir: '/tmp/sifee-bench-files', temporal: env.temporal, codec: env.dataConverter.payloadCodecs[0]!, webhooks: env.config.webhooks };
+  const deps = { db: env.database.db, bureau: env.bureau, renderer: new Renderer(browsers), filesDir: '/tmp/sifee-bench-files', temporal: env.temporal, codec: env.dataConverter.payloadCodecs[0]!, config: env.config };
   const activityNames = Object.keys(createActivities(deps));
   const workers = await Promise.all(
     kinds.map(async (kind) =>

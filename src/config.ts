@@ -51,8 +51,26 @@ export interface Config {
   cluster: ClusterTopology;
   /** How often each process hashes newly written audit entries into the chain (AUDIT_CHAIN_EVERY_MS, docs/audit-chain.md). */
   auditChainEveryMs: number;
+  declarationSchedules: DeclarationSchedulesConfig;
+  attention: AttentionConfig;
   /** Signed webhooks (docs/webhooks.md). */
   webhooks: WebhookSettings;
+}
+
+/** How declaration schedules fire (docs/operator-guide.md, "The month"). */
+export interface DeclarationSchedulesConfig {
+  /** A run missed while Temporal was down is still taken within this long after its time (SCHEDULE_CATCHUP_WINDOW). */
+  catchupWindowSeconds: number;
+  /** Tests only (SCHEDULE_TEST_INTERVAL_SECONDS): every schedule fires this often instead of monthly. Unset in production. */
+  testIntervalSeconds: number | undefined;
+}
+
+/** What the attention list (GET /api/attention) counts as needing an operator. */
+export interface AttentionConfig {
+  /** Declared lines still unpaid, and vouchers still unpaid, this many days before their deadline (ATTENTION_DEADLINE_DAYS). */
+  deadlineDays: number;
+  /** A rejected declaration or a failed payment whose lines nobody took up again leaves the list after this many days (ATTENTION_WINDOW_DAYS). */
+  windowDays: number;
 }
 
 /** How webhooks are delivered, and where they may go. */
@@ -145,6 +163,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       postgresPort: int(env, 'POSTGRES_PORT', 5433),
     },
     auditChainEveryMs: Math.max(10, int(env, 'AUDIT_CHAIN_EVERY_MS', 1000)),
+    declarationSchedules: {
+      catchupWindowSeconds: parseDurationSeconds(env.SCHEDULE_CATCHUP_WINDOW || '1d', 'SCHEDULE_CATCHUP_WINDOW'),
+      testIntervalSeconds: int(env, 'SCHEDULE_TEST_INTERVAL_SECONDS', 0) || undefined,
+    },
+    attention: {
+      deadlineDays: int(env, 'ATTENTION_DEADLINE_DAYS', 5),
+      windowDays: int(env, 'ATTENTION_WINDOW_DAYS', 30),
+    },
     webhooks: {
       retry: parseWebhookRetry(env.WEBHOOK_RETRY_SCHEDULE || DEFAULT_WEBHOOK_RETRY_SCHEDULE, env.WEBHOOK_RETRY_FOR || DEFAULT_WEBHOOK_RETRY_FOR),
       allowedHosts: (env.WEBHOOK_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),

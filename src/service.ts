@@ -19,6 +19,7 @@ import { ensureSearchAttributes } from './worker/search-attributes';
 import { ensureReconcilerSchedule } from './starts/reconciler-schedule';
 import { ensureWebhookDispatcher } from './starts/webhook-dispatcher';
 import { reconcileStarts } from './starts/workflow-starts';
+import { syncUnsyncedSchedules } from './starts/declaration-schedules';
 import { ensureSchedules } from './worker/schedules';
 
 export async function runService(parts: { api: boolean; worker: boolean }): Promise<void> {
@@ -46,7 +47,7 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
     const connection = await NativeConnection.connect({ address: config.temporalAddress });
     // One Chromium per worker process, started at the first print (vouchers, certificates).
     const browsers = new BrowserPool({ logger: log });
-    const deps = { db: database.db, bureau, renderer: new Renderer(browsers), filesDir: path.join(config.dataDir, 'files'), temporal, codec, webhooks: config.webhooks };
+    const deps = { db: database.db, bureau, renderer: new Renderer(browsers), filesDir: path.join(config.dataDir, 'files'), temporal, codec, config };
     // Bundled in a child process: webpack's memory leaves with it (else the worker bundles itself).
     const workflowBundle = await bundleWorkflowsOutOfProcess().catch((err: unknown) => {
       log.warn({ err }, 'could not bundle the workflows in a child process; bundling here');
@@ -78,6 +79,8 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
     // Work that a process which died had recorded but not started: started before serving again.
     const repaired = await reconcileStarts(temporal, database.db, codec, { olderThanMs: 0 }).catch((err: unknown) => log.warn({ err }, 'startup reconciliation failed; the schedule will retry'));
     if (repaired && repaired.examined > 0) log.info(repaired, 'started work recorded before this start');
+    const schedulesSynced = await syncUnsyncedSchedules(temporal, database.db, config).catch((err: unknown) => log.warn({ err }, 'declaration schedules not synced with Temporal; the reconciler will retry'));
+    if (schedulesSynced && schedulesSynced.examined > 0) log.info(schedulesSynced, 'declaration schedules brought to Temporal');
     await app.listen({ port: config.port, host: process.env.HOST ?? '127.0.0.1' });
     stops.unshift(() => app.close());
   }

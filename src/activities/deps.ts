@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { BureauClient } from '../bureau/client';
-import type { WebhookSettings } from '../config';
+import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Renderer } from '../render';
 
@@ -13,5 +13,5 @@ export interface ActivityDeps {
   filesDir: string; // rendered files (vouchers, certificates) live here: `${DATA_DIR}/files`
   temporal: Client; // the reconciler starts workflows whose start was recorded but never made
   codec: PayloadCodec; // …opening their recorded, sealed arguments (and webhook secrets)
-  webhooks: WebhookSettings; // where deliveries may go, and their retry schedule
+  config: Config; // a schedule's run starts its batch as the API would (src/use-cases); webhooks' allowed hosts and retries
 }

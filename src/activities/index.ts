@@ -8,6 +8,7 @@ import { reconcilerActivities } from './reconciler';
 import { archiveActivities } from './archive';
 import { reconciliationActivities } from './reconciliation';
 import { webhookActivities } from './webhooks';
+import { declarationScheduleActivities } from './declaration-schedules';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...archiveActivities(deps),
     ...reconciliationActivities(deps),
     ...webhookActivities(deps),
+    ...declarationScheduleActivities(deps),
   };
 }
 

@@ -33,7 +33,8 @@ function resultOf(a: { statusCode: number | null }, retryInSeconds: number | nul
   return { outcome: ok ? 'delivered' : retryInSeconds === null ? 'failed' : 'retrying', statusCode: a.statusCode };
 }
 
-export function webhookActivities({ db, temporal, codec, webhooks: settings }: Pick<ActivityDeps, 'db' | 'temporal' | 'codec' | 'webhooks'>) {
+export function webhookActivities({ db, temporal, codec, config }: Pick<ActivityDeps, 'db' | 'temporal' | 'codec' | 'config'>) {
+  const settings = config.webhooks;
   return {
     /**
      * The dispatcher: for `seconds`, passes over the audit chain every `pollMs` (at once while a

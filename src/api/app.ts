@@ -30,6 +30,8 @@ import metricsRoutes from './routes/metrics';
 import eventRoutes from './routes/events';
 import consoleRoutes from './routes/console';
 import webhookRoutes from './routes/webhooks';
+import declarationScheduleRoutes from './routes/declaration-schedules';
+import attentionRoutes from './routes/attention';
 
 export interface AppDeps {
   codec: PayloadCodec;
@@ -187,6 +189,8 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(reconciliationRoutes, { prefix: '/api' });
   await app.register(eventRoutes, { prefix: '/api' });
   await app.register(webhookRoutes, { prefix: '/api' });
+  await app.register(declarationScheduleRoutes, { prefix: '/api' });
+  await app.register(attentionRoutes, { prefix: '/api' });
   await app.register(consoleRoutes);
   return app;
 }

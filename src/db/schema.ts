@@ -467,3 +467,54 @@ export const webhookDispatch = pgTable('webhook_dispatch', {
   afterChainPos: bigint('after_chain_pos', { mode: 'number' }).notNull(),
   updatedAt: updatedAt(),
 });
+
+/**
+ * 申报计划: a batch declaration every month, run by a Temporal Schedule (`temporal_schedule_id`).
+ * The row is what the operator asked for; `sync_version` > `synced_version` while Temporal has
+ * not been brought to it yet (a create, pause, unpause or delete whose process died before
+ * telling Temporal): the reconciler finishes it. A deleted schedule keeps its row (and runs).
+ * The attention list's partial indexes on payments, declarations, declaration_lines and vouchers
+ * are in migrations/0012_schedules_attention.sql.
+ */
+export const declarationSchedules = pgTable(
+  'declaration_schedules',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    employerIds: jsonb('employer_ids').$type<string[]>(), // null: every employer at the time of each run
+    dayOfMonth: integer('day_of_month').notNull(), // 1–28, China time
+    time: text('time').notNull(), // HH:MM, China time
+    period: text('period', { enum: ['previous_month', 'current_month'] }).notNull(),
+    temporalScheduleId: text('temporal_schedule_id').notNull().unique(),
+    paused: boolean('paused').notNull().default(false),
+    note: text('note'),
+    syncVersion: integer('sync_version').notNull().default(1),
+    syncedVersion: integer('synced_version').notNull().default(0),
+    lastSyncError: text('last_sync_error'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [index('declaration_schedules_unsynced_idx').on(t.id).where(sql`${t.syncVersion} > ${t.syncedVersion}`)],
+);
+
+/** Each run of a schedule: the batch it started (written in the batch's own transaction), or why it could not. */
+export const declarationScheduleRuns = pgTable(
+  'declaration_schedule_runs',
+  {
+    scheduleId: text('schedule_id')
+      .notNull()
+      .references(() => declarationSchedules.id),
+    scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),
+    trigger: text('trigger', { enum: ['calendar', 'manual'] }).notNull(),
+    period: text('period').notNull(),
+    status: text('status', { enum: ['started', 'failed'] }).notNull(),
+    batchId: text('batch_id').references(() => declarationBatches.id),
+    errorCode: text('error_code'),
+    error: text('error'),
+    triggeredBy: text('triggered_by').notNull(), // the operator, or schedule:<id> for the calendar
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scheduleId, t.scheduledAt] })],
+);

@@ -3,8 +3,11 @@
 // numbers are right however many API and worker processes there are. The Temporal SDK's own
 // metrics come from the worker's Runtime (worker-runtime.ts), on its own port.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AttentionConfig } from '../config';
+import { countAttention } from '../db/attention';
 import type { Db } from '../db/client';
 import { DELIVERY_STATUSES } from '../db/webhooks';
+import { ATTENTION_KINDS, attentionCounts } from '../domain/attention';
 import { WORKFLOW_TYPES, readWorkStats, type WorkStats } from './database';
 
 export { readWorkStats, WORKFLOW_TYPES, finishedKey, type WorkStats, type WorkflowType } from './database';
@@ -37,7 +40,7 @@ function setGauge<L extends string>(gauge: Gauge<L>, values: Iterable<[Partial<R
   for (const [labels, n] of values) gauge.set(labels, n);
 }
 
-export function createServiceMetrics(db: Db, opts: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+export function createServiceMetrics(db: Db, opts: { defaultMetrics?: boolean; attention?: AttentionConfig } = {}): ServiceMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
@@ -116,6 +119,12 @@ export function createServiceMetrics(db: Db, opts: { defaultMetrics?: boolean } 
     labelNames: ['status'] as const,
     registers: [registry],
   });
+  const attention = new Gauge({
+    name: 'sifee_attention_items',
+    help: 'Items on the attention list (GET /api/attention) by kind: what operators must act on now',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
   const databaseUp = new Gauge({
     name: 'sifee_metrics_database_up',
     help: '1 when the last scrape read the database; 0 when it did not answer (the work metrics are then those of the last good read)',
@@ -160,7 +169,9 @@ export function createServiceMetrics(db: Db, opts: { defaultMetrics?: boolean } 
     },
     async refresh() {
       try {
-        apply(await readWorkStats(db));
+        const [stats, counted] = await Promise.all([readWorkStats(db), opts.attention ? countAttention(db, ATTENTION_KINDS, opts.attention) : undefined]);
+        apply(stats);
+        if (counted) setGauge(attention, Object.entries(attentionCounts(counted)).map(([kind, n]) => [{ kind }, n]));
         databaseUp.set(1);
         return true;
       } catch {

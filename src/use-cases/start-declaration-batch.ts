@@ -4,6 +4,7 @@
 // batch its first try recorded.
 import { HEADCOUNT_WARNING } from './start-declaration';
 import { Problem } from '../api/problem';
+import type { Transaction } from '../db/audit';
 import { batchCounts, getBatch, insertBatch, knownEmployerIds, type BatchRow } from '../db/batches';
 import { listEmployers } from '../db/employers';
 import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_CONTINUE_AS_NEW_EVERY, countBatch, type BatchCounts } from '../domain/batch';
@@ -30,14 +31,19 @@ export interface StartedBatch {
   workflowStarted: boolean;
 }
 
+/** Refuses employer ids not known here (a batch, or a schedule's batches, could not declare for them). */
+export async function checkKnownEmployers(services: Services, ids: string[]): Promise<void> {
+  const known = await knownEmployerIds(services.db, ids);
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new Problem(422, 'UNKNOWN_EMPLOYERS', 'Some employers are not known here', `add them first (POST /api/employers): ${unknown.slice(0, 20).join(', ')}`, { employerIds: unknown });
+  }
+}
+
 /** The employers a batch declares for: the listed ones, all known here, or every employer. */
 async function batchEmployers(services: Services, listed: string[] | undefined): Promise<string[]> {
   if (listed) {
-    const known = await knownEmployerIds(services.db, listed);
-    const unknown = listed.filter((id) => !known.has(id));
-    if (unknown.length > 0) {
-      throw new Problem(422, 'UNKNOWN_EMPLOYERS', 'Some employers are not known here', `add them first (POST /api/employers): ${unknown.slice(0, 20).join(', ')}`, { employerIds: unknown });
-    }
+    await checkKnownEmployers(services, listed);
     return listed;
   }
   const all = (await listEmployers(services.db)).map((e) => e.id);
@@ -48,7 +54,16 @@ async function batchEmployers(services: Services, listed: string[] | undefined):
   return all;
 }
 
-export async function startDeclarationBatch(services: Services, caller: Caller, input: BatchRequest): Promise<StartedBatch> {
+/**
+ * Starts a batch. `alsoRecord` writes what else stands for it (a schedule's run) in the batch's
+ * own transaction: there is never one without the other.
+ */
+export async function startDeclarationBatch(
+  services: Services,
+  caller: Caller,
+  input: BatchRequest,
+  alsoRecord?: (tx: Transaction, batchId: string) => Promise<void>,
+): Promise<StartedBatch> {
   if (input.headcountConfirmed !== true) {
     throw new Problem(422, 'HEADCOUNT_NOT_CONFIRMED', 'Confirm the headcount before declaring', HEADCOUNT_WARNING);
   }
@@ -71,17 +86,21 @@ export async function startDeclarationBatch(services: Services, caller: Caller, 
     continueAsNewEvery: DEFAULT_CONTINUE_AS_NEW_EVERY,
     timing: services.config.declaration,
   };
+  const recordStart = recordStartOf(services, caller, {
+    workflowId,
+    workflowType: 'batchDeclarationWorkflow',
+    subjectType: 'batch',
+    subjectId: id,
+    attributes: { period: input.period, status: 'running' },
+    args: [workflowInput],
+  });
   const batch = await insertBatch(
     services.db,
     { id, period: input.period, employerIds, allEmployers: !input.employerIds, concurrency, workflowId, actor: caller.actor },
-    recordStartOf(services, caller, {
-      workflowId,
-      workflowType: 'batchDeclarationWorkflow',
-      subjectType: 'batch',
-      subjectId: id,
-      attributes: { period: input.period, status: 'running' },
-      args: [workflowInput],
-    }),
+    async (tx) => {
+      await recordStart(tx);
+      await alsoRecord?.(tx, id);
+    },
   );
   const workflowStarted = await startRecorded(services, caller, workflowId);
   return { batch, progress: countBatch([{ status: 'pending', weight: employerIds.length }]), workflowStarted };

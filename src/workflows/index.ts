@@ -10,3 +10,4 @@ export { archiveWorkflow } from './archive';
 export { reconciliationWorkflow } from './reconciliation';
 export { webhookDeliveryWorkflow } from './webhook-delivery';
 export { webhookDispatcherWorkflow } from './webhook-dispatcher';
+export { declarationScheduleWorkflow } from './declaration-schedule';

@@ -137,7 +137,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         connection: nativeConnection,
         namespace: config.temporalNamespace,
         taskQueue: config.taskQueue,
-        deps: { db: database.db, bureau, renderer, filesDir: path.join(config.dataDir, 'files'), temporal, codec: dataConverter.payloadCodecs[0]!, webhooks: config.webhooks },
+        deps: { db: database.db, bureau, renderer, filesDir: path.join(config.dataDir, 'files'), temporal, codec: dataConverter.payloadCodecs[0]!, config },
         workflowBundle,
         options: { dataConverter },
       });

@@ -16,7 +16,7 @@ declare module 'fastify' {
 }
 
 const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const metrics = createServiceMetrics(app.db);
+  const metrics = createServiceMetrics(app.db, { attention: app.config.attention });
   app.decorate('metrics', metrics);
   const { metricsToken, metricsCacheSeconds } = app.config;
   const token = metricsToken ? new KeyRing([{ name: 'metrics', role: 'auditor', key: metricsToken }]) : undefined;

@@ -18,6 +18,7 @@ const WORKFLOW_TYPE_MEANINGS: Record<WorkflowTypeName, string> = {
   reconciliationWorkflow: 'a reconciliation with the bureau’s ledger (对账)',
   webhookDeliveryWorkflow: 'a webhook delivery, one round of it (docs/webhooks.md)',
   webhookDispatcherWorkflow: 'the webhook dispatcher following the audit log',
+  declarationScheduleWorkflow: 'a run of a declaration schedule (申报计划), starting its batch',
 };
 export type WorkflowTypeName = keyof typeof workflows;
 const WORKFLOW_TYPE_NAMES = Object.keys(WORKFLOW_TYPE_MEANINGS) as WorkflowTypeName[];
