@@ -725,10 +725,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Batch declarations, newest first, with their progress */
+        /**
+         * Batch declarations, newest first, with their progress
+         * @description Page with `cursor` = the answer’s `nextCursor`.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @description the previous page’s `nextCursor`; absent for the first page */
+                    cursor?: string;
                     /** @description at most this many batches */
                     limit?: number;
                 };
@@ -745,6 +750,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description newest first */
                             batches: {
                                 /** @description every employer (no employerIds were given) */
                                 allEmployers: boolean;
@@ -794,6 +800,8 @@ export interface paths {
                                 /** @description the batch’s Temporal workflow: declaration-batch-<batch id> */
                                 workflowId: string;
                             }[];
+                            /** @description pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -1161,6 +1169,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description the previous page’s `nextCursor`; absent for the first page */
+                    cursor?: string;
                     /** @description YYYY-MM-DD */
                     declaredFrom?: string;
                     /** @description YYYY-MM-DD */
@@ -1479,10 +1489,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All employers */
+        /**
+         * Employers, oldest first, found by name, taxpayer ID or unit number (`q`)
+         * @description Page with `cursor` = the answer’s `nextCursor`.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description the previous page’s `nextCursor`; absent for the first page */
+                    cursor?: string;
+                    limit?: number;
+                    /** @description a part of the name, taxpayer ID or unit number, any case */
+                    q?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1496,6 +1515,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description oldest first */
                             employers: {
                                 /**
                                  * Format: date-time
@@ -1520,7 +1540,18 @@ export interface paths {
                                 /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
                                 unitNumber: string;
                             }[];
+                            /** @description pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
                         };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -1795,10 +1826,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every certificate printed for the employer (F-6, F-7), newest first */
+        /**
+         * Every certificate printed for the employer (F-6, F-7), newest first
+         * @description Page with `cursor` = the answer’s `nextCursor`.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description the previous page’s `nextCursor`; absent for the first page */
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     /** @description employer id */
@@ -1851,7 +1889,18 @@ export interface paths {
                                 /** @description the certificate this reprints id */
                                 reprintOf: string | null;
                             }[];
+                            /** @description pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
                         };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -3683,10 +3732,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Payments, newest first (the live list of running payments filters by status) */
+        /**
+         * Payments, newest first (the live list of running payments filters by status)
+         * @description Page with `cursor` = the answer’s `nextCursor`.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @description the previous page’s `nextCursor`; absent for the first page */
+                    cursor?: string;
                     /** @description employer id */
                     employerId?: string;
                     limit?: number;
@@ -3706,6 +3760,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
                             /** @description newest first */
                             payments: {
                                 /** @description bank_voucher: the bank and the masked account, e.g. 中国工商银行 **** 1234 */

@@ -20,6 +20,7 @@ import { declarationStateQuery, fetchResultNowUpdate } from '../../workflows/mes
 import { singlePeriod } from '../../search-attributes';
 import { earlierStart, newWorkId, recordStartOf, startRecorded } from '../../use-cases/start-work';
 import { Problem, notFound } from '../problem';
+import { pageKey } from '../paging';
 import { activityFailureView, declarationLineView, declarationView } from '../views';
 import { latestFailures } from '../../db/activity-failures';
 import { dateSchema, errors, idParams } from './common';
@@ -188,7 +189,7 @@ export default async function declarationRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Querystring: { employerId?: string; status?: DeclarationStatus; declaredFrom?: string; declaredTo?: string; limit: number } }>(
+  app.get<{ Querystring: { employerId?: string; status?: DeclarationStatus; declaredFrom?: string; declaredTo?: string; cursor?: string; limit: number } }>(
     '/declarations',
     {
       config: { access: 'read' },
@@ -202,6 +203,7 @@ export default async function declarationRoutes(app: FastifyInstance) {
             status: { type: 'string', enum: DECLARATION_STATUSES },
             declaredFrom: dateSchema,
             declaredTo: dateSchema,
+            cursor: { type: 'string', minLength: 1, maxLength: 400, description: 'the previous page’s `nextCursor`; absent for the first page' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
           },
           additionalProperties: false,
@@ -214,8 +216,8 @@ export default async function declarationRoutes(app: FastifyInstance) {
       if (q.declaredFrom && q.declaredTo && q.declaredFrom > q.declaredTo) {
         throw new Problem(400, 'DATE_RANGE_INVALID', 'declaredFrom is after declaredTo', 'give a range whose start is not after its end');
       }
-      const [records, unpaid] = await Promise.all([listDeclarations(app.db, q), hasUnpaidDeclarations(app.db, q.employerId)]);
-      return { declarations: records.map(declarationView), payNowPrompt: unpaid };
+      const [page, unpaid] = await Promise.all([listDeclarations(app.db, { ...q, after: pageKey(q.cursor) }), hasUnpaidDeclarations(app.db, q.employerId)]);
+      return { declarations: page.rows.map(declarationView), payNowPrompt: unpaid, nextCursor: page.nextCursor };
     },
   );
 
