@@ -168,8 +168,8 @@ export async function hasUnpaidDeclarations(db: Db, employerId?: string): Promis
     .where(
       and(
         employerId ? eq(declarations.employerId, employerId) : undefined,
-        eq(declarations.status, 'accepted'),
-        inArray(declarations.paymentStatus, ['unpaid', 'partially_paid']),
+        // Literal, not parameters: a prepared statement's generic plan can then still use the partial index declarations_unpaid_idx.
+        sql`${declarations.status} = 'accepted' and ${declarations.paymentStatus} in ('unpaid', 'partially_paid')`,
       ),
     )
     .limit(1);
