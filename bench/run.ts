@@ -11,6 +11,7 @@ import { benchCluster } from './cluster';
 import { log, machine, startEnv, type BenchEnv, type BenchResult } from './env';
 import { benchFetchNow } from './fetch-now';
 import { benchFlows } from './flows';
+import { benchLists } from './lists';
 import { benchMemory } from './memory';
 import { benchPdf } from './pdf';
 
@@ -23,6 +24,7 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<BenchResult>> = {
   archive: benchArchive,
   cluster: benchCluster,
   audit: benchAudit,
+  lists: benchLists,
 };
 
 /** No benchmark may run longer than this (the whole run stays within about ten minutes). */

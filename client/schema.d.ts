@@ -857,10 +857,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Batch declarations, newest first, with their progress */
+        /**
+         * Batch declarations, newest first, with their progress
+         * @description Page with `cursor` = the answer’s `nextCursor`.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @description the previous page’s `nextCursor`; absent for the first page */
+                    cursor?: string;
                     /** @description at most this many batches */
                     limit?: number;
                 };
@@ -877,6 +882,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description newest first */
                             batches: {
                                 /** @description every employer (no employerIds were given) */
                                 allEmployers: boolean;
@@ -926,6 +932,8 @@ export interface paths {
                                 /** @description the batch’s Temporal workflow: declaration-batch-<batch id> */
                                 workflowId: string;
                             }[];
+                            /** @description pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -2466,6 +2474,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description the previous page’s `nextCursor`; absent for the first page */
+                    cursor?: string;
                     /** @description YYYY-MM-DD */
                     declaredFrom?: string;
                     /** @description YYYY-MM-DD */
@@ -2540,6 +2550,8 @@ export interface paths {
                                 /** @description the declaration workflow’s id in Temporal */
                                 workflowId: string;
                             }[];
+                            /** @description pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
                             /** @description F-5.1: whether any accepted declaration (of this employer, or any) is unpaid or partly paid */
                             payNowPrompt: boolean;
                         };
@@ -3301,10 +3313,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All employers */
+        /**
+         * Employers, oldest first, found by name, taxpayer ID or unit number (`q`)
+         * @description Page with `cursor` = the answer’s `nextCursor`.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description the previous page’s `nextCursor`; absent for the first page */
+                    cursor?: string;
+                    limit?: number;
+                    /** @description a part of the name, taxpayer ID or unit number, any case */
+                    q?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -3318,6 +3339,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description oldest first */
                             employers: {
                                 /**
                                  * Format: date-time
@@ -3342,7 +3364,18 @@ export interface paths {
                                 /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
                                 unitNumber: string;
                             }[];
+                            /** @description pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
                         };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -3617,10 +3650,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every certificate printed for the employer (F-6, F-7), newest first */
+        /**
+         * Every certificate printed for the employer (F-6, F-7), newest first
+         * @description Page with `cursor` = the answer’s `nextCursor`.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description the previous page’s `nextCursor`; absent for the first page */
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     /** @description employer id */
@@ -3673,7 +3713,18 @@ export interface paths {
                                 /** @description the certificate this reprints id */
                                 reprintOf: string | null;
                             }[];
+                            /** @description pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
                         };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description application/problem+json */
@@ -5621,10 +5672,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Payments, newest first (the live list of running payments filters by status) */
+        /**
+         * Payments, newest first (the live list of running payments filters by status)
+         * @description Page with `cursor` = the answer’s `nextCursor`.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @description the previous page’s `nextCursor`; absent for the first page */
+                    cursor?: string;
                     /** @description employer id */
                     employerId?: string;
                     limit?: number;
@@ -5644,6 +5700,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
                             /** @description newest first */
                             payments: {
                                 /** @description bank_voucher: the bank and the masked account, e.g. 中国工商银行 **** 1234 */

@@ -105,7 +105,7 @@ const KNOWN_ACTIONS = [
 const state = {
   me: null,
   config: null,
-  employers: [],
+  employers: [], // every employer the console has seen (pages, searches): lists page, so this is never all of them
   employerId: localStorage.getItem('sifee.employer') ?? '',
   tab: 'employers',
   loaded: new Set(), // views shown since sign-in: these refresh on events
@@ -114,11 +114,11 @@ const state = {
   payables: [],
   selectedLines: new Set(),
   employerDetail: null,
-  declarations: [],
-  payments: [],
   workflows: [],
   auditEntries: [],
   auditCursor: null,
+  pages: { employers: [], declarations: [], payments: [], certificates: [] }, // the rows of each paged table shown
+  cursors: {}, // list → the nextCursor of its last page shown (null: that was the last)
   events: null,
   lastSeq: 0,
   watchDeclarations: new Map(), // declaration id → what we wait for ('result' | 'void')
@@ -257,6 +257,14 @@ function table(el, headers, rows, empty) {
     h('tbody', {}, rows.length ? rows : h('tr', { class: 'empty' }, h('td', { colspan: headers.length }, empty))),
   );
 }
+/** A paged list (its rows are the answer's `list`): the first page, or (more) the next one appended; its "more" button shows while pages remain. */
+async function pageOf(list, url, more) {
+  const data = await get(`${url}${url.includes('?') ? '&' : '?'}${qs({ cursor: more ? state.cursors[list] ?? '' : '' })}`);
+  state.pages[list] = more ? [...state.pages[list], ...data[list]] : data[list];
+  state.cursors[list] = data.nextCursor ?? null;
+  $(`[data-action=${list}-more]`).hidden = state.cursors[list] === null;
+  return data;
+}
 function tableProblem(el, err) {
   el.replaceChildren(h('tbody', {}, h('tr', { class: 'empty problem' }, h('td', {}, h('strong', {}, err.title ?? 'Error'), ' ', problemText(err)))));
 }
@@ -308,6 +316,8 @@ async function enter() {
   for (const el of $$('[data-write]')) el.hidden = !canWrite();
   connectEvents();
   await loadEmployers().catch(showError);
+  await restoreEmployer();
+  renderEmployerContext();
   await showTab(location.hash.slice(1) || 'employers');
 }
 
@@ -455,15 +465,17 @@ async function showTab(tab) {
   await act(null, load);
 }
 
-function renderEmployerSelect() {
-  const select = $('#employer-select');
-  if (!state.employers.some((e) => e.id === state.employerId)) state.employerId = state.employers[0]?.id ?? '';
-  select.replaceChildren(
-    ...(state.employers.length ? [] : [h('option', { value: '' }, '— add an employer first —')]),
-    ...state.employers.map((e) => h('option', { value: e.id }, `${e.name} · ${e.taxpayerId}`)),
-  );
-  select.value = state.employerId;
+/** Employers seen in an answer, kept (newest data wins) so the current one and names in tables are known. */
+function remember(employers) {
+  for (const e of employers) {
+    const i = state.employers.findIndex((k) => k.id === e.id);
+    if (i >= 0) state.employers[i] = e;
+    else state.employers.push(e);
+  }
+}
+function renderEmployerContext() {
   const e = employer();
+  $('#employer-current').textContent = e ? `${e.name} · ${e.taxpayerId}` : state.employers.length ? '— find an employer 请查找单位 —' : '— add an employer first 请先添加单位 —';
   const [tone, words] = e ? employerState(e) : ['muted', ''];
   $('#employer-state').replaceChildren(...[e ? h('span', { class: `badge ${tone}` }, words) : null,
     e && canWrite() && !e.passwordChangeRequired && tone !== 'ok' ? writeButton('Sign in 登录', 'context-sign-in', () => signIn(e)) : null].filter(Boolean));
@@ -475,8 +487,34 @@ function chooseEmployer(id) {
   state.items = null;
   state.selectedItems.clear();
   state.selectedLines.clear();
-  renderEmployerSelect();
+  renderEmployerContext();
   void showTab(state.tab);
+}
+
+/** The search box: matches (by `q`) offered as it is typed; an exact taxpayer ID, unit number or name, or a single match on Enter, becomes the current employer. */
+async function findEmployer(enter) {
+  const input = $('#employer-search');
+  const q = input.value.trim();
+  if (!q) return;
+  const { employers } = await get(`/api/employers?${qs({ q, limit: 20 })}`);
+  remember(employers);
+  $('#employer-matches').replaceChildren(...employers.map((e) => h('option', { value: e.taxpayerId }, `${e.name} · ${e.unitNumber}`)));
+  const exact = employers.filter((e) => [e.taxpayerId, e.unitNumber, e.name].some((v) => v.toLowerCase() === q.toLowerCase()));
+  const chosen = exact.length === 1 ? exact[0] : enter && employers.length === 1 ? employers[0] : null;
+  if (chosen) {
+    input.value = '';
+    chooseEmployer(chosen.id);
+  } else if (enter) {
+    toast(employers.length ? 'Several employers match 多个单位匹配: pick one from the list' : 'No employer matches 无匹配单位', employers.length ? 'ok' : 'error', q);
+  }
+}
+
+/** The employer chosen in an earlier visit, when it is not on the first page. */
+async function restoreEmployer() {
+  if (!state.employerId || employer()) return;
+  const e = await get(`/api/employers/${encodeURIComponent(state.employerId)}`).catch(() => null);
+  if (e) remember([e]);
+  else state.employerId = '';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,13 +525,14 @@ function employerState(e) {
   return ['muted', 'signed out 未登录'];
 }
 
-async function loadEmployers() {
+async function loadEmployers(more = false) {
   state.loaded.add('employers');
-  const { employers } = await get('/api/employers');
-  state.employers = employers;
-  renderEmployerSelect();
+  const { employers } = await pageOf('employers', '/api/employers?limit=100', more);
+  remember(employers);
+  if (!state.employerId && !more) state.employerId = employers[0]?.id ?? '';
+  renderEmployerContext();
   table($('#employers-table'), ['Name 单位名称', 'Taxpayer ID 纳税人识别号', 'Unit number 单位编号', 'Tax office 主管税务机关', 'State 状态', ''],
-    employers.map((e) => {
+    state.pages.employers.map((e) => {
       const [tone, words] = employerState(e);
       return h('tr', { dataset: { employerId: e.id, taxpayerId: e.taxpayerId }, class: e.id === state.employerId ? 'current' : '' },
         h('td', {}, e.name), h('td', { class: 'mono' }, e.taxpayerId), h('td', { class: 'mono' }, e.unitNumber), h('td', {}, e.taxOfficeName ?? ''),
@@ -515,6 +554,7 @@ async function addEmployer(form) {
   const added = await post('/api/employers', v);
   form.reset();
   toast('Employer added 用人单位添加成功', 'ok', `${added.name}: change the initial declaration password now (F-1.3)`);
+  remember([added]); // the newest: past the first page once there are many
   await loadEmployers();
   chooseEmployer(added.id);
   if (added.passwordChangeRequired) await changePassword(added, v.password);
@@ -687,22 +727,21 @@ async function declare() {
 
 // ---------------------------------------------------------------------------------------------
 // F-5 Declaration records, fetch now, void
-async function loadDeclarations() {
+async function loadDeclarations(more = false) {
   state.loaded.add('declarations');
   const v = formValues($('#declarations-filter'));
   const all = $('#declarations-filter [name=allEmployers]').checked || !state.employerId;
   let data;
   try {
-    data = await get(`/api/declarations?${qs({ employerId: all ? '' : state.employerId, status: v.status, declaredFrom: v.declaredFrom, declaredTo: v.declaredTo })}`);
+    data = await pageOf('declarations', `/api/declarations?${qs({ employerId: all ? '' : state.employerId, status: v.status, declaredFrom: v.declaredFrom, declaredTo: v.declaredTo })}`, more);
   } catch (err) {
     tableProblem($('#declarations-table'), err);
     throw err;
   }
-  state.declarations = data.declarations;
   $('#pay-now-banner').hidden = !data.payNowPrompt;
   table($('#declarations-table'),
     ['Declaration 申报编号', all ? 'Employer 单位' : null, 'Kind 类型', 'Status 状态', 'Payment 缴费状态', 'Total 金额', 'Declared 申报时间', 'Result 结果', 'Workflow', ''],
-    data.declarations.map((d) => h('tr', { dataset: { declarationId: d.id, status: d.status, paymentStatus: d.paymentStatus } },
+    state.pages.declarations.map((d) => h('tr', { dataset: { declarationId: d.id, status: d.status, paymentStatus: d.paymentStatus } },
       h('td', { class: 'mono' }, d.id), all ? h('td', {}, employerName(d.employerId)) : null, h('td', { class: 'nowrap' }, KIND[d.kind] ?? d.kind),
       h('td', {}, badge(d.status, DECLARATION_STATUS)), h('td', {}, ['accepted', 'voiding', 'void_rejected'].includes(d.status) ? badge(d.paymentStatus, PAID_STATUS) : h('span', { class: 'muted' }, '—')),
       h('td', { class: 'num' }, yuan(d.totalYuan)), h('td', { class: 'nowrap' }, time(d.declaredAt)),
@@ -900,19 +939,17 @@ async function pay() {
   await Promise.all([loadPayables(), loadPayments()]);
 }
 
-async function loadPayments() {
+async function loadPayments(more = false) {
   state.loaded.add('payments');
   const all = $('#payments-all').checked || !state.employerId;
   const runningOnly = $('#payments-running').checked;
-  let data;
   try {
-    data = await get(`/api/payments?${qs({ employerId: all ? '' : state.employerId })}`);
+    await pageOf('payments', `/api/payments?${qs({ employerId: all ? '' : state.employerId })}`, more);
   } catch (err) {
     tableProblem($('#payments-table'), err);
     throw err;
   }
-  state.payments = data.payments;
-  const shown = data.payments.filter((p) => !runningOnly || RUNNING_PAYMENTS.includes(p.status) || state.watchPayments.has(p.id) || Date.now() - Date.parse(p.updatedAt) < 120_000);
+  const shown = state.pages.payments.filter((p) => !runningOnly || RUNNING_PAYMENTS.includes(p.status) || state.watchPayments.has(p.id) || Date.now() - Date.parse(p.updatedAt) < 120_000);
   table($('#payments-table'),
     ['Payment 缴费编号', all ? 'Employer 单位' : null, 'Method 方式', 'Total 金额', 'Status 状态', 'Attempts 扣款', 'Next retry 下次重试', 'Voucher 凭证', 'Workflow', ''],
     shown.map((p) => {
@@ -995,19 +1032,18 @@ async function printCertificate(url, body, what) {
   toast('打印成功 Printed successfully', 'ok', what);
   await loadCertificates();
 }
-async function loadCertificates() {
+async function loadCertificates(more = false) {
   state.loaded.add('certificates');
   const e = employer();
   if (!e) return tableProblem($('#certificates-table'), { title: 'Choose an employer first 请先选择单位' });
-  let data;
   try {
-    data = await get(`/api/employers/${encodeURIComponent(e.id)}/certificates`);
+    await pageOf('certificates', `/api/employers/${encodeURIComponent(e.id)}/certificates`, more);
   } catch (err) {
     tableProblem($('#certificates-table'), err);
     throw err;
   }
   table($('#certificates-table'), ['Certificate 证明', 'Period 所属期', 'Number 证明号码', 'Issue date 开具日期', 'Printed by 打印人', 'At 时间', 'File'],
-    data.certificates.map((c) => h('tr', { dataset: { certificateId: c.id, kind: c.kind } },
+    state.pages.certificates.map((c) => h('tr', { dataset: { certificateId: c.id, kind: c.kind } },
       h('td', {}, c.kind === 'payment' ? '缴费证明 payment' : '完税证明 tax', c.reprint ? h('span', { class: 'badge info' }, '补打 reprint') : ''),
       h('td', {}, c.period), h('td', { class: 'mono' }, c.certificateNumber ?? ''), h('td', {}, c.issueDate), h('td', {}, c.createdBy), h('td', { class: 'nowrap' }, time(c.createdAt)),
       h('td', {}, h('a', { href: c.pdf, target: '_blank', rel: 'noopener' }, 'PDF')))),
@@ -1120,7 +1156,16 @@ function bindStatic() {
     const b = ev.target.closest('button[data-tab]');
     if (b) void showTab(b.dataset.tab);
   });
-  $('#employer-select').addEventListener('change', (ev) => chooseEmployer(ev.target.value));
+  let typing;
+  $('#employer-search').addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => void act(null, () => findEmployer(false)), 250);
+  });
+  $('#employer-search').addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter') return;
+    clearTimeout(typing);
+    void act(null, () => findEmployer(true));
+  });
   const onSubmit = (sel, fn) => $(sel).addEventListener('submit', (ev) => {
     ev.preventDefault();
     void act(ev.currentTarget.querySelector('button[type=submit]'), () => fn(ev.currentTarget));
@@ -1155,6 +1200,10 @@ function bindStatic() {
       'replay-listed': async () => showReplay(await replay(state.workflows.map((w) => w.workflowId ?? w.id))),
       'verify-log': verifyLog,
       'audit-more': () => loadAuditLog(true),
+      'employers-more': () => loadEmployers(true),
+      'declarations-more': () => loadDeclarations(true),
+      'payments-more': () => loadPayments(true),
+      'certificates-more': () => loadCertificates(true),
       'replay-closed': async () => showReplay(await replay(null)),
     };
     if (actions[b.dataset.action]) void act(b, actions[b.dataset.action]);

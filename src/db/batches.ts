@@ -1,9 +1,10 @@
 // Batch declarations (批量申报): the batch, each employer's entry and its outcome. The API reads a
 // batch's progress from here; the batch workflow's activities write it.
-import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray } from 'drizzle-orm';
 import { countBatch, type BatchCounts, type BatchEntryStatus, type BatchReason } from '../domain/batch';
 import { appendAudit, type Transaction } from './audit';
 import type { Db } from './client';
+import { afterKey, keyText, pageOf, type PageKey } from './paging';
 import { declarationBatchEntries, declarationBatches, declarations, employers } from './schema';
 
 export type BatchRow = typeof declarationBatches.$inferSelect;
@@ -119,8 +120,15 @@ export async function batchCounts(db: Db, batchIds: string[]): Promise<Map<strin
   return result;
 }
 
-export async function listBatches(db: Db, limit: number): Promise<BatchRow[]> {
-  return db.select().from(declarationBatches).orderBy(desc(declarationBatches.createdAt)).limit(limit);
+/** A page of batches, newest first. */
+export async function listBatches(db: Db, f: { after?: PageKey | undefined; limit: number }): Promise<{ rows: BatchRow[]; nextCursor: string | null }> {
+  const rows = await db
+    .select({ ...getTableColumns(declarationBatches), pageAt: keyText(declarationBatches.createdAt) })
+    .from(declarationBatches)
+    .where(afterKey(declarationBatches.createdAt, declarationBatches.id, f.after, 'desc'))
+    .orderBy(desc(declarationBatches.createdAt), desc(declarationBatches.id))
+    .limit(f.limit + 1);
+  return pageOf(rows, f.limit);
 }
 
 /** The employer's declaration is submitted; its own workflow waits for the result. */

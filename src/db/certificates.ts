@@ -1,10 +1,11 @@
 // 缴费证明 (F-6) and 完税证明 (F-7): what they print, read from our own records, and the
 // certificates printed, each with its file's SHA-256. Every print is audited with its row.
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns } from 'drizzle-orm';
 import type { PeriodLine, PrintedCertificate } from '../domain/certificates';
 import type { InsuranceType } from '../domain/fee-items';
 import { appendAudit } from './audit';
 import type { Db } from './client';
+import { afterKey, keyText, pageOf, type PageKey } from './paging';
 import { certificates, declarationLines, declarations, employers, paymentAttempts, paymentLines, payments, vouchers } from './schema';
 
 export type CertificateRow = typeof certificates.$inferSelect;
@@ -106,9 +107,19 @@ export async function findCertificate(db: Db, id: string): Promise<CertificateRo
   return row;
 }
 
-/** Everything printed for the employer, newest first. */
-export async function listCertificates(db: Db, employerId: string): Promise<CertificateRow[]> {
-  return db.select().from(certificates).where(eq(certificates.employerId, employerId)).orderBy(desc(certificates.createdAt), desc(certificates.id));
+/** A page of what was printed for the employer, newest first. */
+export async function listCertificates(
+  db: Db,
+  employerId: string,
+  f: { after?: PageKey | undefined; limit: number },
+): Promise<{ rows: CertificateRow[]; nextCursor: string | null }> {
+  const rows = await db
+    .select({ ...getTableColumns(certificates), pageAt: keyText(certificates.createdAt) })
+    .from(certificates)
+    .where(and(eq(certificates.employerId, employerId), afterKey(certificates.createdAt, certificates.id, f.after, 'desc')))
+    .orderBy(desc(certificates.createdAt), desc(certificates.id))
+    .limit(f.limit + 1);
+  return pageOf(rows, f.limit);
 }
 
 /** The employer's tax certificates, as the eligibility rules see them. */

@@ -32,11 +32,13 @@ export async function openDatabase(opts: { url?: string | undefined; dataDir: st
     };
   }
   const { PGlite } = await import('@electric-sql/pglite');
+  // pg_trgm: the employer search's index (migration 0013), built into PostgreSQL's contrib and loaded here.
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   const dir = path.join(opts.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  const client = new PGlite(dir);
+  const client = new PGlite(dir, { extensions: { pg_trgm } });
   const db = drizzle(client, { schema });
   return {
     db: db as unknown as Db,

@@ -1,5 +1,5 @@
 // Reading and writing declarations. Every status change is audited in the same transaction.
-import { and, desc, eq, gte, inArray, lt, sql, type Placeholder } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gte, inArray, lt, sql, type Placeholder } from 'drizzle-orm';
 import type { DecisionResult } from '../bureau/contract';
 import type { DeclarationStatus, PaymentStatus } from '../domain/declaration';
 import type { DeclarationKind, FeeItem } from '../domain/fee-items';
@@ -8,6 +8,7 @@ import type { StartValues } from '../starts/workflow-starts';
 import { appendAudit, audited } from './audit';
 import type { Db } from './client';
 import { isNotNullViolation, isUniqueViolation } from './errors';
+import { afterKey, keyText, pageOf, type PageKey } from './paging';
 import { auditLog, declarationLines, declarations, employers, workflowStarts } from './schema';
 
 export type DeclarationRow = typeof declarations.$inferSelect;
@@ -193,22 +194,26 @@ export interface DeclarationQuery {
   status?: DeclarationStatus | undefined;
   declaredFrom?: string | undefined; // YYYY-MM-DD, inclusive
   declaredTo?: string | undefined; // YYYY-MM-DD, inclusive
+  after?: PageKey | undefined; // the page starts after this declaration
   limit: number;
 }
 
-export async function listDeclarations(db: Db, q: DeclarationQuery): Promise<DeclarationRow[]> {
+/** A page of declarations, newest first; each filter has an index ending in (declared_at, id). */
+export async function listDeclarations(db: Db, q: DeclarationQuery): Promise<{ rows: DeclarationRow[]; nextCursor: string | null }> {
   const conditions = [
     q.employerId ? eq(declarations.employerId, q.employerId) : undefined,
     q.status ? eq(declarations.status, q.status) : undefined,
     q.declaredFrom ? gte(declarations.declaredAt, new Date(`${q.declaredFrom}T00:00:00+08:00`)) : undefined,
     q.declaredTo ? lt(declarations.declaredAt, sql`(${`${q.declaredTo}T00:00:00+08:00`}::timestamptz + interval '1 day')`) : undefined,
+    afterKey(declarations.declaredAt, declarations.id, q.after, 'desc'),
   ];
-  return db
-    .select()
+  const rows = await db
+    .select({ ...getTableColumns(declarations), pageAt: keyText(declarations.declaredAt) })
     .from(declarations)
     .where(and(...conditions))
-    .orderBy(desc(declarations.declaredAt))
-    .limit(q.limit);
+    .orderBy(desc(declarations.declaredAt), desc(declarations.id))
+    .limit(q.limit + 1);
+  return pageOf(rows, q.limit);
 }
 
 export type { PaymentStatus };
@@ -221,8 +226,8 @@ export async function hasUnpaidDeclarations(db: Db, employerId?: string): Promis
     .where(
       and(
         employerId ? eq(declarations.employerId, employerId) : undefined,
-        eq(declarations.status, 'accepted'),
-        inArray(declarations.paymentStatus, ['unpaid', 'partially_paid']),
+        // Literal, not parameters: a prepared statement's generic plan can then still use the partial index declarations_unpaid_idx.
+        sql`${declarations.status} = 'accepted' and ${declarations.paymentStatus} in ('unpaid', 'partially_paid')`,
       ),
     )
     .limit(1);

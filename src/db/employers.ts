@@ -1,8 +1,9 @@
 // Employers (用人单位) as this service knows them; the bureau remains the source of their data.
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
 import { appendAudit } from './audit';
 import type { Db } from './client';
 import { NO_FAILURES, type PasswordFailures } from '../domain/password';
+import { afterKey, keyText, pageOf, type PageKey } from './paging';
 import { employers, passwordFailures } from './schema';
 
 export type EmployerRow = typeof employers.$inferSelect;
@@ -15,8 +16,24 @@ export async function findEmployerByTaxpayerId(db: Db, taxpayerId: string): Prom
   return db.query.employers.findFirst({ where: eq(employers.taxpayerId, taxpayerId) });
 }
 
-export async function listEmployers(db: Db): Promise<EmployerRow[]> {
-  return db.select().from(employers).orderBy(asc(employers.createdAt));
+/** Every employer's id, oldest first (a batch for all employers). */
+export async function allEmployerIds(db: Db): Promise<string[]> {
+  return (await db.select({ id: employers.id }).from(employers).orderBy(asc(employers.createdAt), asc(employers.id))).map((r) => r.id);
+}
+
+/** What `q` is matched in: name, taxpayer ID and unit number at once (trigram index employers_search_trgm_idx). */
+const searchText = sql`lower(${employers.name} || ' ' || ${employers.taxpayerId} || ' ' || ${employers.unitNumber})`;
+
+/** A page of employers, oldest first; `q` finds a part of the name, taxpayer ID or unit number, any case. */
+export async function listEmployers(db: Db, f: { q?: string | undefined; after?: PageKey | undefined; limit: number }) {
+  const pattern = f.q ? `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+  const rows = await db
+    .select({ ...getTableColumns(employers), pageAt: keyText(employers.createdAt) })
+    .from(employers)
+    .where(and(pattern ? sql`${searchText} like ${pattern}` : undefined, afterKey(employers.createdAt, employers.id, f.after, 'asc')))
+    .orderBy(asc(employers.createdAt), asc(employers.id))
+    .limit(f.limit + 1);
+  return pageOf(rows, f.limit);
 }
 
 export async function insertEmployer(db: Db, row: typeof employers.$inferInsert, actor: string): Promise<EmployerRow> {

@@ -1,6 +1,6 @@
 // Payments, their lines, attempts and vouchers. A line is held by one open payment at a time
 // (unique index), and paying is recorded once, so nothing is paid twice here either.
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { AttemptOutcome, PaymentMethod, PaymentState } from '../domain/payment';
 import { declarationPaymentStatus, FINAL_PAYMENT_STATES } from '../domain/payment';
 import { sumFen } from '../domain/money';
@@ -8,6 +8,7 @@ import { latestFailures, type ActivityFailureRow } from './activity-failures';
 import { appendAudit, audited, auditing, type Transaction } from './audit';
 import type { Db } from './client';
 import { isUniqueViolation } from './errors';
+import { afterKey, keyText, pageOf, type PageKey } from './paging';
 import { declarationLines, declarations, paymentAttempts, paymentLines, payments, vouchers } from './schema';
 
 export type PaymentRow = typeof payments.$inferSelect;
@@ -214,21 +215,45 @@ export interface PaymentRecord extends PaymentRow {
 
 export async function getPayment(db: Db, id: string): Promise<PaymentRecord | undefined> {
   const [row] = await db.select().from(payments).where(eq(payments.id, id));
-  if (!row) return undefined;
-  const [attempts, lines, voucherRows, failing] = await Promise.all([
-    db.select().from(paymentAttempts).where(eq(paymentAttempts.paymentId, id)).orderBy(paymentAttempts.n),
-    db.select().from(paymentLines).where(eq(paymentLines.paymentId, id)),
-    db.select().from(vouchers).where(eq(vouchers.paymentId, id)),
-    latestFailures(db, [row.workflowId]),
-  ]);
-  return { ...row, attempts, lines, voucher: voucherRows[0] ?? null, failing: failing.get(row.workflowId) ?? null };
+  return row ? (await withDetails(db, [row]))[0] : undefined;
 }
 
-export async function listPayments(db: Db, q: { employerId?: string | undefined; status?: PaymentState | undefined; limit: number }): Promise<PaymentRow[]> {
-  return db
-    .select()
+/** Payments with their attempts, lines, voucher and failing activity: four queries for any number of them. */
+async function withDetails(db: Db, rows: PaymentRow[]): Promise<PaymentRecord[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [attempts, lines, voucherRows, failing] = await Promise.all([
+    db.select().from(paymentAttempts).where(inArray(paymentAttempts.paymentId, ids)).orderBy(paymentAttempts.n),
+    db.select().from(paymentLines).where(inArray(paymentLines.paymentId, ids)),
+    db.select().from(vouchers).where(inArray(vouchers.paymentId, ids)),
+    latestFailures(db, rows.map((r) => r.workflowId)),
+  ]);
+  return rows.map((row) => ({
+    ...row,
+    attempts: attempts.filter((a) => a.paymentId === row.id),
+    lines: lines.filter((l) => l.paymentId === row.id),
+    voucher: voucherRows.find((v) => v.paymentId === row.id) ?? null,
+    failing: failing.get(row.workflowId) ?? null,
+  }));
+}
+
+/** A page of payments with their details, newest first; each filter has an index ending in (created_at, id). */
+export async function listPayments(
+  db: Db,
+  q: { employerId?: string | undefined; status?: PaymentState | undefined; after?: PageKey | undefined; limit: number },
+): Promise<{ rows: PaymentRecord[]; nextCursor: string | null }> {
+  const rows = await db
+    .select({ ...getTableColumns(payments), pageAt: keyText(payments.createdAt) })
     .from(payments)
-    .where(and(q.employerId ? eq(payments.employerId, q.employerId) : undefined, q.status ? eq(payments.status, q.status) : undefined))
-    .orderBy(desc(payments.createdAt))
-    .limit(q.limit);
+    .where(
+      and(
+        q.employerId ? eq(payments.employerId, q.employerId) : undefined,
+        q.status ? eq(payments.status, q.status) : undefined,
+        afterKey(payments.createdAt, payments.id, q.after, 'desc'),
+      ),
+    )
+    .orderBy(desc(payments.createdAt), desc(payments.id))
+    .limit(q.limit + 1);
+  const page = pageOf(rows, q.limit);
+  return { rows: await withDetails(db, page.rows), nextCursor: page.nextCursor };
 }

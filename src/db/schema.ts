@@ -31,7 +31,11 @@ export const employers = pgTable('employers', {
   signedInUntil: timestamp('signed_in_until', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
-});
+}, (t) => [
+  // Lists page by keyset on (sort timestamp, id): each filter's index ends in that key (migration 0013).
+  index('employers_created_idx').on(t.createdAt, t.id),
+  index('employers_search_trgm_idx').using('gin', sql`lower(${t.name} || ' ' || ${t.taxpayerId} || ' ' || ${t.unitNumber}) gin_trgm_ops`),
+]);
 
 /** 申报: one declaration of assessed items. */
 export const declarations = pgTable(
@@ -54,7 +58,12 @@ export const declarations = pgTable(
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     updatedAt: updatedAt(),
   },
-  (t) => [index('declarations_employer_idx').on(t.employerId, t.declaredAt)],
+  (t) => [
+    index('declarations_employer_idx').on(t.employerId, t.declaredAt, t.id),
+    index('declarations_status_idx').on(t.status, t.declaredAt, t.id),
+    index('declarations_declared_idx').on(t.declaredAt, t.id),
+    index('declarations_unpaid_idx').on(t.employerId).where(sql`${t.status} = 'accepted' and ${t.paymentStatus} in ('unpaid', 'partially_paid')`),
+  ],
 );
 
 /** The assessed items a declaration carries, as they were when declared. */
@@ -110,7 +119,11 @@ export const payments = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('payments_employer_idx').on(t.employerId, t.createdAt)],
+  (t) => [
+    index('payments_employer_idx').on(t.employerId, t.createdAt, t.id),
+    index('payments_status_idx').on(t.status, t.createdAt, t.id),
+    index('payments_created_idx').on(t.createdAt, t.id),
+  ],
 );
 
 /** Each deduction attempt (实时扣款) of a payment, with its idempotency key. */
@@ -153,7 +166,7 @@ export const vouchers = pgTable('vouchers', {
   paidAt: timestamp('paid_at', { withTimezone: true }),
   lastPrintError: text('last_print_error'),
   updatedAt: updatedAt(),
-});
+}, (t) => [index('vouchers_payment_idx').on(t.paymentId)]);
 
 /** 缴费证明 and 完税证明, each file with its SHA-256. */
 export const certificates = pgTable(
@@ -174,6 +187,7 @@ export const certificates = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    index('certificates_employer_idx').on(t.employerId, t.createdAt, t.id),
     // F-7.1: the tax payment certificate's first print happens once per period.
     uniqueIndex('certificates_first_tax_print_uq')
       .on(t.employerId, t.period)
@@ -262,7 +276,7 @@ export const declarationBatches = pgTable(
     updatedAt: updatedAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
-  (t) => [index('declaration_batches_created_idx').on(t.createdAt)],
+  (t) => [index('declaration_batches_created_idx').on(t.createdAt, t.id)],
 );
 
 /** Each employer of a batch and what became of it: its declaration, or why it was skipped or failed. */

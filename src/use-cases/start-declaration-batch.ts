@@ -6,7 +6,7 @@ import { HEADCOUNT_WARNING } from './start-declaration';
 import { Problem } from '../api/problem';
 import type { Transaction } from '../db/audit';
 import { batchCounts, getBatch, insertBatch, knownEmployerIds, type BatchRow } from '../db/batches';
-import { listEmployers } from '../db/employers';
+import { allEmployerIds } from '../db/employers';
 import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_CONTINUE_AS_NEW_EVERY, countBatch, type BatchCounts } from '../domain/batch';
 import type { BatchDeclarationInput } from '../workflows/batch-declaration';
 import type { Caller, Services } from './context';
@@ -46,7 +46,7 @@ async function batchEmployers(services: Services, listed: string[] | undefined):
     await checkKnownEmployers(services, listed);
     return listed;
   }
-  const all = (await listEmployers(services.db)).map((e) => e.id);
+  const all = await allEmployerIds(services.db);
   if (all.length === 0) throw new Problem(422, 'NO_EMPLOYERS', 'There are no employers to declare for', 'add employers first (POST /api/employers)');
   if (all.length > MAX_BATCH_EMPLOYERS) {
     throw new Problem(422, 'BATCH_TOO_LARGE', 'Too many employers for one batch', `at most ${MAX_BATCH_EMPLOYERS}: list them in several batches with employerIds`);

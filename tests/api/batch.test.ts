@@ -193,7 +193,7 @@ describe('batch declaration (批量申报)', () => {
     expect((await startBatch({ period: '2026-10' }, 'auditor')).response.status).toBe(403);
     expect((await stack.client.GET('/api/declaration-batches/{id}', { params: { path: { id: 'nope' } } })).response.status).toBe(404);
     const none = await listBatches();
-    expect(none.data).toEqual({ batches: [] }); // nothing was started by the refused requests
+    expect(none.data).toEqual({ batches: [], nextCursor: null }); // nothing was started by the refused requests
 
     // The bureau does not answer the item download: the activity gives up after 3 attempts.
     await stack.admin('/admin/faults', { operation: 'fee_items', mode: 'error' });

@@ -197,7 +197,14 @@ describe('an operator works through the flow in the console', () => {
     await api(stack).post(`/api/employers/${other.id}/password`, { password: initialPassword(other.unitNumber), newPassword: NEW_PASSWORD, newPasswordConfirm: NEW_PASSWORD });
     await page.waitForFunction((t) => document.querySelector(`tr[data-taxpayer-id="${t}"]`)?.textContent?.includes('signed out'), {}, other.taxpayerId);
     expect(await text(page, '#employers-table')).toContain('change the password first');
-    expect(await text(page, '#employer-select option:checked')).toContain(taxpayerId);
+    expect(await text(page, '#employer-current')).toContain(taxpayerId);
+    // The search box (GET /api/employers?q=) finds an employer by taxpayer ID as it is typed, and by unit number on Enter.
+    const current = (t: string) => page.waitForFunction((id) => document.querySelector('#employer-current')?.textContent?.includes(id), {}, t);
+    await page.type('#employer-search', other.taxpayerId.toLowerCase());
+    await current(other.taxpayerId);
+    await page.type('#employer-search', unitNumber);
+    await page.keyboard.press('Enter');
+    await current(taxpayerId);
     await shot(page, 'employers');
   });
 

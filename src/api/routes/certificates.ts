@@ -9,9 +9,10 @@ import { findCertificate, listCertificates, type CertificateRow } from '../../db
 import { employerOr404 } from '../../use-cases/employer-access';
 import { printCertificate } from '../../use-cases/print-certificate';
 import { callerOf } from '../caller';
+import { pageKey } from '../paging';
 import { Problem, notFound } from '../problem';
 import { CertificateList, CertificatePdf } from '../schemas/certificates';
-import { IdParams, Period, Type, errors } from '../schemas/common';
+import { IdParams, PageCursor, Period, Type, errors } from '../schemas/common';
 
 function certificateView(c: CertificateRow) {
   return {
@@ -39,6 +40,9 @@ interface StoredPrint {
   pdfPath: string;
   sha256: string;
 }
+
+/** How many certificates a page lists when the query does not say. */
+const CERTIFICATES_LIMIT = 100;
 
 const PeriodBody = Type.Object({ period: Period }, { additionalProperties: false });
 const ReprintBody = Type.Object(
@@ -106,14 +110,20 @@ const certificateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'read' },
       schema: {
         summary: 'Every certificate printed for the employer (F-6, F-7), newest first',
+        description: 'Page with `cursor` = the answer’s `nextCursor`.',
         tags: ['certificates'],
         params: IdParams('employer'),
-        response: { 200: CertificateList, ...errors(401, 403, 404) },
+        querystring: Type.Object(
+          { cursor: Type.Optional(PageCursor), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: CERTIFICATES_LIMIT })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: CertificateList, ...errors(400, 401, 403, 404) },
       },
     },
     async (request) => {
       const employer = await employerOr404(app, request.params.id);
-      return { certificates: (await listCertificates(app.db, employer.id)).map(certificateView) };
+      const page = await listCertificates(app.db, employer.id, { after: pageKey(request.query.cursor), limit: request.query.limit ?? CERTIFICATES_LIMIT });
+      return { certificates: page.rows.map(certificateView), nextCursor: page.nextCursor };
     },
   );
 

@@ -7,9 +7,10 @@ import type { DeclarationStatus } from '../../domain/declaration';
 import type { Excluded } from '../../domain/fee-items';
 import { MAX_BATCH_EMPLOYERS, startDeclarationBatch } from '../../use-cases/start-declaration-batch';
 import { callerOf } from '../caller';
+import { pageKey } from '../paging';
 import { notFound } from '../problem';
 import { BatchDetail, BatchId, BatchList, StartedBatch } from '../schemas/batches';
-import { Enum, Id, Period, Type, errors } from '../schemas/common';
+import { Enum, Id, PageCursor, Period, Type, errors } from '../schemas/common';
 import { money } from '../views';
 import { HEADCOUNT_WARNING } from '../../use-cases/start-declaration';
 
@@ -118,18 +119,22 @@ const declarationBatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'read' },
       schema: {
         summary: 'Batch declarations, newest first, with their progress',
+        description: 'Page with `cursor` = the answer’s `nextCursor`.',
         tags: ['declarations'],
         querystring: Type.Object(
-          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: DEFAULT_LIST_LIMIT, description: 'at most this many batches' })) },
+          {
+            cursor: Type.Optional(PageCursor),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: DEFAULT_LIST_LIMIT, description: 'at most this many batches' })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: BatchList, ...errors(400, 401, 403) },
       },
     },
     async (request) => {
-      const batches = await listBatches(app.db, request.query.limit ?? DEFAULT_LIST_LIMIT);
-      const counts = await batchCounts(app.db, batches.map((b) => b.id));
-      return { batches: batches.map((b) => batchView(b, counts.get(b.id)!)) };
+      const page = await listBatches(app.db, { after: pageKey(request.query.cursor), limit: request.query.limit ?? DEFAULT_LIST_LIMIT });
+      const counts = await batchCounts(app.db, page.rows.map((b) => b.id));
+      return { batches: page.rows.map((b) => batchView(b, counts.get(b.id)!)), nextCursor: page.nextCursor };
     },
   );
 };

@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
+import { pageKey } from '../paging';
 import { latestFailures } from '../../db/activity-failures';
 import { hasUnpaidDeclarations, listDeclarations, type DeclarationRecord } from '../../db/declarations';
 import { payNowPrompt } from '../../domain/declaration';
@@ -145,8 +146,8 @@ const declarationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new Problem(400, 'DATE_RANGE_INVALID', 'declaredFrom is after declaredTo', 'give a range whose start is not after its end');
       }
       // The schema's default fills a missing limit in; TypeScript cannot know that.
-      const [records, unpaid] = await Promise.all([listDeclarations(app.db, { ...q, limit: q.limit ?? LIST_LIMIT }), hasUnpaidDeclarations(app.db, q.employerId)]);
-      return { declarations: records.map(declarationView), payNowPrompt: unpaid };
+      const [page, unpaid] = await Promise.all([listDeclarations(app.db, { ...q, limit: q.limit ?? LIST_LIMIT, after: pageKey(q.cursor) }), hasUnpaidDeclarations(app.db, q.employerId)]);
+      return { declarations: page.rows.map(declarationView), payNowPrompt: unpaid, nextCursor: page.nextCursor };
     },
   );
 

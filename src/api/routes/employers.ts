@@ -6,8 +6,9 @@ import { maskAccount } from '../../domain/payment';
 import { employerOr404 } from '../../use-cases/employer-access';
 import { addEmployer, changeEmployerPassword, resetEmployerPassword, signInEmployer, signOutEmployer } from '../../use-cases/employers';
 import { callerOf } from '../caller';
+import { pageKey } from '../paging';
 import { IdParams, Type, errors } from '../schemas/common';
-import { EmployerDetail, EmployerList, EmployerView, EmployerWithMessage, Password, TaxpayerIdInput, UnitNumber } from '../schemas/employers';
+import { EMPLOYERS_LIMIT, EmployerDetail, EmployerList, EmployersQuery, EmployerView, EmployerWithMessage, Password, TaxpayerIdInput, UnitNumber } from '../schemas/employers';
 import { employerView } from '../views';
 
 const employerRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -35,8 +36,21 @@ const employerRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/employers',
-    { config: { access: 'read' }, schema: { summary: 'All employers', tags: ['employers'], response: { 200: EmployerList, ...errors(401, 403) } } },
-    async () => ({ employers: (await listEmployers(app.db)).map(employerView) }),
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'Employers, oldest first, found by name, taxpayer ID or unit number (`q`)',
+        description: 'Page with `cursor` = the answer’s `nextCursor`.',
+        tags: ['employers'],
+        querystring: EmployersQuery,
+        response: { 200: EmployerList, ...errors(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const page = await listEmployers(app.db, { q: q.q, after: pageKey(q.cursor), limit: q.limit ?? EMPLOYERS_LIMIT });
+      return { employers: page.rows.map(employerView), nextCursor: page.nextCursor };
+    },
   );
 
   app.get(

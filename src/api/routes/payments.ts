@@ -9,6 +9,7 @@ import { openEmployer } from '../../use-cases/employer-access';
 import { paymentOr404 } from '../../use-cases/payment-records';
 import { startPayment } from '../../use-cases/start-payment';
 import { callerOf } from '../caller';
+import { pageKey } from '../paging';
 import { IdParams, errors } from '../schemas/common';
 import { PAYMENTS_LIMIT, PayBody, PayablesAnswer, PaymentList, PaymentStarted, PaymentView, PaymentsQuery } from '../schemas/payments';
 import { activityFailureView, money } from '../views';
@@ -113,16 +114,17 @@ const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'read' },
       schema: {
         summary: 'Payments, newest first (the live list of running payments filters by status)',
+        description: 'Page with `cursor` = the answer’s `nextCursor`.',
         tags: ['payments'],
         querystring: PaymentsQuery,
         response: { 200: PaymentList, ...errors(400, 401, 403) },
       },
     },
     async (request) => {
+      const q = request.query;
       // Validation filled in the default; the type cannot know.
-      const rows = await listPayments(app.db, { ...request.query, limit: request.query.limit ?? PAYMENTS_LIMIT });
-      const records = await Promise.all(rows.map((r) => paymentOr404(app, r.id)));
-      return { payments: records.map(paymentView) };
+      const page = await listPayments(app.db, { employerId: q.employerId, status: q.status, after: pageKey(q.cursor), limit: q.limit ?? PAYMENTS_LIMIT });
+      return { payments: page.rows.map(paymentView), nextCursor: page.nextCursor };
     },
   );
 

@@ -2,7 +2,7 @@
 // of each of its employers.
 import { BATCH_ENTRY_STATUSES, BATCH_STATUSES } from '../../domain/batch';
 import { DECLARATION_STATUSES } from '../../domain/declaration';
-import { Enum, Id, Money, Nullable, Period, Timestamp, Type } from './common';
+import { Enum, Id, Money, NextCursor, Nullable, Period, Timestamp, Type } from './common';
 import { TaxpayerId } from './employers';
 import { ExcludedItem } from './fee-items';
 
@@ -83,4 +83,4 @@ export const BatchEntryView = Type.Object({
 
 export const BatchDetail = Type.Composite([BatchView, Type.Object({ employers: Type.Array(BatchEntryView) })]);
 
-export const BatchList = Type.Object({ batches: Type.Array(BatchView) });
+export const BatchList = Type.Object({ batches: Type.Array(BatchView, { description: 'newest first' }), nextCursor: NextCursor });

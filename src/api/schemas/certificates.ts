@@ -1,6 +1,6 @@
 // The answers of the certificate routes: 社会保险费缴费证明 (F-6) and 税收完税证明 (F-7).
 import type { CertificateKind } from '../../domain/certificates';
-import { Enum, FileAnswer, Id, Nullable, Period, Timestamp, Type } from './common';
+import { Enum, FileAnswer, Id, NextCursor, Nullable, Period, Timestamp, Type } from './common';
 
 export const CertificateKindEnum = Enum(['payment', 'tax'] as const satisfies readonly CertificateKind[], 'payment: 缴费证明 (F-6); tax: 完税证明 (F-7)');
 
@@ -19,7 +19,7 @@ export const CertificateView = Type.Object({
   createdAt: Timestamp,
 });
 
-export const CertificateList = Type.Object({ certificates: Type.Array(CertificateView, { description: 'newest first' }) });
+export const CertificateList = Type.Object({ certificates: Type.Array(CertificateView, { description: 'newest first' }), nextCursor: NextCursor });
 
 /** A printed certificate as a file, with the headers that name it. */
 export const CertificatePdf = {

@@ -57,3 +57,9 @@ export const FileAnswer = (description: string, ...mediaTypes: string[]) =>
 
 /** 204: nothing in the body. */
 export const NoContent = (description: string) => Type.Null({ description });
+
+/** `cursor` of a paged list: the previous answer's `nextCursor`, opaque. */
+export const PageCursor = Type.String({ minLength: 1, maxLength: 400, description: 'the previous page’s `nextCursor`; absent for the first page' });
+
+/** Where the next page starts; null on the last page. */
+export const NextCursor = Nullable(Type.String({ description: 'pass as `cursor` for the next page; null on the last page' }));

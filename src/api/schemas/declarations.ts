@@ -2,7 +2,7 @@
 import { DECLARATION_PAYMENT_STATUSES, DECLARATION_STATUSES, RECORD_ACTIONS } from '../../domain/declaration';
 import { DECLARATION_KINDS, INSURANCE_TYPES } from '../../domain/fee-items';
 import { HEADCOUNT_WARNING } from '../../use-cases/start-declaration';
-import { DateOnly, Enum, Id, Money, Nullable, Period, Timestamp, Type } from './common';
+import { DateOnly, Enum, Id, Money, NextCursor, Nullable, PageCursor, Period, Timestamp, Type } from './common';
 
 const Kind = Enum(DECLARATION_KINDS, 'regular 日常申报 or special 特殊缴费申报');
 const Status = Enum(
@@ -32,6 +32,7 @@ export const DeclarationQuery = Type.Object(
     status: Type.Optional(Status),
     declaredFrom: Type.Optional(DateOnly),
     declaredTo: Type.Optional(DateOnly),
+    cursor: Type.Optional(PageCursor),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: LIST_LIMIT })),
   },
   { additionalProperties: false },
@@ -79,6 +80,7 @@ export const DeclarationSummary = Type.Object(summaryProperties);
 export const DeclarationList = Type.Object({
   declarations: Type.Array(DeclarationSummary),
   payNowPrompt: Type.Boolean({ description: 'F-5.1: whether any accepted declaration (of this employer, or any) is unpaid or partly paid' }),
+  nextCursor: NextCursor,
 });
 
 const detailProperties = {

@@ -1,5 +1,5 @@
 // Employers (F-1) as the API gives them, and the ids that name them at the bureau.
-import { Enum, Id, Nullable, Timestamp, Type } from './common';
+import { Enum, Id, NextCursor, Nullable, PageCursor, Timestamp, Type } from './common';
 
 /** 纳税人识别号 as typed: the use case checks it and says what is wrong (so no pattern here). */
 export const TaxpayerIdInput = Type.String({
@@ -35,7 +35,19 @@ export const EmployerView = Type.Object({
   createdAt: Timestamp,
 });
 
-export const EmployerList = Type.Object({ employers: Type.Array(EmployerView) });
+/** How many employers GET /api/employers answers when the query does not say. */
+export const EMPLOYERS_LIMIT = 100;
+
+export const EmployersQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'a part of the name, taxpayer ID or unit number, any case' })),
+    cursor: Type.Optional(PageCursor),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: EMPLOYERS_LIMIT })),
+  },
+  { additionalProperties: false },
+);
+
+export const EmployerList = Type.Object({ employers: Type.Array(EmployerView, { description: 'oldest first' }), nextCursor: NextCursor });
 
 /** The view with what the operator is told to do next. */
 export const EmployerWithMessage = Type.Composite([EmployerView, Type.Object({ message: Type.String({ description: 'what happened and what comes next' }) })]);

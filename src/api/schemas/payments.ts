@@ -2,7 +2,7 @@
 // attempts and voucher.
 import { INSURANCE_TYPES } from '../../domain/fee-items';
 import { AMOUNT_CHECK, ATTEMPT_OUTCOMES, PAYMENT_METHODS, PAYMENT_STATES, VOUCHER_STATES } from '../../domain/payment';
-import { DateOnly, Enum, Id, Money, Nullable, Period, Timestamp, Type, type Static } from './common';
+import { DateOnly, Enum, Id, Money, NextCursor, Nullable, PageCursor, Period, Timestamp, Type, type Static } from './common';
 
 export const PaymentState = Enum(PAYMENT_STATES, 'deducting and awaiting_retry (三方协议) or voucher_issued (银行端凭证) while running; paid, failed, cancelled, voucher_voided or voucher_expired at the end');
 export const PaymentMethod = Enum(PAYMENT_METHODS, 'three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)');
@@ -68,6 +68,7 @@ export const PaymentsQuery = Type.Object(
   {
     employerId: Type.Optional(Type.String({ maxLength: 100, description: 'employer id' })),
     status: Type.Optional(PaymentState),
+    cursor: Type.Optional(PageCursor),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: PAYMENTS_LIMIT })),
   },
   { additionalProperties: false },
@@ -125,4 +126,4 @@ export const PaymentStarted = Type.Composite([
   Type.Object({ workflowStarted: Type.Boolean({ description: 'false: Temporal did not answer; the payment is recorded and the reconciler starts it' }) }),
 ]);
 
-export const PaymentList = Type.Object({ payments: Type.Array(PaymentView, { description: 'newest first' }) });
+export const PaymentList = Type.Object({ payments: Type.Array(PaymentView, { description: 'newest first' }), nextCursor: NextCursor });
