@@ -390,3 +390,12 @@ export const reconciliations = pgTable('reconciliations', {
   ranBy: text('ran_by').notNull(),
   ranAt: timestamp('ran_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * The bureau's shared pace (BUREAU_MAX_REQUESTS_PER_SECOND): the next moment any worker may send
+ * the bureau a request. One row; each request moves it on by one interval (src/db/bureau-pace.ts).
+ */
+export const bureauPace = pgTable('bureau_pace', {
+  id: integer('id').primaryKey(),
+  nextAt: timestamp('next_at', { withTimezone: true }).notNull(),
+});
