@@ -2,7 +2,7 @@
 import { declarationActivities, voidActivities } from './declarations';
 import { paymentActivities } from './payments';
 import { voucherActivities } from './vouchers';
-import { batchActivities } from './batches';
+import { batchActivities, batchSettleActivities } from './batches';
 import { certificateActivities } from './certificates';
 import { reconcilerActivities } from './reconciler';
 import { archiveActivities } from './archive';
@@ -16,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...paymentActivities(deps),
     ...voucherActivities(deps),
     ...batchActivities(deps),
+    ...batchSettleActivities(deps),
     ...certificateActivities(deps),
     ...reconcilerActivities(deps),
     ...archiveActivities(deps),
