@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark once, each against its baseline measured in the same run,
 // then bench/RESULTS.md with the machine and the figures. `npm run bench -- flows pdf` runs some;
-// `npm run bench -- month --employers 10000` the month for that many employers (default 1,000).
+// `npm run bench -- month --employers 10000` the month for that many employers (default 1,000),
+// `--hold` the memory with all their declarations in flight.
 // The analysis below the figures in RESULTS.md (from "## What limits each figure") is kept.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { log, machine, startEnv, type BenchEnv, type BenchResult } from './env';
 import { benchFetchNow } from './fetch-now';
 import { benchFlows } from './flows';
 import { benchMemory } from './memory';
-import { benchMonth, monthLimitSeconds } from './month';
+import { MONTH_OPTIONS, benchMonth, monthLimitSeconds } from './month';
 import { benchPdf } from './pdf';
 
 const BENCHES: Record<string, (env: BenchEnv) => Promise<BenchResult>> = {
@@ -65,7 +66,7 @@ function render(results: BenchResult[], m: ReturnType<typeof machine>, seconds: 
 async function main(): Promise<void> {
   const loadAtStart = machine().load;
   // Names, without the options and their values (`--employers 10000`).
-  const chosen = process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && !all[i - 1]?.startsWith('--'));
+  const chosen = process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && !MONTH_OPTIONS.includes(all[i - 1] ?? ''));
   const names = chosen.length > 0 ? chosen : Object.keys(BENCHES);
   for (const name of names) if (!BENCHES[name]) throw new Error(`no benchmark "${name}"; choose from ${Object.keys(BENCHES).join(', ')}`);
   const started = performance.now();
