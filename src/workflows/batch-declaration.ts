@@ -68,8 +68,12 @@ export interface BatchDeclarationResult extends BatchCarry {
  */
 export const BUREAU_PACED_BATCH_PATCH = 'bureau-paced-batch';
 
-/** How often a batch records which of its declarations were decided: its counts lag by at most this. */
-const SETTLE_EVERY_MS = 2_000;
+/**
+ * How often a batch records which of its declarations were decided: every 2 s while that changes
+ * something, up to every 30 s while nothing does (results that take long add little history).
+ */
+const SETTLE_FIRST_MS = 2_000;
+const SETTLE_MAX_MS = 30_000;
 /** Past its result deadline and this much more, an undecided declaration's workflow is looked up: did it fail? */
 const STUCK_AFTER_DEADLINE_SECONDS = 60;
 
@@ -207,14 +211,25 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
         stuckAfterSeconds: input.timing.resultDeadlineSeconds + STUCK_AFTER_DEADLINE_SECONDS,
       }),
     );
+  const finished = () => carry.done + carry.skipped + carry.failed;
   let recordingFailures = 0; // failed declarations of this run being recorded
   let settling = true;
   const settler = (async () => {
-    while (settling) {
-      await condition(() => !settling, SETTLE_EVERY_MS);
-      if (settling) await settle();
+    for (let every = SETTLE_FIRST_MS; settling; ) {
+      await condition(() => !settling, every);
+      if (!settling) break;
+      const before = [finished(), declaring];
+      await settle();
+      every = finished() !== before[0] || declaring !== before[1] ? SETTLE_FIRST_MS : Math.min(2 * every, SETTLE_MAX_MS);
     }
   })();
+  /** Once nothing of this run is still being recorded, a fresh run carries on from the cursor. */
+  const continueRun = async () => {
+    settling = false;
+    await settler;
+    await condition(() => recordingFailures === 0);
+    await continueAsNew<typeof batchDeclarationWorkflow>({ ...input, carry: { ...carry, run: carry.run + 1 } });
+  };
 
   const next = await handleRange(async (n) => {
     const prepared = await prepare(n);
@@ -239,14 +254,11 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
     });
   });
   carry.cursor = next;
-  if (next < input.total) {
-    settling = false;
-    await settler;
-    await condition(() => recordingFailures === 0);
-    await continueAsNew<typeof batchDeclarationWorkflow>({ ...input, carry: { ...carry, run: carry.run + 1 } });
-  }
-  // The last run: every employer is taken up; the batch ends once the last settle finds none pending.
-  await condition(() => carry.done + carry.skipped + carry.failed === input.total);
+  if (next < input.total) await continueRun();
+  // The last run: every employer is taken up; the batch ends once a settle finds none pending.
+  // Results that take long (the bureau's deadline is hours) may fill this history: then a fresh one.
+  await condition(() => finished() === input.total || workflowInfo().continueAsNewSuggested);
+  if (finished() < input.total) await continueRun();
   settling = false;
   await settler;
   await condition(() => recordingFailures === 0);
