@@ -4,11 +4,10 @@
 // client. A worker runs meanwhile, as in production, so the started workflows submit to the
 // bureau and then wait for their result (20 s) on both sides.
 import { randomBytes } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../src/activities';
 import { buildApp } from '../src/api/app';
 import { BrowserPool, Renderer } from '../src/render';
 import { startAttributes } from '../src/search-attributes';
+import { createWorker } from '../src/worker/worker';
 import { addEmployers, log, percentile, pool, round, type BenchEmployer, type BenchEnv, type BenchResult } from './env';
 
 const N = Number(process.env.BENCH_API_REQUESTS ?? 200);
@@ -39,11 +38,13 @@ export async function startApi(env: BenchEnv) {
 
 export async function startWorker(env: BenchEnv) {
   const browsers = new BrowserPool({ concurrency: 1 });
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection: await env.nativeConnection(),
+    namespace: 'default',
     taskQueue: env.config.taskQueue,
+    deps: { db: env.database.db, bureau: env.bureau, renderer: new Renderer(browsers), filesDir: '/tmp/sifee-bench-files', temporal: env.temporal, codec: env.dataConverter.payloadCodecs[0]!, config: env.config },
+    bureauMaxRequestsPerSecond: 0, // our overhead is measured here, not the bureau's budget (see month)
     workflowBundle: env.bundle,
-    activities: createActivities({ db: env.database.db, bureau: env.bureau, renderer: new Renderer(browsers), filesDir: '/tmp/sifee-bench-files', temporal: env.temporal, codec: env.dataConverter.payloadCodecs[0]!, config: env.config }),
     dataConverter: env.dataConverter,
   });
   const running = worker.run();

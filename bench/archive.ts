@@ -2,10 +2,9 @@
 // (the proto3 JSON with encrypted payloads, as archived, and what PostgreSQL stores after its
 // TOAST compression), and how fast the archiver copies histories compared with the rate at
 // which the flows closed them.
-import { Worker } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
-import { createActivities } from '../src/activities';
 import { BrowserPool, Renderer } from '../src/render';
+import { createWorker } from '../src/worker/worker';
 import { addEmployers, log, pool, round, type BenchEnv, type BenchResult } from './env';
 import { realFlow } from './flows';
 
@@ -17,7 +16,15 @@ export async function benchArchive(env: BenchEnv): Promise<BenchResult> {
   const specs = employers.flatMap((employer) => [...employer.items.keys()].map((period) => ({ employer, period }))).slice(0, FLOWS);
   const browsers = new BrowserPool({ concurrency: 1 });
   const deps = { db: env.database.db, bureau: env.bureau, renderer: new Renderer(browsers), filesDir: '/tmp/sifee-bench-files', temporal: env.temporal, codec: env.dataConverter.payloadCodecs[0]!, config: env.config };
-  const worker = await Worker.create({ connection: await env.nativeConnection(), taskQueue: TASK_QUEUE, workflowBundle: env.bundle, activities: createActivities(deps), dataConverter: env.dataConverter });
+  const worker = await createWorker({
+    connection: await env.nativeConnection(),
+    namespace: 'default',
+    taskQueue: TASK_QUEUE,
+    deps,
+    bureauMaxRequestsPerSecond: 0, // the archive is measured here, not the bureau's budget (see month)
+    workflowBundle: env.bundle,
+    dataConverter: env.dataConverter,
+  });
   const running = worker.run();
   try {
     log(`archive: ${specs.length} declare-and-pay flows, then the archiver`);

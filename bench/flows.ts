@@ -4,25 +4,25 @@
 // the bureau, the result wait, fetch, record), record the payment, run its workflow (deduct,
 // record the attempt, finish).
 import { randomBytes } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../src/activities';
+import { createActivities, type Activities } from '../src/activities';
 import { insertDeclaration } from '../src/db/declarations';
 import { createPayment, listPayables } from '../src/db/payments';
 import { paymentDeadline } from '../src/domain/payment';
 import { BrowserPool, Renderer } from '../src/render';
 import type { ThreePartyPaymentInput } from '../src/workflows/payment-inputs';
+import { createWorker } from '../src/worker/worker';
 import { FAST_TIMING, addEmployers, log, pool, round, type BenchEmployer, type BenchEnv, type BenchResult } from './env';
 
 export const CONCURRENCY = Number(process.env.BENCH_FLOW_CONCURRENCY ?? 10);
 export const ROUNDS = 4;
 
 /** Activities that answer at once what the workflows need to go the happy way. */
-function emptyActivities(names: string[]) {
+function emptyActivities(names: string[]): Activities {
   const answers: Record<string, () => unknown> = {
     fetchDeclarationResult: () => ({ status: 'accepted', serial: 'S0000001', acceptedAt: new Date().toISOString() }),
     attemptDeduction: () => ({ outcome: 'succeeded' }),
   };
-  return Object.fromEntries(names.map((name) => [name, async () => answers[name]?.()]));
+  return Object.fromEntries(names.map((name) => [name, async () => answers[name]?.()])) as unknown as Activities;
 }
 
 interface FlowSpec {
@@ -110,12 +110,15 @@ export async function measureFlows(env: BenchEnv, flows: number, kinds: readonly
   const activityNames = Object.keys(createActivities(deps));
   const workers = await Promise.all(
     kinds.map(async (kind) =>
-      Worker.create({
+      createWorker({
         connection: await env.nativeConnection(),
+        namespace: 'default',
         taskQueue: `bench-flows-${kind}`,
+        deps,
+        bureauMaxRequestsPerSecond: 0, // our overhead is measured here, not the bureau's budget (see month)
         workflowBundle: env.bundle,
-        activities: kind === 'real' ? createActivities(deps) : emptyActivities(activityNames),
         dataConverter: env.dataConverter,
+        ...(kind === 'real' ? {} : { activities: emptyActivities(activityNames) }),
       }),
     ),
   );

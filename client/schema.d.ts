@@ -983,7 +983,7 @@ export interface paths {
                     "application/json": {
                         /**
                          * @description how many employers are declared at the same time
-                         * @default 10
+                         * @default 25
                          */
                         concurrency?: number;
                         /** @description the employers to declare for; all employers when absent */

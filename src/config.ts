@@ -30,6 +30,14 @@ export interface Config {
   workerMetricsAddress: string | undefined;
   /** Workflows a worker keeps in memory (its sticky cache, WORKER_MAX_CACHED_WORKFLOWS); others are replayed from history when they next have work. */
   workerMaxCachedWorkflows: number;
+  /**
+   * Requests a second the workers send the bureau, all of them together (BUREAU_MAX_REQUESTS_PER_SECOND,
+   * default 20; 0: no limit). Temporal dispatches the activities that call the bureau from their own
+   * task queue (`<TASK_QUEUE>-bureau`) at this rate, and each request also waits for its moment in a
+   * pace kept in the database, so Temporal's bursts are spread (src/worker/worker.ts). Give every
+   * worker the same value. The API's own calls (password checks, item lists) are not counted.
+   */
+  bureauMaxRequestsPerSecond: number;
   declaration: DeclarationTiming;
   payment: PaymentTiming;
   crashSafety: CrashSafety;
@@ -132,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signInMinutes: int(env, 'SIGN_IN_MINUTES', 30),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600),
     workerMaxCachedWorkflows: int(env, 'WORKER_MAX_CACHED_WORKFLOWS', 250),
+    bureauMaxRequestsPerSecond: int(env, 'BUREAU_MAX_REQUESTS_PER_SECOND', 20),
     workerMetricsAddress: int(env, 'WORKER_METRICS_PORT', 0) > 0 ? `${env.WORKER_METRICS_HOST || '127.0.0.1'}:${int(env, 'WORKER_METRICS_PORT', 0)}` : undefined,
     payment: {
       retryScheduleSeconds: parseRetrySchedule(env.PAYMENT_RETRY_SCHEDULE || '10m,1h,4h,1d'),

@@ -53,15 +53,24 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
       log.warn({ err }, 'could not bundle the workflows in a child process; bundling here');
       return undefined;
     });
-    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, workflowBundle, options: { dataConverter, maxCachedWorkflows: config.workerMaxCachedWorkflows } });
-    const running = worker.run();
+    const workers = await createWorker({
+      connection,
+      namespace: config.temporalNamespace,
+      taskQueue: config.taskQueue,
+      deps,
+      bureauMaxRequestsPerSecond: config.bureauMaxRequestsPerSecond,
+      workflowBundle,
+      dataConverter,
+      options: { maxCachedWorkflows: config.workerMaxCachedWorkflows },
+    });
+    const running = workers.run();
     stops.push(async () => {
-      worker.shutdown();
+      workers.shutdown();
       await running;
       await connection.close();
       await browsers.close();
     });
-    log.info({ taskQueue: config.taskQueue }, 'worker running');
+    log.info({ taskQueue: config.taskQueue, bureauTaskQueue: workers.bureau.options.taskQueue, bureauMaxRequestsPerSecond: config.bureauMaxRequestsPerSecond }, 'worker running');
     const { reconcileEverySeconds: everySeconds, reconcileGraceSeconds: graceSeconds } = config.crashSafety;
     const scheduleId = await ensureReconcilerSchedule(temporal, { taskQueue: config.taskQueue, everySeconds, graceSeconds });
     log.info({ scheduleId, everySeconds }, 'reconciler scheduled');

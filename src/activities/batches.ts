@@ -2,7 +2,8 @@
 // of it. Each is safe to repeat: the declaration id is fixed by the batch and the employer's
 // place in it, so a retried preparation finds the declaration it made instead of declaring twice.
 import { Context } from '@temporalio/activity';
-import { completeBatch, finishEntry, getBatchEntry, markEntryDeclaring } from '../db/batches';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { batchCounts, completeBatch, finishEntry, getBatchEntry, markEntryDeclaring, settleDecidedEntries, stuckEntries } from '../db/batches';
 import {
   ItemsAlreadyDeclaredError,
   deleteUnstartedDeclaration,
@@ -17,6 +18,7 @@ import {
   batchDeclarationId,
   chinaDay,
   planBatchDeclaration,
+  type BatchCounts,
   type BatchEntryStatus,
   type BatchReason,
 } from '../domain/batch';
@@ -135,4 +137,42 @@ export function batchActivities({ db, bureau }: Pick<ActivityDeps, 'db' | 'burea
       await completeBatch(db, input.batchId);
     },
   };
+}
+
+/** Stuck declarations looked up in Temporal per settle, at most: they are rare (a failed or terminated workflow). */
+const STUCK_LOOKUPS = 20;
+
+/** Settling a batch from the database: which of its declarations were decided meanwhile. */
+export function batchSettleActivities({ db, temporal }: Pick<ActivityDeps, 'db' | 'temporal'>) {
+  return {
+    /**
+     * Entries whose declaration was decided are done; a declaration still undecided
+     * `stuckAfterSeconds` after it was made whose workflow is no longer running (it failed, or was
+     * terminated) fails its employer, as does a declaration that is gone. Answers the batch's
+     * counts. Safe to repeat: each entry ends once.
+     */
+    async settleBatchDeclarations(input: { batchId: string; stuckAfterSeconds: number }): Promise<BatchCounts> {
+      await settleDecidedEntries(db, input.batchId);
+      const stuck = await stuckEntries(db, input.batchId, new Date(Date.now() - input.stuckAfterSeconds * 1000), STUCK_LOOKUPS);
+      for (const entry of stuck) {
+        const reason = await stuckReason(entry);
+        if (reason) await finishEntry(db, input.batchId, entry.n, { status: 'failed', reason }, SYSTEM);
+      }
+      return (await batchCounts(db, [input.batchId])).get(input.batchId)!;
+    },
+  };
+
+  async function stuckReason(entry: { declarationId: string | null; workflowId: string | null }): Promise<BatchReason | null> {
+    if (entry.workflowId === null) return { code: 'DECLARATION_FAILED', message: `declaration ${entry.declarationId} is gone although its workflow had started` };
+    const status = await temporal.workflow
+      .getHandle(entry.workflowId)
+      .describe()
+      .then((d) => d.status.name as string)
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+        throw err;
+      });
+    if (status === 'RUNNING') return null; // only late (e.g. no worker for a while): keep waiting
+    return { code: 'DECLARATION_FAILED', message: `the declaration workflow ended (${status}) without a decision; see declaration ${entry.declarationId}` };
+  }
 }

@@ -7,7 +7,22 @@ import type { AssessedCondition, AssessmentPush, BureauSettings, BureauState, Em
 
 type AssessmentBody = AssessmentPush | { itemId: string; state: AssessedCondition };
 
-export function registerAdminRoutes(app: FastifyInstance, state: BureauState): void {
+/** When each service request (/v1) arrived, the latest ones: what a client's pace looks like from here. */
+export class RequestLog {
+  private static readonly KEEP = 200_000;
+  private times: number[] = [];
+
+  add(at: number): void {
+    this.times.push(at);
+    if (this.times.length > RequestLog.KEEP * 2) this.times = this.times.slice(-RequestLog.KEEP);
+  }
+
+  since(at: number): number[] {
+    return this.times.filter((t) => t >= at);
+  }
+}
+
+export function registerAdminRoutes(app: FastifyInstance, state: BureauState, requests: RequestLog): void {
   app.post('/admin/reset', { schema: schemas.adminReset }, async () => {
     state.reset();
     return { ok: true };
@@ -55,4 +70,9 @@ export function registerAdminRoutes(app: FastifyInstance, state: BureauState): v
   );
 
   app.get('/admin/state', { schema: schemas.adminState }, async () => state.snapshot());
+
+  /** Arrival times (epoch ms) of the service requests since `since`, oldest first. */
+  app.get<{ Querystring: { since?: number } }>('/admin/requests', { schema: schemas.adminRequests }, async (request) => ({
+    times: requests.since(request.query.since ?? 0),
+  }));
 }

@@ -60,6 +60,8 @@ export class BureauBusinessError extends BureauError {
 
 export interface BureauClientOptions {
   timeoutMs?: number; // per call, including reading the answer (default 10 s)
+  /** Resolves when the next request may be sent (the workers' shared budget, src/db/bureau-pace.ts); not part of the timeout. */
+  pace?: () => Promise<void>;
 }
 
 /** Connection errors that prove the request never reached the bureau. */
@@ -75,14 +77,22 @@ const FEE_ITEMS_PAGE_SIZE = 100;
 export class BureauClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly pace: (() => Promise<void>) | undefined;
 
   constructor(baseUrl: string, opts: BureauClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.pace = opts.pace;
+  }
+
+  /** The same bureau, each request paced by `pace`. */
+  paced(pace: () => Promise<void>): BureauClient {
+    return new BureauClient(this.baseUrl, { timeoutMs: this.timeoutMs, pace });
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const what = `${method} ${path}`;
+    await this.pace?.();
     let response: Response;
     let text: string;
     try {

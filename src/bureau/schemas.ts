@@ -385,3 +385,8 @@ export const adminSettings = { body: { ...settings, additionalProperties: false,
 export const adminGetSettings = { response: withErrors({ 200: settings }) };
 
 export const adminState = { response: withErrors({ 200: { type: 'object', additionalProperties: true } }) };
+
+export const adminRequests = {
+  querystring: { type: 'object', additionalProperties: false, properties: { since: { type: 'integer', minimum: 0 } } },
+  response: withErrors({ 200: { type: 'object', properties: { times: { type: 'array', items: { type: 'integer' } } } } }),
+};

@@ -2,7 +2,7 @@
 // HR and medical insurance bureaus and the banks. Service routes live under /v1, the admin
 // routes tests and operators use to shape its data and inject faults under /admin.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { registerAdminRoutes } from './admin';
+import { RequestLog, registerAdminRoutes } from './admin';
 import {
   type CertificateRequest,
   type DeclareRequest,
@@ -156,7 +156,9 @@ export async function buildBureau(opts: BureauOptions = {}): Promise<FastifyInst
 
   // Decide what is due before anyone looks, so every answer sees decisions made on time,
   // including those whose timer died with a previous process.
-  app.addHook('onRequest', async () => {
+  const requests = new RequestLog();
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/v1/')) requests.add(Date.now());
     state.settleDue();
   });
   // Nothing is answered before what it changed is on disk.
@@ -194,6 +196,6 @@ export async function buildBureau(opts: BureauOptions = {}): Promise<FastifyInst
   registerEmployerRoutes(app, deps);
   registerDeclarationRoutes(app, deps);
   registerPaymentRoutes(app, deps);
-  registerAdminRoutes(app, state);
+  registerAdminRoutes(app, state, requests);
   return app;
 }

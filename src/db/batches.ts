@@ -1,6 +1,6 @@
 // Batch declarations (批量申报): the batch, each employer's entry and its outcome. The API reads a
 // batch's progress from here; the batch workflow's activities write it.
-import { and, asc, count, desc, eq, getTableColumns, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, lt, ne, or } from 'drizzle-orm';
 import { countBatch, type BatchCounts, type BatchEntryStatus, type BatchReason } from '../domain/batch';
 import { appendAudit, type Transaction } from './audit';
 import type { Db } from './client';
@@ -177,6 +177,44 @@ export async function finishEntry(
     }
     return true;
   });
+}
+
+/**
+ * Entries whose declaration is decided (accepted, rejected, or result_unknown past its deadline:
+ * every status but `submitted`, see isFinalDeclarationStatus) are done. Answers how many were.
+ */
+export async function settleDecidedEntries(db: Db, batchId: string): Promise<number> {
+  const settled = await db
+    .update(declarationBatchEntries)
+    .set({ status: 'done', updatedAt: new Date() })
+    .from(declarations)
+    .where(
+      and(
+        eq(declarationBatchEntries.batchId, batchId),
+        eq(declarationBatchEntries.status, 'declaring'),
+        eq(declarations.id, declarationBatchEntries.declarationId),
+        ne(declarations.status, 'submitted'),
+      ),
+    )
+    .returning({ n: declarationBatchEntries.n });
+  return settled.length;
+}
+
+/** Declaring entries whose declaration is gone, or still undecided though declared before `before`: at most `limit`. */
+export async function stuckEntries(db: Db, batchId: string, before: Date, limit: number): Promise<{ n: number; declarationId: string | null; workflowId: string | null }[]> {
+  return db
+    .select({ n: declarationBatchEntries.n, declarationId: declarationBatchEntries.declarationId, workflowId: declarations.workflowId })
+    .from(declarationBatchEntries)
+    .leftJoin(declarations, eq(declarations.id, declarationBatchEntries.declarationId))
+    .where(
+      and(
+        eq(declarationBatchEntries.batchId, batchId),
+        eq(declarationBatchEntries.status, 'declaring'),
+        or(isNull(declarations.id), and(eq(declarations.status, 'submitted'), lt(declarations.declaredAt, before))),
+      ),
+    )
+    .orderBy(asc(declarationBatchEntries.n))
+    .limit(limit);
 }
 
 /** Every employer of the batch was handled: the batch is completed (once; a repeat changes nothing). */

@@ -532,3 +532,12 @@ export const declarationScheduleRuns = pgTable(
   },
   (t) => [primaryKey({ columns: [t.scheduleId, t.scheduledAt] })],
 );
+
+/**
+ * The bureau's shared pace (BUREAU_MAX_REQUESTS_PER_SECOND): the next moment any worker may send
+ * the bureau a request. One row; each request moves it on by one interval (src/db/bureau-pace.ts).
+ */
+export const bureauPace = pgTable('bureau_pace', {
+  id: integer('id').primaryKey(),
+  nextAt: timestamp('next_at', { withTimezone: true }).notNull(),
+});

@@ -4,10 +4,13 @@
 import { EXCLUSION_EXPLANATIONS, partitionItems, type Excluded, type ExclusionReason, type FeeItem } from './fee-items';
 import type { DeclarationStatus } from './declaration';
 
-/** How many employers are declared at the same time, unless the request says otherwise. */
-export const DEFAULT_BATCH_CONCURRENCY = 10;
+/**
+ * How many employers are prepared (items downloaded, declaration made) at the same time, unless the
+ * request says otherwise; their declarations then wait for their results in any number.
+ */
+export const DEFAULT_BATCH_CONCURRENCY = 25;
 export const MAX_BATCH_CONCURRENCY = 50;
-/** Employers per workflow run: then the batch continues as new, carrying only cursor and counts. */
+/** Employers per workflow run: then the batch continues as new, carrying its cursor and counts. */
 export const DEFAULT_CONTINUE_AS_NEW_EVERY = 50;
 
 /** Where one employer of a batch stands. */
@@ -137,9 +140,9 @@ export function countBatch(entries: readonly { status: BatchEntryStatus; declara
 }
 
 /**
- * The employers one workflow run handles: from the cursor, at most `every` of them. The run
- * waits for all of them, then continues as new from the end, so no declaration is in flight
- * across runs and the new run needs nothing but the cursor and the counts.
+ * The employers one workflow run takes up: from the cursor, at most `every` of them. The run
+ * prepares them all, then continues as new from the end; their declarations still waiting for a
+ * result are in the database, where the next run settles them.
  */
 export function runRange(cursor: number, total: number, every: number): { from: number; to: number; last: boolean } {
   const to = Math.min(total, cursor + Math.max(1, every));

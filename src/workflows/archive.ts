@@ -1,9 +1,9 @@
 // The archiver, run by a Temporal Schedule every ARCHIVE_EVERY (and on demand): copies the
 // histories of newly closed workflows into our archive, a batch per activity, until none is left.
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { DatabaseActivities } from '../activities';
 
-const act = proxyActivities<Activities>({
+const act = proxyActivities<DatabaseActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },

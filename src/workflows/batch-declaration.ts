@@ -1,9 +1,15 @@
 // 批量申报: one period's regular items declared for many employers. For each employer an activity
 // prepares the declaration (download, keep the declarable items, insert it under a fixed id), then
 // the declaration runs as its own child workflow (F-2.5, F-2.6: it fetches its result by itself
-// after the configured wait) and the batch records the outcome. At most `concurrency` employers
-// are handled at once; every `continueAsNewEvery` employers the batch continues as new, carrying
-// only its cursor and counts (each employer's outcome lives in the database).
+// after the configured wait).
+//
+// The bureau sets the pace, not the waiting: preparing is a bureau call, queued for the service's
+// bureau budget like every other, and at most `concurrency` employers are being prepared at once.
+// Their declarations then wait for their results in any number (a waiting declaration is a timer
+// in Temporal). Every few seconds the batch records in the database which of them were decided and
+// reads its counts from there, where each employer's outcome lives. Every `continueAsNewEvery`
+// employers the batch continues as new with its cursor and counts; the declarations still waiting
+// are the next run's to settle, from the database.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -11,18 +17,19 @@ import {
   ParentClosePolicy,
   condition,
   continueAsNew,
-  proxyActivities,
+  patched,
   setHandler,
   sleep,
   startChild,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Activities } from '../activities';
+import type { BureauActivities } from '../activities';
 import type { DeclarationTiming } from '../config';
-import { isFinalDeclarationStatus, preparationFailure, runRange, type BatchReason } from '../domain/batch';
+import { isFinalDeclarationStatus, preparationFailure, runRange, type BatchCounts, type BatchReason } from '../domain/batch';
 import type { DeclarationStatus } from '../domain/declaration';
-import { persistent } from './activity-options';
+import { atBureau, persistent } from './activity-options';
 import { declarationWorkflow } from './declaration';
 import { batchProgressQuery, type BatchProgressView } from './messages';
 import { setBusinessStatus } from './search-attributes';
@@ -44,7 +51,7 @@ export interface BatchDeclarationInput {
   batchId: string;
   period: string;
   total: number; // employers in the batch; each one's id is in its database entry
-  concurrency: number;
+  concurrency: number; // employers being prepared at once
   continueAsNewEvery: number;
   timing: DeclarationTiming; // for each declaration's own wait (F-2.6)
   carry?: BatchCarry; // set by continue-as-new
@@ -55,18 +62,34 @@ export interface BatchDeclarationResult extends BatchCarry {
   total: number;
 }
 
+/**
+ * The batch paced by the bureau. Runs of the older code, which waited in the run for every
+ * declaration it started, replay without it (`legacyRun`); see "Replay and workflow changes".
+ */
+export const BUREAU_PACED_BATCH_PATCH = 'bureau-paced-batch';
+
+/**
+ * How often a batch records which of its declarations were decided: every 2 s while that changes
+ * something, up to every 30 s while nothing does (results that take long add little history).
+ */
+const SETTLE_FIRST_MS = 2_000;
+const SETTLE_MAX_MS = 30_000;
+/** Past its result deadline and this much more, an undecided declaration's workflow is looked up: did it fail? */
+const STUCK_AFTER_DEADLINE_SECONDS = 60;
+
 /** Preparing gives up after a few attempts: a bureau that does not answer fails that employer only. */
 export const PREPARE_ATTEMPTS = 3;
-const prepare = proxyActivities<Activities>({
+const PREPARE: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '20 seconds', // a page of items is a heartbeat: a lost worker is noticed soon
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: PREPARE_ATTEMPTS },
-});
+};
 
 /** Database writes: retried until they succeed (the shared policy of every workflow). */
 const record = persistent;
 
-type BatchPreparation = Awaited<ReturnType<Activities['prepareBatchDeclaration']>>;
+type BatchPreparation = Awaited<ReturnType<BureauActivities['prepareBatchDeclaration']>>;
+type Declare = Extract<BatchPreparation, { action: 'declare' }>;
 
 function reasonOf(err: ActivityFailure): BatchReason {
   const cause = err.cause;
@@ -75,9 +98,15 @@ function reasonOf(err: ActivityFailure): BatchReason {
   return preparationFailure(undefined, cause?.message ?? err.message, PREPARE_ATTEMPTS);
 }
 
+function failedDeclaration(err: ChildWorkflowFailure, declarationId: string): BatchReason {
+  const message = err.cause?.message ?? err.message;
+  return { code: 'DECLARATION_FAILED', message: `the declaration workflow failed: ${message}; see declaration ${declarationId}` };
+}
+
 export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Promise<BatchDeclarationResult> {
   const carry: BatchCarry = input.carry ?? { cursor: 0, run: 1, done: 0, accepted: 0, rejected: 0, resultUnknown: 0, skipped: 0, failed: 0 };
-  const inFlight = new Set<number>();
+  const handling = new Set<number>(); // employers being prepared (legacy runs: handled until decided)
+  let declaring = 0; // declarations started and not yet decided, as last counted
   let completed = false;
   setHandler(batchProgressQuery, (): BatchProgressView => {
     const finished = carry.done + carry.skipped + carry.failed;
@@ -88,7 +117,8 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
       total: input.total,
       cursor: carry.cursor,
       run: carry.run,
-      inFlight: [...inFlight].sort((a, b) => a - b),
+      inFlight: [...handling].sort((a, b) => a - b),
+      declaring,
       done: carry.done,
       accepted: carry.accepted,
       rejected: carry.rejected,
@@ -99,100 +129,190 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
     };
   });
 
-  /** Waits for a declaration whose workflow another run started (e.g. after a reset): polls its status. */
-  async function awaitStarted(declarationId: string): Promise<DeclarationStatus | null> {
-    for (;;) {
-      const status = await record.readDeclarationStatus({ declarationId });
-      if (status === null || isFinalDeclarationStatus(status)) return status;
-      await sleep(`${Math.max(1, input.timing.pollMaxSeconds)} seconds`);
-    }
-  }
-
   async function fail(n: number, reason: BatchReason, withdrawDeclaration: boolean): Promise<void> {
     await record.recordBatchFailure({ batchId: input.batchId, n, reason, withdrawDeclaration });
-    carry.failed += 1;
   }
 
-  async function handle(n: number): Promise<void> {
-    let prepared: BatchPreparation;
+  /** Prepares employer `n`; a preparation that gave up fails the employer (answers null). */
+  async function prepare(n: number): Promise<BatchPreparation | null> {
     try {
-      prepared = await prepare.prepareBatchDeclaration({ batchId: input.batchId, n });
+      return await atBureau(PREPARE).prepareBatchDeclaration({ batchId: input.batchId, n });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       // Given up after a few attempts, or refused by the bureau: this employer fails, the batch goes on.
-      return fail(n, reasonOf(err), true);
+      await fail(n, reasonOf(err), true);
+      return null;
     }
-    if (prepared.action === 'skipped') {
-      carry.skipped += 1;
-      return;
-    }
-    if (prepared.action === 'finished') {
-      carry[prepared.status === 'failed' ? 'failed' : prepared.status === 'skipped' ? 'skipped' : 'done'] += 1;
-      return;
-    }
-
-    const { declarationId } = prepared;
-    let status: DeclarationStatus | null;
-    try {
-      // The declaration fetches its own result after the configured wait (F-2.6). ABANDON: it
-      // outlives this run when the batch continues as new, is reset or terminated.
-      const child = await startChild(declarationWorkflow, {
-        workflowId: `declaration-${declarationId}`,
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        // A declaration workflow that ran already (e.g. the batch was reset) is not run again:
-        // starting it fails, and the batch reads the declaration's status instead.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: startAttributes({ employerId: prepared.employerId, period: input.period, status: 'submitted' }),
-        args: [{ declarationId, taxpayerId: prepared.taxpayerId, kind: 'regular', itemIds: prepared.itemIds, timing: input.timing }],
-      });
-      status = (await child.result()).status;
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        status = await awaitStarted(declarationId);
-      } else if (err instanceof ChildWorkflowFailure) {
-        const message = err.cause?.message ?? err.message;
-        return fail(n, { code: 'DECLARATION_FAILED', message: `the declaration workflow failed: ${message}; see declaration ${declarationId}` }, false);
-      } else throw err;
-    }
-    if (status === null) {
-      return fail(n, { code: 'DECLARATION_FAILED', message: `declaration ${declarationId} is gone although its workflow had started` }, false);
-    }
-    await record.recordBatchDeclared({ batchId: input.batchId, n, declarationId, status });
-    carry.done += 1;
-    if (status === 'accepted') carry.accepted += 1;
-    else if (status === 'rejected') carry.rejected += 1;
-    else carry.resultUnknown += 1;
   }
 
-  const range = runRange(carry.cursor, input.total, input.continueAsNewEvery);
-  const concurrency = Math.max(1, input.concurrency);
-  let next = range.from;
-  let stopEarly = false;
-  let fatal: unknown;
-  while (next < range.to && !stopEarly && fatal === undefined) {
-    await condition(() => inFlight.size < concurrency || fatal !== undefined);
-    if (fatal !== undefined) break;
-    const n = next++;
-    inFlight.add(n);
-    void handle(n)
-      .catch((err: unknown) => {
-        fatal ??= err;
-      })
-      .finally(() => inFlight.delete(n));
-    // The server may ask for a fresh history sooner (size or length): start no more here.
-    stopEarly = workflowInfo().continueAsNewSuggested;
+  /**
+   * Starts the employer's declaration. ABANDON: it outlives this run when the batch continues as
+   * new, is reset or terminated. A declaration workflow that ran already (e.g. the batch was reset)
+   * is not run again: the start fails with WorkflowExecutionAlreadyStartedError.
+   */
+  function startDeclaration(prepared: Declare) {
+    return startChild(declarationWorkflow, {
+      workflowId: `declaration-${prepared.declarationId}`,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: startAttributes({ employerId: prepared.employerId, period: input.period, status: 'submitted' }),
+      args: [{ declarationId: prepared.declarationId, taxpayerId: prepared.taxpayerId, kind: 'regular', itemIds: prepared.itemIds, timing: input.timing }],
+    });
   }
-  // Every declaration of this run ends before the next run starts: none is in flight across runs.
-  await condition(() => inFlight.size === 0);
-  // Not a business outcome (those are recorded per employer): a bug; the workflow task retries.
-  if (fatal !== undefined) throw fatal;
-  carry.cursor = next;
 
-  if (next < input.total) {
+  /**
+   * Starts a handler per employer of this run's range, at most `concurrency` at once, then waits
+   * for them; a handler's unexpected error stops the run (not a business outcome, those are
+   * recorded per employer: a bug, so the workflow task retries). Answers where the run stopped.
+   */
+  async function handleRange(handle: (n: number) => Promise<void>): Promise<number> {
+    const range = runRange(carry.cursor, input.total, input.continueAsNewEvery);
+    const concurrency = Math.max(1, input.concurrency);
+    let next = range.from;
+    let stopEarly = false;
+    let fatal: unknown;
+    while (next < range.to && !stopEarly && fatal === undefined) {
+      await condition(() => handling.size < concurrency || fatal !== undefined);
+      if (fatal !== undefined) break;
+      const n = next++;
+      handling.add(n);
+      void handle(n)
+        .catch((err: unknown) => {
+          fatal ??= err;
+        })
+        .finally(() => handling.delete(n));
+      // The server may ask for a fresh history sooner (size or length): start no more here.
+      stopEarly = workflowInfo().continueAsNewSuggested;
+    }
+    await condition(() => handling.size === 0);
+    if (fatal !== undefined) throw fatal;
+    return next;
+  }
+
+  async function finish(): Promise<BatchDeclarationResult> {
+    await record.completeDeclarationBatch({ batchId: input.batchId });
+    completed = true;
+    setBusinessStatus('completed');
+    return { batchId: input.batchId, total: input.total, ...carry };
+  }
+
+  if (!patched(BUREAU_PACED_BATCH_PATCH)) return legacyRun();
+
+  // Counts from the database, where every employer's outcome is recorded.
+  const counted = (c: BatchCounts) => {
+    Object.assign(carry, { done: c.done, accepted: c.accepted, rejected: c.rejected, resultUnknown: c.resultUnknown, skipped: c.skipped, failed: c.failed });
+    declaring = c.declaring;
+    return c;
+  };
+  const settle = async () =>
+    counted(
+      await record.settleBatchDeclarations({
+        batchId: input.batchId,
+        stuckAfterSeconds: input.timing.resultDeadlineSeconds + STUCK_AFTER_DEADLINE_SECONDS,
+      }),
+    );
+  const finished = () => carry.done + carry.skipped + carry.failed;
+  let recordingFailures = 0; // failed declarations of this run being recorded
+  let settling = true;
+  const settler = (async () => {
+    for (let every = SETTLE_FIRST_MS; settling; ) {
+      await condition(() => !settling, every);
+      if (!settling) break;
+      const before = [finished(), declaring];
+      await settle();
+      every = finished() !== before[0] || declaring !== before[1] ? SETTLE_FIRST_MS : Math.min(2 * every, SETTLE_MAX_MS);
+    }
+  })();
+  /** Once nothing of this run is still being recorded, a fresh run carries on from the cursor. */
+  const continueRun = async () => {
+    settling = false;
+    await settler;
+    await condition(() => recordingFailures === 0);
     await continueAsNew<typeof batchDeclarationWorkflow>({ ...input, carry: { ...carry, run: carry.run + 1 } });
+  };
+
+  const next = await handleRange(async (n) => {
+    const prepared = await prepare(n);
+    if (prepared?.action !== 'declare') return; // failed, skipped, or finished before: recorded already
+    let child;
+    try {
+      child = await startDeclaration(prepared);
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return; // started before: settled like any other
+      throw err;
+    }
+    // Decided declarations are settled from the database; one whose workflow fails while this run
+    // is open fails its employer at once (later failures: see STUCK_AFTER_DEADLINE_SECONDS).
+    void child.result().catch(async (err: unknown) => {
+      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      recordingFailures++;
+      try {
+        await fail(n, failedDeclaration(err, prepared.declarationId), false);
+      } finally {
+        recordingFailures--;
+      }
+    });
+  });
+  carry.cursor = next;
+  if (next < input.total) await continueRun();
+  // The last run: every employer is taken up; the batch ends once a settle finds none pending.
+  // Results that take long (the bureau's deadline is hours) may fill this history: then a fresh one.
+  await condition(() => finished() === input.total || workflowInfo().continueAsNewSuggested);
+  if (finished() < input.total) await continueRun();
+  settling = false;
+  await settler;
+  await condition(() => recordingFailures === 0);
+  return finish();
+
+  /** The batch as the code before BUREAU_PACED_BATCH_PATCH ran it: each employer handled until its declaration was decided. */
+  async function legacyRun(): Promise<BatchDeclarationResult> {
+    async function awaitStarted(declarationId: string): Promise<DeclarationStatus | null> {
+      for (;;) {
+        const status = await record.readDeclarationStatus({ declarationId });
+        if (status === null || isFinalDeclarationStatus(status)) return status;
+        await sleep(`${Math.max(1, input.timing.pollMaxSeconds)} seconds`);
+      }
+    }
+    const next = await handleRange(async (n) => {
+      const prepared = await prepare(n);
+      if (prepared === null) {
+        carry.failed += 1;
+        return;
+      }
+      if (prepared.action === 'skipped') {
+        carry.skipped += 1;
+        return;
+      }
+      if (prepared.action === 'finished') {
+        carry[prepared.status === 'failed' ? 'failed' : prepared.status === 'skipped' ? 'skipped' : 'done'] += 1;
+        return;
+      }
+      const { declarationId } = prepared;
+      let status: DeclarationStatus | null;
+      try {
+        status = (await (await startDeclaration(prepared)).result()).status;
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          status = await awaitStarted(declarationId);
+        } else if (err instanceof ChildWorkflowFailure) {
+          carry.failed += 1;
+          return fail(n, failedDeclaration(err, declarationId), false);
+        } else throw err;
+      }
+      if (status === null) {
+        carry.failed += 1;
+        return fail(n, { code: 'DECLARATION_FAILED', message: `declaration ${declarationId} is gone although its workflow had started` }, false);
+      }
+      await record.recordBatchDeclared({ batchId: input.batchId, n, declarationId, status });
+      carry.done += 1;
+      if (status === 'accepted') carry.accepted += 1;
+      else if (status === 'rejected') carry.rejected += 1;
+      else carry.resultUnknown += 1;
+    });
+    carry.cursor = next;
+    if (next < input.total) {
+      await continueAsNew<typeof batchDeclarationWorkflow>({ ...input, carry: { ...carry, run: carry.run + 1 } });
+    }
+    return finish();
   }
-  await record.completeDeclarationBatch({ batchId: input.batchId });
-  completed = true;
-  setBusinessStatus('completed');
-  return { batchId: input.batchId, total: input.total, ...carry };
 }

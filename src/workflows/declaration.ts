@@ -3,7 +3,7 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { DeclarationTiming } from '../config';
 import type { DeclarationKind } from '../domain/fee-items';
-import { lookup, persistent } from './activity-options';
+import { LOOKUP, atBureau, persistent } from './activity-options';
 import type { DeclarationView } from './messages';
 import { ResultWait } from './result-wait';
 import { setBusinessStatus } from './search-attributes';
@@ -25,7 +25,7 @@ export async function declarationWorkflow(input: DeclarationInput): Promise<Decl
   const current = wait.handleQueries(view, () => view.status === 'submitted' || view.status === 'result_unknown');
 
   try {
-    await persistent.submitDeclaration({
+    await atBureau().submitDeclaration({
       declarationId: input.declarationId,
       taxpayerId: input.taxpayerId,
       kind: input.kind,
@@ -43,7 +43,7 @@ export async function declarationWorkflow(input: DeclarationInput): Promise<Decl
 
   await wait.run(
     async () => {
-      const result = await lookup.fetchDeclarationResult({ declarationId: input.declarationId }).catch((err: unknown) => {
+      const result = await atBureau(LOOKUP).fetchDeclarationResult({ declarationId: input.declarationId }).catch((err: unknown) => {
         if (err instanceof ActivityFailure) return { status: 'pending' as const };
         throw err;
       });

@@ -67,9 +67,10 @@ export interface BatchProgressView {
   status: 'running' | 'completed';
   period: string;
   total: number;
-  cursor: number; // employers before this place are finished (by this run or earlier ones)
+  cursor: number; // employers before this place were taken up by earlier runs
   run: number; // 1 for the first run, +1 at each continue-as-new
-  inFlight: number[]; // places of the employers being handled now
+  inFlight: number[]; // places of the employers being prepared now
+  declaring: number; // declarations started and waiting for their result, as last counted
   done: number; // declarations whose workflow ended
   accepted: number;
   rejected: number;

@@ -1,13 +1,13 @@
 // The daily reconciliation with the bureau's ledger (对账), run by a Temporal Schedule each night
 // for the day before (China time) and on demand for any day.
-import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { ActivityOptions } from '@temporalio/workflow';
 import { previousChinaDay, type ReconciliationSummary } from '../domain/reconciliation';
+import { atBureau } from './activity-options';
 
-const act = proxyActivities<Activities>({
+const OPTIONS: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10 },
-});
+};
 
 export interface ReconciliationInput {
   /** YYYY-MM-DD; the schedule leaves it out: yesterday in China. */
@@ -17,5 +17,5 @@ export interface ReconciliationInput {
 
 export async function reconciliationWorkflow(input: ReconciliationInput = {}): Promise<ReconciliationSummary> {
   // The workflow clock is deterministic: the time of the task that runs this.
-  return act.reconcileDay({ date: input.date ?? previousChinaDay(new Date()), actor: input.actor ?? 'system' });
+  return atBureau(OPTIONS).reconcileDay({ date: input.date ?? previousChinaDay(new Date()), actor: input.actor ?? 'system' });
 }

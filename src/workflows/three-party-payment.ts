@@ -2,7 +2,7 @@
 // no retry is left before the payment deadline. An attempt whose outcome is unknown is never
 // sent again: the bureau is asked about its key until the answer is definite.
 import { ActivityFailure, ApplicationFailure, condition, setHandler, sleep } from '@temporalio/workflow';
-import { persistent } from './activity-options';
+import { atBureau, persistent } from './activity-options';
 import { nextRetryAt } from '../domain/payment';
 import { cancelPaymentUpdate, paymentStateQuery, retryPaymentNowUpdate, type PaymentView } from './messages';
 import type { ThreePartyPaymentInput } from './payment-inputs';
@@ -52,10 +52,10 @@ export async function threePartyPaymentWorkflow(input: ThreePartyPaymentInput): 
 
     let outcome;
     try {
-      outcome = await persistent.attemptDeduction({ ...input, n, key });
+      outcome = await atBureau().attemptDeduction({ ...input, n, key });
       while (outcome.outcome === 'unknown') {
         await sleep(`${input.statusPollSeconds} seconds`);
-        outcome = await persistent.resolveDeduction({ paymentId: input.paymentId, n, key });
+        outcome = await atBureau().resolveDeduction({ paymentId: input.paymentId, n, key });
       }
     } catch (err) {
       // The bureau refused the request itself (e.g. a line is paid already): no retry can help.

@@ -2,7 +2,7 @@
 // exactly as a declaration waits for its result (20 s or fetch-now, then polling).
 import { ActivityFailure } from '@temporalio/workflow';
 import type { DeclarationTiming } from '../config';
-import { lookup, persistent } from './activity-options';
+import { LOOKUP, atBureau, persistent } from './activity-options';
 import type { DeclarationView } from './messages';
 import { ResultWait } from './result-wait';
 import { setBusinessStatus } from './search-attributes';
@@ -18,10 +18,10 @@ export async function voidDeclarationWorkflow(input: VoidInput): Promise<Declara
   const view: DeclarationView = { declarationId: input.declarationId, status: 'voiding', fetches: 0 };
   const current = wait.handleQueries(view, () => view.status === 'voiding');
 
-  await persistent.submitVoid({ declarationId: input.declarationId, voidRequestId: input.voidRequestId });
+  await atBureau().submitVoid({ declarationId: input.declarationId, voidRequestId: input.voidRequestId });
   await wait.run(
     async () => {
-      const result = await lookup.fetchVoidResult({ voidRequestId: input.voidRequestId }).catch((err: unknown) => {
+      const result = await atBureau(LOOKUP).fetchVoidResult({ voidRequestId: input.voidRequestId }).catch((err: unknown) => {
         if (err instanceof ActivityFailure) return { status: 'pending' as const };
         throw err;
       });

@@ -6,14 +6,13 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  proxyActivities,
   setHandler,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import { reprintVoucherUpdate, voidVoucherUpdate, voucherStateQuery, type VoucherActionArgs, type VoucherPrintResult, type VoucherView } from './messages';
 import type { VoucherPaymentInput } from './payment-inputs';
-import { HEARTBEAT_TIMEOUT, lookup, persistent } from './activity-options';
+import { HEARTBEAT_TIMEOUT, LOOKUP, atBureau, persistent } from './activity-options';
 import { setBusinessStatus } from './search-attributes';
 
 /** What a continued run starts from: the voucher is issued already. */
@@ -22,11 +21,11 @@ export interface VoucherResume {
 }
 
 /** A print that keeps failing is recorded and can be done again from the print records (F-4.8). */
-const printer = proxyActivities<Activities>({
+const PRINT: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
-});
+};
 
 /** Polls per run before continuing as new (each poll adds a timer and an activity to the history). */
 const POLLS_PER_RUN = 500;
@@ -59,7 +58,7 @@ export async function voucherPaymentWorkflow(input: VoucherPaymentInput, resume?
       if (view.status !== 'issued') {
         throw ApplicationFailure.nonRetryable(`voucher ${view.voucherNumber} is ${view.status}: it can no longer be printed`, 'VOUCHER_NOT_ISSUED');
       }
-      await printer.printVoucher({ voucherId: view.voucherId, n: view.printCount + 1, actor });
+      await atBureau(PRINT).printVoucher({ voucherId: view.voucherId, n: view.printCount + 1, actor });
       view.printCount += 1;
       delete view.lastPrintError;
       return { ...view, printed: true };
@@ -106,7 +105,7 @@ export async function voucherPaymentWorkflow(input: VoucherPaymentInput, resume?
 
   if (view.status === 'issuing') {
     try {
-      const issued = await persistent.issueVoucher({
+      const issued = await atBureau().issueVoucher({
         paymentId: input.paymentId,
         employerId: input.employerId,
         taxpayerId: input.taxpayerId,
@@ -132,11 +131,11 @@ export async function voucherPaymentWorkflow(input: VoucherPaymentInput, resume?
 
   for (let polls = 0; ; polls++) {
     if (voidBy !== undefined) {
-      const outcome = await persistent.voidVoucherAtBureau({ voucherNumber });
+      const outcome = await atBureau().voidVoucherAtBureau({ voucherNumber });
       if (outcome.state === 'paid') return end('paid', { paidAt: outcome.paidAt, reason: 'paid at a bank counter before the void reached the bureau' });
       return end('voided', { reason: `voided by ${voidBy}`, actor: voidBy });
     }
-    const check = await lookup.checkVoucher({ voucherNumber }).catch((err: unknown) => {
+    const check = await atBureau(LOOKUP).checkVoucher({ voucherNumber }).catch((err: unknown) => {
       if (err instanceof ActivityFailure) return { state: 'issued' as const, paidAt: undefined }; // not known now: ask again later
       throw err;
     });
@@ -147,7 +146,7 @@ export async function voucherPaymentWorkflow(input: VoucherPaymentInput, resume?
     if (deadlinePassed(deadline, Date.now())) {
       // Our calendar says it is over while the bureau's does not yet: void it there, so no counter
       // can take money for lines that are free to be paid again.
-      const outcome = await persistent.voidVoucherAtBureau({ voucherNumber });
+      const outcome = await atBureau().voidVoucherAtBureau({ voucherNumber });
       if (outcome.state === 'paid') return end('paid', { paidAt: outcome.paidAt });
       return end('expired', { reason: expiredReason });
     }

@@ -9,15 +9,17 @@ import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { count, gt } from 'drizzle-orm';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { batchActivities } from '../../src/activities/batches';
-import { getBatchEntry, insertBatch } from '../../src/db/batches';
-import { getDeclaration, heldItemIds } from '../../src/db/declarations';
+import { batchActivities, batchSettleActivities } from '../../src/activities/batches';
+import { getBatchEntry, insertBatch, markEntryDeclaring } from '../../src/db/batches';
+import { getDeclaration, heldItemIds, insertDeclaration, recordDecision } from '../../src/db/declarations';
 import { insertEmployer } from '../../src/db/employers';
 import { declarationLines } from '../../src/db/schema';
+import { batchDeclarationId } from '../../src/domain/batch';
 import type { FeeItem } from '../../src/domain/fee-items';
 import { batchProgressQuery } from '../../src/workflows/messages';
 import { taxpayerId, unitNumber } from '../support/employers';
 import type { paths } from '../../client';
+import { feeItem } from '../support/fee-item';
 import { TEST_CODEC_KEYS, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -324,4 +326,28 @@ describe('batch declaration (批量申报)', () => {
     const views = await untilCompleted(id, 150_000);
     await checkReport(views[views.length - 1]!, { anomalousSkipped: false });
   }, 200_000);
+  // Last: it declares items of its own for two employers, which the batches above must not meet.
+  it('settling marks decided declarations done and fails one whose workflow ended without a decision', async () => {
+    const batchId = 'Btest-settle';
+    const [decided, stuck] = [all[4]!, all[5]!];
+    await insertBatch(stack.database.db, { id: batchId, period: '2026-10', employerIds: [decided.id, stuck.id], allEmployers: false, concurrency: 1, workflowId: 'none', actor: 'olivia' });
+    for (const [n, employer] of [decided, stuck].entries()) {
+      const id = batchDeclarationId(batchId, n);
+      // Declared as a batch run would, but no workflow was ever started for it.
+      await insertDeclaration(stack.database.db, { id, employerId: employer.id, kind: 'regular', workflowId: `declaration-${id}`, actor: 'olivia', items: [feeItem(`settle-item-${n}`)] });
+      await markEntryDeclaring(stack.database.db, batchId, n, id);
+    }
+    await recordDecision(stack.database.db, batchDeclarationId(batchId, 0), { status: 'accepted', serial: 'SB0001', decidedAt: new Date().toISOString() });
+    const { settleBatchDeclarations } = batchSettleActivities({ db: stack.database.db, temporal: stack.temporal });
+    const env = new MockActivityEnvironment();
+
+    // Undecided and not past its deadline yet: it waits.
+    expect(await env.run(settleBatchDeclarations, { batchId, stuckAfterSeconds: 3600 })).toMatchObject({ total: 2, done: 1, accepted: 1, declaring: 1, pending: 1 });
+    // Past it, with no running workflow (here: none at all): the employer fails, with the reason.
+    expect(await env.run(settleBatchDeclarations, { batchId, stuckAfterSeconds: 0 })).toMatchObject({ total: 2, done: 1, failed: 1, pending: 0 });
+    expect((await getBatchEntry(stack.database.db, batchId, 1))!.entry).toMatchObject({ status: 'failed', reasonCode: 'DECLARATION_FAILED' });
+    expect((await getBatchEntry(stack.database.db, batchId, 1))!.entry.reason).toContain('NOT_FOUND');
+    // Again: nothing changes (each entry ends once).
+    expect(await env.run(settleBatchDeclarations, { batchId, stuckAfterSeconds: 0 })).toMatchObject({ done: 1, failed: 1, pending: 0 });
+  });
 });

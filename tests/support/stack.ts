@@ -1,12 +1,12 @@
 // A whole service for one test file: its own database (a copy of the migrated template), its own
-// mock bureau over HTTP, a worker on its own task queue of the shared Temporal dev server, and
-// the API. Everything is real; only the timings are short.
+// mock bureau over HTTP, a worker on its own task queues of the shared Temporal dev server (the
+// service's and the bureau's, paced by config.bureauMaxRequestsPerSecond), and the API. Everything is real; only the timings are short.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import postgres from 'postgres';
 import { inject } from 'vitest';
@@ -16,7 +16,7 @@ import { BureauClient } from '../../src/bureau/client';
 import { buildBureau } from '../../src/bureau/server';
 import { loadConfig, type Config, type DeclarationTiming } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db/client';
-import { createWorker } from '../../src/worker/worker';
+import { createWorker, type ServiceWorkers } from '../../src/worker/worker';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { createLogger } from '../../src/logging';
 import { BrowserPool, Renderer } from '../../src/render';
@@ -119,7 +119,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   // One browser per stack, started at the first print only: files that print nothing launch none.
   const browsers = new BrowserPool({ concurrency: 2 });
   const renderer = new Renderer(browsers);
-  let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
+  let worker: { workers: ServiceWorkers; running: Promise<void>; connection: NativeConnection } | undefined;
 
   const stack: Stack = {
     app,
@@ -138,14 +138,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         namespace: config.temporalNamespace,
         taskQueue: config.taskQueue,
         deps: { db: database.db, bureau, renderer, filesDir: path.join(config.dataDir, 'files'), temporal, codec: dataConverter.payloadCodecs[0]!, config },
+        bureauMaxRequestsPerSecond: config.bureauMaxRequestsPerSecond,
         workflowBundle,
-        options: { dataConverter },
+        dataConverter,
       });
-      worker = { worker: w, running: w.run(), connection: nativeConnection };
+      worker = { workers: w, running: w.run(), connection: nativeConnection };
     },
     async stopWorker() {
       if (!worker) return;
-      worker.worker.shutdown();
+      worker.workers.shutdown();
       await worker.running;
       await worker.connection.close();
       worker = undefined;
