@@ -1,4 +1,4 @@
-// (i) A month for N employers (`npm run bench -- month --employers N`, default 1,000): the guide's
+// (j) A month for N employers (`npm run bench -- month --employers N`, default 1,000): the guide's
 // timings (RESULT_WAIT_SECONDS=20, the bureau deciding in 3 s), a bureau budget of 20 requests a
 // second, one POST /api/declaration-batches for the month. The worker and the API run as separate
 // processes (src/worker/main.ts, src/api/main.ts, as `npm run worker` and `npm run api` start
