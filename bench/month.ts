@@ -201,7 +201,7 @@ export async function benchMonth(env: BenchEnv): Promise<BenchResult> {
       const inFlight = progress.declaring!;
       log(`month: ${inFlight} declarations in flight after ${completedS.toFixed(0)} s; peak RSS worker ${worker.peakMb.toFixed(0)} MB, API ${api.peakMb.toFixed(0)} MB`);
       return {
-        name: `(i) ${inFlight.toLocaleString('en')} declarations in flight`,
+        name: `(j) ${inFlight.toLocaleString('en')} declarations in flight`,
         measure: 'peak RSS of the worker and of the API',
         ours: `worker ${worker.peakMb.toFixed(0)} MB, API ${api.peakMb.toFixed(0)} MB`,
         baseline: `${WORKER_LIMIT_MB} MB, ${API_LIMIT_MB} MB (the limits)`,
@@ -255,7 +255,7 @@ export async function benchMonth(env: BenchEnv): Promise<BenchResult> {
     keepLogs = false;
     log(`month: ${decided} decided in ${toLast.toFixed(0)} s (${overall.toFixed(2)}/s overall, ${sustained.toFixed(2)}/s sustained); peak RSS worker ${worker.peakMb.toFixed(0)} MB, API ${api.peakMb.toFixed(0)} MB`);
     return {
-      name: `(i) a month for ${n.toLocaleString('en')} employers`,
+      name: `(j) a month for ${n.toLocaleString('en')} employers`,
       measure: `declarations decided per second, sustained (bureau budget ${budget} requests/s)`,
       ours: `${sustained.toFixed(2)}/s`,
       baseline: `${TARGET_PER_SECOND}/s (the target)`,
