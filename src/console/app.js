@@ -1080,7 +1080,7 @@ const ATTENTION_KIND = {
   activity_failing: 'workflow step failing 工作流步骤失败',
   schedule_run_failed: 'schedule run failed 申报计划运行失败',
 };
-Object.assign(TONE, { payment_failed: 'bad', declaration_rejected: 'bad', schedule_run_failed: 'bad', activity_failing: 'bad', voucher_print_failed: 'bad', unpaid_near_deadline: 'warn', voucher_expiring: 'warn', declaration_result_unknown: 'warn' });
+Object.assign(TONE, { payment_awaiting_retry: 'warn', payment_failed: 'bad', declaration_rejected: 'bad', schedule_run_failed: 'bad', activity_failing: 'bad', voucher_print_failed: 'bad', unpaid_near_deadline: 'warn', voucher_expiring: 'warn', declaration_result_unknown: 'warn' });
 
 async function loadAttention() {
   state.loaded.add('attention');
@@ -1185,7 +1185,7 @@ async function showSchedule(id, reloadList = true) {
   const s = await get(`/api/declaration-schedules/${encodeURIComponent(id)}`);
   $('#schedule-detail').hidden = false;
   $('#schedule-title').textContent = `Runs 运行记录 · ${s.name}`;
-  $('#schedule-next').textContent = s.nextRunTimes.length ? `Next runs 之后运行: ${s.nextRunTimes.map(time).join(' · ')} (China time 北京时间 ${s.time})` : 'No runs coming (paused) 暂无计划运行';
+  $('#schedule-next').textContent = s.nextRunTimes.length ? `Next runs 之后运行 (this browser’s time): ${s.nextRunTimes.map(time).join(' · ')}; each at 北京时间 ${s.time} China time` : 'No runs coming (paused) 暂无计划运行';
   table($('#schedule-runs-table'), ['For 计划时间', 'Trigger 触发', 'Period 所属期', 'Status 状态', 'Batch 批次', 'Progress 进度', 'By 操作人'],
     s.runs.map((r) => h('tr', { dataset: { scheduledAt: r.scheduledAt, batchId: r.batchId ?? '' } },
       h('td', { class: 'nowrap' }, time(r.scheduledAt)), h('td', {}, r.trigger === 'manual' ? 'manual 手动' : 'calendar 定时'), h('td', {}, r.period),
