@@ -98,6 +98,8 @@ const KNOWN_ACTIONS = [
   ...['issued', 'printed', 'reprinted', 'print_failed', 'paid', 'voided', 'expired'].map((a) => `voucher.${a}`),
   'certificate.payment.printed', 'certificate.tax.printed', 'certificate.tax.reprinted',
   ...['started', 'withdrawn', 'completed', 'employer_done', 'employer_failed', 'employer_skipped'].map((a) => `declaration_batch.${a}`),
+  ...['created', 'paused', 'unpaused', 'deleted', 'run_started', 'run_failed'].map((a) => `declaration_schedule.${a}`),
+  ...['created', 'deleted', 'redelivered'].map((a) => `webhook.${a}`),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -107,7 +109,11 @@ const state = {
   config: null,
   employers: [], // every employer the console has seen (pages, searches): lists page, so this is never all of them
   employerId: localStorage.getItem('sifee.employer') ?? '',
-  tab: 'employers',
+  tab: 'attention',
+  attentionKind: '', // the attention list's kind filter ('' all)
+  scheduleId: null, // the schedule whose runs are shown
+  batchId: null, // the batch whose report is shown
+  webhookId: null, // the webhook whose deliveries are shown
   loaded: new Set(), // views shown since sign-in: these refresh on events
   items: null,
   selectedItems: new Set(),
@@ -117,7 +123,7 @@ const state = {
   workflows: [],
   auditEntries: [],
   auditCursor: null,
-  pages: { employers: [], declarations: [], payments: [], certificates: [] }, // the rows of each paged table shown
+  pages: { employers: [], declarations: [], payments: [], certificates: [], batches: [] }, // the rows of each paged table shown
   cursors: {}, // list → the nextCursor of its last page shown (null: that was the last)
   events: null,
   lastSeq: 0,
@@ -318,7 +324,7 @@ async function enter() {
   await loadEmployers().catch(showError);
   await restoreEmployer();
   renderEmployerContext();
-  await showTab(location.hash.slice(1) || 'employers');
+  await showTab(location.hash.slice(1) || 'attention');
 }
 
 function signedOut(message) {
@@ -376,14 +382,16 @@ function setLive(mode) {
 
 const VIEWS_OF = {
   employer: ['employers'],
-  declaration: ['declarations', 'payables'],
-  declaration_batch: ['declarations'],
-  payment: ['payments', 'payables', 'declarations', 'vouchers'],
-  deduction: ['payments'],
-  voucher: ['vouchers', 'payments'],
+  declaration: ['declarations', 'payables', 'attention', 'batches'],
+  declaration_batch: ['declarations', 'batches', 'schedules'],
+  declaration_schedule: ['schedules', 'attention'],
+  payment: ['payments', 'payables', 'declarations', 'vouchers', 'attention'],
+  deduction: ['payments', 'attention'],
+  voucher: ['vouchers', 'payments', 'attention'],
   certificate: ['certificates'],
+  webhook: ['webhooks'],
 };
-const ALL_VIEWS = ['employers', 'declarations', 'payables', 'payments', 'vouchers', 'certificates'];
+const ALL_VIEWS = ['attention', 'employers', 'declarations', 'payables', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks'];
 
 function handleEvent(e) {
   // A gap in the seq: an event we do not listen for; refresh everything shown.
@@ -431,6 +439,10 @@ const LOADERS = {
   certificates: () => loadCertificates(),
   workflows: () => loadWorkflows(),
   auditLog: () => loadAuditLog(),
+  attention: () => loadAttention(),
+  schedules: () => loadSchedules(),
+  batches: () => loadBatches(),
+  webhooks: () => loadWebhooks(),
 };
 let pendingViews = new Set();
 let refreshTimer = null;
@@ -447,13 +459,18 @@ function refreshSoon(views) {
 // ---------------------------------------------------------------------------------------------
 // Tabs and the employer in context
 async function showTab(tab) {
-  if (!$(`#tab-${tab}`)) tab = 'employers';
+  if (!$(`#tab-${tab}`)) tab = 'attention';
   state.tab = tab;
   if (location.hash !== `#${tab}`) history.replaceState(null, '', `#${tab}`);
   for (const s of $$('.tab')) s.hidden = s.id !== `tab-${tab}`;
   for (const b of $$('#tabs button')) b.classList.toggle('active', b.dataset.tab === tab);
-  $('#context').hidden = tab === 'audit';
+  // Across all employers: no employer in context.
+  $('#context').hidden = ['audit', 'attention', 'schedules', 'webhooks'].includes(tab);
   const load = {
+    attention: () => loadAttention(),
+    schedules: () => loadSchedules(),
+    batches: () => loadBatches(),
+    webhooks: () => loadWebhooks(),
     employers: () => loadEmployers(),
     items: () => (employer() && (!state.items || state.items.employerId !== state.employerId) ? downloadItems() : undefined),
     declarations: () => loadDeclarations(),
@@ -1051,6 +1068,262 @@ async function loadCertificates(more = false) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The attention list 待办: what must be acted on, across all employers, most urgent first
+const ATTENTION_KIND = {
+  payment_awaiting_retry: 'payment awaiting retry 扣款待重试',
+  payment_failed: 'payment failed 缴费失败',
+  declaration_rejected: 'declaration rejected 申报失败',
+  declaration_result_unknown: 'result unknown 申报结果未知',
+  unpaid_near_deadline: 'unpaid, deadline near 临近限缴期未缴',
+  voucher_expiring: 'voucher expiring 凭证将过期',
+  voucher_print_failed: 'voucher print failed 凭证打印失败',
+  activity_failing: 'workflow step failing 工作流步骤失败',
+  schedule_run_failed: 'schedule run failed 申报计划运行失败',
+};
+Object.assign(TONE, { payment_awaiting_retry: 'warn', payment_failed: 'bad', declaration_rejected: 'bad', schedule_run_failed: 'bad', activity_failing: 'bad', voucher_print_failed: 'bad', unpaid_near_deadline: 'warn', voucher_expiring: 'warn', declaration_result_unknown: 'warn' });
+
+async function loadAttention() {
+  state.loaded.add('attention');
+  let data;
+  try {
+    data = await get(`/api/attention?${qs({ kind: state.attentionKind })}`);
+  } catch (err) {
+    tableProblem($('#attention-table'), err);
+    throw err;
+  }
+  const total = Object.values(data.counts).reduce((a, b) => a + b, 0);
+  $('#attention-total').textContent = total ? String(total) : '';
+  $('#attention-counts').replaceChildren(...Object.entries(data.counts).filter(([kind, n]) => n > 0 || kind === state.attentionKind).map(([kind, n]) =>
+    h('button', { type: 'button', class: `chip ${TONE[kind] ?? ''} ${kind === state.attentionKind ? 'active' : ''}`, dataset: { kind, count: n }, onclick: () => {
+      state.attentionKind = state.attentionKind === kind ? '' : kind;
+      return act(null, loadAttention);
+    } }, ATTENTION_KIND[kind] ?? kind, ' ', h('b', {}, n))));
+  table($('#attention-table'), ['Kind 类型', 'Employer 单位', 'What 情况', 'Since 起始', 'Deadline 期限', ''],
+    data.items.map((i) => h('tr', { dataset: { kind: i.kind, subjectType: i.subject.type, subjectId: i.subject.id } },
+      h('td', {}, badge(i.kind, ATTENTION_KIND)), h('td', {}, i.employerId ? employerName(i.employerId) : h('span', { class: 'muted' }, '—')),
+      h('td', {}, i.detail, i.nextRetryAt ? h('div', { class: 'small muted', dataset: { until: i.nextRetryAt } }, countdown(i.nextRetryAt)) : null),
+      h('td', { class: 'nowrap' }, time(i.since)), h('td', { class: 'nowrap' }, time(i.deadline)),
+      h('td', { class: 'actions' }, attentionActions(i)))),
+    state.attentionKind ? 'Nothing of this kind 暂无此类待办' : 'Nothing needs attention 暂无待办 ✓');
+}
+/** An item's next step: a POST as a (write) button; a GET opens where the operator acts (the console's own view, or the file). */
+function attentionActions(i) {
+  const { label, method, path } = i.action;
+  const done = async () => {
+    toast('Done 已执行', 'ok', `${label}: ${i.subject.id}`);
+    await loadAttention();
+  };
+  if (method === 'POST') return writeButton(label, 'attention-action', async () => {
+    if (i.subject.type === 'payment') state.watchPayments.add(i.subject.id);
+    await post(path);
+    await done();
+  });
+  if (path.endsWith('/payables')) return readButton(label, 'attention-action', () => goPay(i.employerId));
+  if (i.subject.type === 'declaration') return readButton(label, 'attention-action', () => openOnTab(i.employerId, 'declarations'));
+  return h('a', { href: path, target: '_blank', rel: 'noopener', class: 'button small', dataset: { action: 'attention-action' } }, label);
+}
+/** Shows a tab with the item's employer in context (it may be one the console has not listed yet). */
+async function openOnTab(employerId, tab) {
+  if (employerId && !state.employers.some((e) => e.id === employerId)) remember([await get(`/api/employers/${encodeURIComponent(employerId)}`)]);
+  if (employerId && employerId !== state.employerId) {
+    state.tab = tab;
+    chooseEmployer(employerId);
+  } else await showTab(tab);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Declaration schedules 申报计划: a batch declaration every month at a China time
+const PERIOD_RULE = { previous_month: 'previous month 上月', current_month: 'current month 当月' };
+const confirmHeadcount = () => confirmDialog('Check the headcount 核对缴费人数', [h('p', { class: 'warn' }, HEADCOUNT_WARNING), HEADCOUNT_WARNING_EN], 'OK 确定', { id: 'headcount' });
+const idList = (text) => [...new Set(text.split(/[\s,，]+/).filter(Boolean))];
+const progressText = (p) => `${p.done + p.skipped + p.failed}/${p.total} finished 已完成 · accepted 成功 ${p.accepted} · rejected 失败 ${p.rejected} · unknown 未知 ${p.resultUnknown} · skipped 跳过 ${p.skipped} · failed 出错 ${p.failed} · declaring 申报中 ${p.declaring}`;
+
+async function loadSchedules() {
+  state.loaded.add('schedules');
+  let data;
+  try {
+    data = await get('/api/declaration-schedules');
+  } catch (err) {
+    tableProblem($('#schedules-table'), err);
+    throw err;
+  }
+  table($('#schedules-table'), ['Name 名称', 'When 时间', 'Period 所属期', 'Employers 单位', 'State 状态', 'Next run 下次运行', 'Last run 最近运行', ''],
+    data.schedules.map((s) => h('tr', { dataset: { scheduleId: s.id, paused: String(s.paused) }, class: s.id === state.scheduleId ? 'current' : '' },
+      h('td', {}, s.name, h('div', { class: 'small muted mono' }, s.id)), h('td', { class: 'nowrap' }, `day ${s.dayOfMonth} 每月${s.dayOfMonth}日 ${s.time}`),
+      h('td', {}, PERIOD_RULE[s.period]), h('td', {}, s.allEmployers ? 'all 全部' : `${s.employerIds.length}`),
+      h('td', {}, s.paused ? h('span', { class: 'badge muted', title: s.note ?? '' }, 'paused 已暂停') : h('span', { class: 'badge ok' }, 'active 启用'), s.synced ? '' : h('span', { class: 'badge warn', title: 'Temporal has not caught up yet' }, 'syncing')),
+      h('td', { class: 'nowrap' }, time(s.nextRunAt)), h('td', {}, s.lastRun ? runSummary(s.lastRun) : ''),
+      h('td', { class: 'actions' },
+        readButton('Runs 运行记录', 'view-schedule', () => showSchedule(s.id)),
+        writeButton('Run now 立即运行', 'trigger-schedule', async () => {
+          const r = await post(`/api/declaration-schedules/${encodeURIComponent(s.id)}/trigger`);
+          toast('The schedule ran 已触发', 'ok', `batch ${r.batchId} for ${r.period}`);
+          await showSchedule(s.id);
+        }),
+        writeButton(s.paused ? 'Unpause 恢复' : 'Pause 暂停', s.paused ? 'unpause-schedule' : 'pause-schedule', async () => {
+          await post(`/api/declaration-schedules/${encodeURIComponent(s.id)}/${s.paused ? 'unpause' : 'pause'}`, {});
+          await loadSchedules();
+        }, { class: 'secondary' }),
+        writeButton('Delete 删除', 'delete-schedule', async () => {
+          if (!(await confirmDialog('Delete this schedule? 删除该申报计划？', [`${s.name}: no more runs; its batches stay.`], 'Delete 删除', { danger: true }))) return;
+          await api('DELETE', `/api/declaration-schedules/${encodeURIComponent(s.id)}`);
+          if (state.scheduleId === s.id) {
+            state.scheduleId = null;
+            $('#schedule-detail').hidden = true;
+          }
+          await loadSchedules();
+        }, { class: 'danger' })))),
+    'No schedules 暂无申报计划');
+  if (state.scheduleId) await showSchedule(state.scheduleId, false);
+}
+function runSummary(r) {
+  return [badge(r.status === 'failed' ? 'failed' : r.batch?.status ?? r.status), ' ', r.period, ' ', h('span', { class: 'small muted' }, `${r.trigger} · ${time(r.scheduledAt)}`),
+    r.error ? h('div', { class: 'small problem' }, `${r.error.code}: ${r.error.message}`) : null];
+}
+async function showSchedule(id, reloadList = true) {
+  state.scheduleId = id;
+  const s = await get(`/api/declaration-schedules/${encodeURIComponent(id)}`);
+  $('#schedule-detail').hidden = false;
+  $('#schedule-title').textContent = `Runs 运行记录 · ${s.name}`;
+  $('#schedule-next').textContent = s.nextRunTimes.length ? `Next runs 之后运行 (this browser’s time): ${s.nextRunTimes.map(time).join(' · ')}; each at 北京时间 ${s.time} China time` : 'No runs coming (paused) 暂无计划运行';
+  table($('#schedule-runs-table'), ['For 计划时间', 'Trigger 触发', 'Period 所属期', 'Status 状态', 'Batch 批次', 'Progress 进度', 'By 操作人'],
+    s.runs.map((r) => h('tr', { dataset: { scheduledAt: r.scheduledAt, batchId: r.batchId ?? '' } },
+      h('td', { class: 'nowrap' }, time(r.scheduledAt)), h('td', {}, r.trigger === 'manual' ? 'manual 手动' : 'calendar 定时'), h('td', {}, r.period),
+      h('td', {}, runSummary(r).slice(0, 1), r.error ? h('div', { class: 'small problem' }, `${r.error.code}: ${r.error.message}`) : null),
+      h('td', {}, r.batchId ? readButton(r.batchId, 'open-batch', () => openBatch(r.batchId)) : ''),
+      h('td', { class: 'small' }, r.batch ? progressText(r.batch.progress) : ''), h('td', {}, r.triggeredBy))),
+    'Not run yet 尚未运行');
+  if (reloadList) await loadSchedules();
+}
+async function addSchedule(form) {
+  const v = formValues(form);
+  if (!(await confirmHeadcount())) return;
+  const ids = idList(v.employerIds ?? '');
+  const s = await post('/api/declaration-schedules', {
+    name: v.name, dayOfMonth: Number(v.dayOfMonth), time: v.time, period: v.period, headcountConfirmed: true, ...(ids.length ? { employerIds: ids } : {}),
+  });
+  form.reset();
+  toast('Schedule created 申报计划已创建', 'ok', `${s.name}: next run ${time(s.nextRunAt)}`);
+  await showSchedule(s.id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch declarations 批量申报: progress and the report per employer
+const BATCH_ENTRY = { pending: 'pending 待处理', declaring: 'declaring 申报中', done: 'done 已完成', skipped: 'skipped 已跳过', failed: 'failed 出错' };
+Object.assign(TONE, { running: 'info', completed: 'ok', done: 'ok', declaring: 'info', pending: 'muted', skipped: 'muted', started: 'info' });
+
+async function loadBatches(more = false) {
+  state.loaded.add('batches');
+  try {
+    await pageOf('batches', '/api/declaration-batches?limit=50', more);
+  } catch (err) {
+    tableProblem($('#batches-table'), err);
+    throw err;
+  }
+  table($('#batches-table'), ['Batch 批次', 'Period 所属期', 'Status 状态', 'Employers 单位', 'Progress 进度', 'Started 开始', 'Finished 结束', ''],
+    state.pages.batches.map((b) => h('tr', { dataset: { batchId: b.id, status: b.status }, class: b.id === state.batchId ? 'current' : '' },
+      h('td', { class: 'mono' }, b.id), h('td', {}, b.period), h('td', {}, badge(b.status)), h('td', { class: 'num' }, b.allEmployers ? `${b.total} (all 全部)` : b.total),
+      h('td', { class: 'small' }, progressText(b.progress)), h('td', { class: 'nowrap' }, time(b.createdAt), h('div', { class: 'small muted' }, b.createdBy)),
+      h('td', { class: 'nowrap' }, time(b.finishedAt)),
+      h('td', { class: 'actions' }, readButton('Report 报告', 'view-batch', () => showBatch(b.id)), temporalLink(b.workflowId)))),
+    'No batches 暂无批量申报');
+  if (state.batchId) await showBatch(state.batchId);
+}
+async function showBatch(id) {
+  state.batchId = id;
+  const b = await get(`/api/declaration-batches/${encodeURIComponent(id)}`);
+  $('#batch-detail').hidden = false;
+  $('#batch-detail').dataset.batchId = id;
+  $('#batch-detail').dataset.status = b.status;
+  $('#batch-title').textContent = `Batch 批次 ${b.id} · ${b.period} · ${b.status === 'running' ? 'running 进行中' : 'completed 已完成'}`;
+  const finished = b.progress.done + b.progress.skipped + b.progress.failed;
+  $('#batch-progress').dataset.state = b.status === 'running' ? 'loading' : 'done';
+  $('#batch-progress .bar span').style.width = `${Math.round((finished / Math.max(1, b.progress.total)) * 100)}%`;
+  $('#batch-progress p').textContent = progressText(b.progress);
+  table($('#batch-employers-table'), ['#', 'Employer 单位', 'Taxpayer ID 纳税人识别号', 'Status 状态', 'Declaration 申报', 'Amount 金额', 'Why 原因', 'Updated 更新'],
+    b.employers.map((e) => h('tr', { dataset: { employerId: e.employerId, status: e.status } },
+      h('td', { class: 'num' }, e.n + 1), h('td', {}, e.name), h('td', { class: 'mono' }, e.taxpayerId), h('td', {}, badge(e.status, BATCH_ENTRY)),
+      h('td', {}, e.declaration ? [h('span', { class: 'mono' }, e.declaration.id), ' ', badge(e.declaration.status, DECLARATION_STATUS), e.declaration.serial ? h('div', { class: 'small muted' }, e.declaration.serial) : null] : ''),
+      h('td', { class: 'num' }, e.declaration ? yuan(e.declaration.totalYuan) : ''),
+      h('td', { class: 'small' }, e.declaration?.reason ?? '', e.reason ? [h('code', {}, e.reason.code), ' ', e.reason.message, ...e.reason.excluded.map((x) => h('div', { class: 'muted' }, JSON.stringify(x)))] : ''),
+      h('td', { class: 'nowrap' }, time(e.updatedAt)))),
+    'No employers 无单位');
+}
+async function openBatch(id) {
+  state.batchId = id;
+  await showTab('batches');
+}
+async function startBatch(form) {
+  const v = formValues(form);
+  const ids = v.scope === 'current' ? [requireEmployer().id] : null;
+  if (!(await confirmHeadcount())) return;
+  const b = await post('/api/declaration-batches', { period: v.period, headcountConfirmed: true, ...(ids ? { employerIds: ids } : {}) }, { idempotent: true });
+  toast('Batch started 批量申报已开始', 'ok', `${b.id}: ${b.total} employer(s)`);
+  state.batchId = b.id;
+  await loadBatches();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks: signed deliveries of events, their attempts, redelivery
+Object.assign(TONE, { delivered: 'ok', cancelled: 'muted' });
+async function loadWebhooks() {
+  state.loaded.add('webhooks');
+  let data;
+  try {
+    data = await get('/api/webhooks');
+  } catch (err) {
+    tableProblem($('#webhooks-table'), err);
+    throw err;
+  }
+  table($('#webhooks-table'), ['Webhook', 'URL', 'Events 事件', 'Description 说明', 'Added 添加', ''],
+    data.webhooks.map((w) => h('tr', { dataset: { webhookId: w.id }, class: w.id === state.webhookId ? 'current' : '' },
+      h('td', { class: 'mono' }, w.id), h('td', { class: 'mono' }, w.url), h('td', {}, w.events.join(', ')), h('td', {}, w.description ?? ''),
+      h('td', { class: 'nowrap' }, time(w.createdAt), h('div', { class: 'small muted' }, w.createdBy)),
+      h('td', { class: 'actions' },
+        readButton('Deliveries 投递记录', 'view-deliveries', () => showDeliveries(w)),
+        writeButton('Delete 删除', 'delete-webhook', async () => {
+          if (!(await confirmDialog('Delete this webhook? 删除该 webhook？', [`${w.url}: nothing more is delivered to it.`], 'Delete 删除', { danger: true }))) return;
+          await api('DELETE', `/api/webhooks/${encodeURIComponent(w.id)}`);
+          if (state.webhookId === w.id) {
+            state.webhookId = null;
+            $('#webhook-detail').hidden = true;
+          }
+          await loadWebhooks();
+        }, { class: 'danger' })))),
+    'No webhooks 暂无 webhook');
+  const shown = data.webhooks.find((w) => w.id === state.webhookId);
+  if (shown) await showDeliveries(shown);
+}
+async function showDeliveries(w) {
+  state.webhookId = w.id;
+  const { deliveries } = await get(`/api/webhooks/${encodeURIComponent(w.id)}/deliveries?limit=100`);
+  $('#webhook-detail').hidden = false;
+  $('#webhook-title').textContent = `Deliveries 投递记录 · ${w.url}`;
+  table($('#deliveries-table'), ['Event 事件', 'Subject 对象', 'At 时间', 'Status 状态', 'Attempts 尝试', 'Next 下次', ''],
+    deliveries.map((d) => h('tr', { dataset: { deliveryId: d.id, status: d.status } },
+      h('td', {}, h('code', {}, d.type)), h('td', { class: 'mono' }, d.subject), h('td', { class: 'nowrap' }, time(d.eventAt)),
+      h('td', {}, badge(d.status), d.round > 1 ? h('span', { class: 'small muted' }, ` round ${d.round}`) : ''),
+      h('td', { class: 'small' }, d.attempts.map((a) => h('div', {}, `${a.round}.${a.n} ${time(a.at).slice(11)} → ${a.statusCode ?? a.error ?? '?'} (${a.durationMs} ms)`))),
+      h('td', { class: 'nowrap' }, time(d.nextAttemptAt)),
+      h('td', { class: 'actions' }, d.status === 'pending' ? null : writeButton('Redeliver 重新投递', 'redeliver', async () => {
+        await post(`/api/webhooks/${encodeURIComponent(w.id)}/deliveries/${encodeURIComponent(d.id)}/redeliver`);
+        toast('Redelivering 正在重新投递', 'ok', d.id);
+        await showDeliveries(w);
+      })))),
+    'Nothing delivered yet 暂无投递');
+}
+async function addWebhook(form) {
+  const v = formValues(form);
+  const w = await post('/api/webhooks', { url: v.url, events: idList(v.events), ...(v.description ? { description: v.description } : {}) });
+  form.reset();
+  // The signing secret is answered only now: shown once, to be copied into the receiver.
+  await dialog({ id: 'webhook-secret', title: 'The signing secret 签名密钥 (shown once 仅显示一次)', cancel: null, ok: 'I have copied it 已复制',
+    body: [h('p', {}, `${w.url}: verify each delivery’s signature with it (docs/webhooks.md). It is not shown again.`), h('p', {}, h('code', { class: 'secret' }, w.secret))] });
+  state.webhookId = w.id;
+  await loadWebhooks();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Auditor tools: workflows, history export, replay, the audit log and its verification
 function listOf(data, ...keys) {
   if (Array.isArray(data)) return data;
@@ -1178,6 +1451,9 @@ function bindStatic() {
   onSubmit('#cert-tax', (f) => printCertificate('tax', { period: f.period.value }, `完税证明 tax certificate ${f.period.value}`));
   onSubmit('#cert-reprint', (f) => printCertificate('tax/reprint', { issueDate: f.issueDate.value, ...(f.period.value ? { period: f.period.value } : {}) }, `完税证明补打 reprint of ${f.issueDate.value}`));
   onSubmit('#workflows-filter', () => loadWorkflows());
+  onSubmit('#add-schedule', addSchedule);
+  onSubmit('#start-batch', startBatch);
+  onSubmit('#add-webhook', addWebhook);
   onSubmit('#audit-filter', () => loadAuditLog());
   $('#workflows-filter [name=currentEmployer]').addEventListener('change', () => act(null, loadWorkflows));
   $('#items-filter').addEventListener('input', updateExportLinks);
@@ -1205,6 +1481,15 @@ function bindStatic() {
       'payments-more': () => loadPayments(true),
       'certificates-more': () => loadCertificates(true),
       'replay-closed': async () => showReplay(await replay(null)),
+      'refresh-attention': loadAttention,
+      'refresh-schedules': loadSchedules,
+      'refresh-batches': loadBatches,
+      'refresh-webhooks': loadWebhooks,
+      'batches-more': () => loadBatches(true),
+      'schedule-add-current': () => {
+        const input = $('#add-schedule [name=employerIds]');
+        input.value = idList(`${input.value},${requireEmployer().id}`).join(', ');
+      },
     };
     if (actions[b.dataset.action]) void act(b, actions[b.dataset.action]);
   });

@@ -3,13 +3,16 @@
 // changes arrive live; an auditor sees everything and can change nothing.
 // Screenshots go to tests/.artifacts/screenshots; with UPDATE_SCREENSHOTS=1 to docs/screenshots.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WRONG_PASSWORD_MESSAGE, initialPassword } from '../../src/domain/password';
 import { CHROMIUM_FLAGS, resolveChromiumPath } from '../../src/render';
-import { addEmployer, taxpayerId as taxpayerIdOf, unitNumber as unitNumberOf } from '../support/employers';
+import { schedulePeriod } from '../../src/domain/declaration-schedule';
+import { ensureWebhookDispatcher, webhookDispatcherId } from '../../src/starts/webhook-dispatcher';
+import { addEmployer, addSignedInEmployer, taxpayerId as taxpayerIdOf, unitNumber as unitNumberOf } from '../support/employers';
 import { api } from '../support/flows';
 import { KEYS, startStack, type Stack } from '../support/stack';
 
@@ -28,7 +31,11 @@ beforeAll(async () => {
   stack = await startStack({
     resultDelayMs: 200,
     // Retries far away: the payment waits for the operator's "retry now".
-    config: { payment: { retryScheduleSeconds: [3600], statusPollSeconds: 1, counterPollSeconds: 1 } },
+    // Webhooks may reach the test's receiver on 127.0.0.1.
+    config: {
+      payment: { retryScheduleSeconds: [3600], statusPollSeconds: 1, counterPollSeconds: 1 },
+      webhooks: { retry: { scheduleSeconds: [1], forSeconds: 30 }, allowedHosts: ['127.0.0.1'] },
+    },
   });
   await stack.app.listen({ port: 0, host: '127.0.0.1' });
   const address = stack.app.server.address();
@@ -176,6 +183,9 @@ describe('an operator works through the flow in the console', () => {
     expect(await page.$eval('#app', (el) => (el as HTMLElement).hidden)).toBe(true);
     await signInWithKey(page, 'operator');
     expect(await text(page, '#who-role')).toContain('operator');
+    // The home is the attention list (待办); nothing needs attention yet.
+    await page.waitForSelector('#tab-attention:not([hidden]) #attention-table tr.empty');
+    await tab(page, 'employers');
 
     await page.type('#add-employer [name=taxpayerId]', taxpayerId);
     await page.type('#add-employer [name=taxpayerIdConfirm]', taxpayerId);
@@ -275,8 +285,25 @@ describe('an operator works through the flow in the console', () => {
     expect(waiting).toMatch(/in 还有 (59m|1h)/);
     await shot(page, 'payment-awaiting-retry', true);
 
+    // The attention list has it, counted, with "retry now" one click away.
+    await tab(page, 'attention');
+    const item = `#attention-table tr[data-kind="payment_awaiting_retry"][data-subject-id="${paymentId}"]`;
+    await page.waitForSelector(item);
+    expect(await page.$eval('#attention-counts button[data-kind="payment_awaiting_retry"]', (el) => (el as HTMLElement).dataset.count)).toBe('1');
+    expect(Number(await text(page, '#attention-total'))).toBeGreaterThanOrEqual(1);
+    expect(await text(page, item)).toContain('贵阳控制台示范科技有限公司');
+    // The chip filters the list to its kind.
+    await click(page, '#attention-counts button[data-kind="payment_awaiting_retry"]');
+    await page.waitForSelector('#attention-counts button.active[data-kind="payment_awaiting_retry"]');
+    await page.waitForSelector(item);
+    await shot(page, 'attention');
+
     await stack.admin(`/admin/employers/${taxpayerId}`, { balanceFen: 100_000_000_00 }, 'PATCH');
-    await click(page, `${row('payment-id', paymentId)} button[data-action="retry-payment"]`);
+    await click(page, `${item} button[data-action="attention-action"]`);
+    // Paid: it leaves the list as the events arrive.
+    await page.waitForFunction((sel) => !document.querySelector(sel), {}, item);
+    await page.waitForFunction(() => (document.querySelector('#attention-counts button[data-kind="payment_awaiting_retry"]') as HTMLElement | null)?.dataset.count === '0');
+    await tab(page, 'payments');
     await page.waitForSelector(`${row('payment-id', paymentId)}[data-status="paid"]`);
     expect(await page.$eval(row('payment-id', paymentId), (el) => (el as HTMLElement).dataset.attempts)).toBe('2');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('缴费成功')));
@@ -383,6 +410,106 @@ describe('an operator works through the flow in the console', () => {
   });
 });
 
+describe('schedules, batches and webhooks in the console', () => {
+  const period = schedulePeriod('previous_month', new Date());
+  let page: Page;
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(body);
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const address = receiver.address();
+    receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/sifee/events`;
+    // What every worker does at start (src/service.ts).
+    await ensureWebhookDispatcher(stack.temporal, stack.config.taskQueue);
+    page = await openConsole();
+    await signInWithKey(page, 'operator');
+  });
+  afterAll(async () => {
+    await page?.close();
+    // The dispatcher runs for ever: end it, or the stack's worker waits for it when it closes.
+    await stack.temporal.workflow.getHandle(webhookDispatcherId(stack.config.taskQueue)).terminate('test over').catch(() => {});
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  it('adds a webhook, shows its secret once, and lists its deliveries', async () => {
+    await tab(page, 'webhooks');
+    await page.type('#add-webhook [name=url]', receiverUrl);
+    await page.$eval('#add-webhook [name=events]', (el) => ((el as HTMLInputElement).value = ''));
+    await page.type('#add-webhook [name=events]', 'declaration_batch.*, declaration.*');
+    await page.type('#add-webhook [name=description]', 'payroll 薪资系统');
+    await click(page, '#add-webhook button[type=submit]');
+    await page.waitForSelector('#dialog[open][data-dialog="webhook-secret"] code.secret');
+    const secret = await text(page, '#dialog code.secret');
+    expect(secret.length).toBeGreaterThan(20);
+    await shot(page, 'webhook-secret', true);
+    await answer(page, 'webhook-secret');
+    await page.waitForSelector('#webhooks-table tr[data-webhook-id]');
+    // Shown once: nowhere on the page any more.
+    expect(await page.evaluate((s) => document.body.innerText.includes(s), secret)).toBe(false);
+    expect(await text(page, '#webhooks-table')).toContain(receiverUrl);
+  });
+
+  it('creates a schedule, runs it now, and shows its run’s batch with the report per employer', async () => {
+    const ready = await addSignedInEmployer(stack, 711, [period]);
+    const unchanged = await addEmployer(stack, 712, [period]); // its initial password is unchanged: the batch skips it
+    await tab(page, 'schedules');
+    await page.type('#add-schedule [name=name]', '每月5日申报上月');
+    await page.$eval('#add-schedule [name=dayOfMonth]', (el) => ((el as HTMLInputElement).value = '5'));
+    await page.type('#add-schedule [name=employerIds]', `${ready.id}, ${unchanged.id}`);
+    await click(page, '#add-schedule button[type=submit]');
+    await answer(page, 'headcount');
+    await page.waitForSelector('#schedules-table tr[data-schedule-id][data-paused="false"]');
+    const scheduleRow = '#schedules-table tr[data-schedule-id]';
+    expect(await text(page, '#schedule-next')).toMatch(/Next runs/);
+    // Pause and unpause.
+    await click(page, `${scheduleRow} button[data-action="pause-schedule"]`);
+    await page.waitForSelector(`${scheduleRow}[data-paused="true"] button[data-action="unpause-schedule"]`);
+    await click(page, `${scheduleRow} button[data-action="unpause-schedule"]`);
+    await page.waitForSelector(`${scheduleRow}[data-paused="false"]`);
+    // Run now: a run with its batch.
+    await click(page, `${scheduleRow} button[data-action="trigger-schedule"]`);
+    await page.waitForSelector('#schedule-runs-table tr[data-batch-id^="B"] button[data-action="open-batch"]');
+    await shot(page, 'schedules');
+    const batchId = await page.$eval('#schedule-runs-table tr[data-batch-id^="B"]', (el) => (el as HTMLElement).dataset.batchId!);
+    await click(page, '#schedule-runs-table button[data-action="open-batch"]');
+
+    // The batch's report, live while it runs: one declared and accepted, one skipped with its reason.
+    await page.waitForSelector(`#tab-batches:not([hidden]) #batch-detail[data-batch-id="${batchId}"]`);
+    await page.waitForSelector(`#batch-detail[data-status="completed"] #batch-employers-table tr[data-employer-id="${ready.id}"][data-status="done"]`, { timeout: 60_000 });
+    expect(await text(page, `#batch-employers-table tr[data-employer-id="${ready.id}"]`)).toContain('accepted 申报成功');
+    expect(await page.$eval(`#batch-employers-table tr[data-employer-id="${unchanged.id}"]`, (el) => (el as HTMLElement).dataset.status)).toMatch(/skipped|failed/);
+    expect(await text(page, `#batch-employers-table tr[data-employer-id="${unchanged.id}"]`)).toContain('PASSWORD_CHANGE_REQUIRED');
+    expect(await text(page, '#batch-progress')).toContain('2/2 finished');
+    expect(await page.$(`#batches-table tr[data-batch-id="${batchId}"]`)).not.toBeNull();
+    await shot(page, 'batches');
+  });
+
+  it('lists the webhook’s deliveries with their attempts', async () => {
+    await tab(page, 'webhooks');
+    await click(page, '#webhooks-table button[data-action="view-deliveries"]');
+    await page.waitForSelector('#deliveries-table tr[data-status="delivered"]', { timeout: 60_000 });
+    expect(await text(page, '#deliveries-table')).toContain('declaration_batch.started');
+    expect(await text(page, '#deliveries-table tr[data-status="delivered"]')).toContain('→ 200');
+    expect(received.length).toBeGreaterThan(0);
+    await shot(page, 'webhooks');
+    // Redeliver one: it goes out again.
+    const before = received.length;
+    await click(page, '#deliveries-table tr[data-status="delivered"] button[data-action="redeliver"]');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('重新投递')));
+    await expect.poll(() => received.length, { timeout: 30_000 }).toBeGreaterThan(before);
+  });
+});
+
 describe('an auditor in the console', () => {
   let context: BrowserContext;
   let page: Page;
@@ -404,7 +531,7 @@ describe('an auditor in the console', () => {
         (els) => els.filter((el) => (el as HTMLElement).offsetParent !== null).map((el) => el.outerHTML.slice(0, 80)));
     await page.waitForSelector('#employers-table tr[data-taxpayer-id]');
     expect(await page.$$('#employers-table button[data-action="sign-in"], #employers-table button[data-action="change-password"]')).toEqual([]);
-    for (const name of ['employers', 'items', 'declarations', 'payments', 'vouchers', 'certificates', 'audit']) {
+    for (const name of ['attention', 'employers', 'items', 'declarations', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks', 'audit']) {
       await tab(page, name);
       await page.waitForSelector(`#tab-${name}:not([hidden])`);
       await new Promise((r) => setTimeout(r, 300));
@@ -431,7 +558,8 @@ describe('an auditor in the console', () => {
     await click(page, '#workflows-filter button[type=submit]');
     await page.waitForFunction(() => {
       const ids = Array.from(document.querySelectorAll('#workflows-table tr[data-workflow-id]')).map((r) => (r as HTMLElement).dataset.workflowId!);
-      return ids.length === 3 && ids.every((id) => id.startsWith('declaration-'));
+      // The operator's three, and the schedule's batch's (more employers, one declared).
+      return ids.length >= 3 && ids.every((id) => id.startsWith('declaration-'));
     });
     const declarationRow = await page.$eval('#workflows-table tr[data-workflow-id^="declaration-"]', (el) => (el as HTMLElement).dataset.workflowId!);
     const historyHref = await page.$eval(`${row('workflow-id', declarationRow)} a[data-action="export-history"]`, (a) => (a as HTMLAnchorElement).href);
@@ -450,6 +578,7 @@ describe('an auditor in the console', () => {
     try {
       const page = await openConsole(staff);
       await signInWithKey(page, 'staff');
+      await tab(page, 'employers');
       const other = taxpayerIdOf(703);
       await page.waitForSelector(`${row('taxpayer-id', other)} button[data-action="password-reset"]`);
       const visible = await page.$$eval('[data-write], button[data-action="sign-in"], button[data-action="change-password"]', (els) =>
