@@ -15,6 +15,7 @@ import { payments } from '../src/db/schema';
 import { paymentDeadline } from '../src/domain/payment';
 import type { ThreePartyPaymentInput } from '../src/workflows/payment-inputs';
 import { CODEC_KEYS, FAST_TIMING, addEmployers, log, pool, type BenchEnv, type BenchResult } from './env';
+import { WORKER_NODE_ARGS } from '../src/worker/heap';
 
 const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 1000);
 const LIMIT_MB = 600;
@@ -38,7 +39,7 @@ export async function benchMemory(env: BenchEnv): Promise<BenchResult> {
   const specs = employers.flatMap((employer) => [...employer.items.entries()].map(([, items]) => ({ employer, items }))).slice(0, declarations);
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sifee-bench-worker-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
+  const child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', 'src/worker/main.ts'], {
     env: {
       ...process.env,
       DATABASE_URL: env.databaseUrl,

@@ -10,17 +10,17 @@
 // their results (RESULT_WAIT_SECONDS=3600), so once the batch has submitted them all, all N are in
 // flight at once; the processes' RSS is sampled until then and 30 s after. `--budget N` sets the
 // bureau budget (e.g. higher, to get there sooner: the budget is not what this measures).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { insertEmployer } from '../src/db/employers';
 import { batchDeclarationId } from '../src/domain/batch';
-import { CODEC_KEYS, log, pool, round, type BenchEnv, type BenchResult } from './env';
+import { log, pool, round, type BenchEnv, type BenchResult } from './env';
+import { WORKER_NODE_ARGS } from '../src/worker/heap';
+import { freePort, launch, rssMb, serviceEnv as serviceEnvOf, stop, untilRunning } from './processes';
 
 const DEFAULT_EMPLOYERS = 1000;
 const BUDGET = 20; // requests a second to the bureau
@@ -52,60 +52,11 @@ export function monthLimitSeconds(argv = process.argv): number {
   return 600 + Math.ceil((monthEmployers(argv) / TARGET_PER_SECOND) * 3);
 }
 
-function rssMb(pid: number): number | null {
-  try {
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** The month before today's, in China: what is declared this month. */
 function lastMonth(now = new Date()): string {
   const china = new Date(now.getTime() + 8 * 3600_000);
   const d = new Date(Date.UTC(china.getUTCFullYear(), china.getUTCMonth() - 1, 1));
   return d.toISOString().slice(0, 7);
-}
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  peakMb: number;
-  exited: Promise<unknown>;
-}
-
-function launch(name: string, file: string, env: NodeJS.ProcessEnv, logFile: string): Proc {
-  const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
-  return { name, child, peakMb: 0, exited: new Promise((r) => child.once('exit', r)) };
-}
-
-async function stop(p: Proc): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill('SIGTERM');
-  await Promise.race([p.exited, new Promise((r) => setTimeout(r, 15_000))]);
-  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-}
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = await probe().catch(() => undefined);
-    if (got !== undefined) return got;
-    if (Date.now() > end) throw new Error(`month: ${what} within ${ms / 1000} s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 export async function benchMonth(env: BenchEnv): Promise<BenchResult> {
@@ -129,21 +80,11 @@ export async function benchMonth(env: BenchEnv): Promise<BenchResult> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sifee-bench-month-'));
   const port = await freePort();
   const serviceEnv: NodeJS.ProcessEnv = {
-    DATABASE_URL: env.databaseUrl,
-    TEMPORAL_ADDRESS: env.temporalAddress,
-    TASK_QUEUE,
-    BUREAU_URL: env.bureauUrl,
-    PAYLOAD_CODEC_KEYS: CODEC_KEYS,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'info',
-    WORKER_METRICS_PORT: '',
+    ...serviceEnvOf(env, { taskQueue: TASK_QUEUE, dataDir, operatorKey: OPERATOR_KEY, port }),
     BUREAU_MAX_REQUESTS_PER_SECOND: String(budget),
     RESULT_WAIT_SECONDS: hold ? '3600' : '20',
-    API_KEYS: `bench:operator:${OPERATOR_KEY}`,
-    PORT: String(port),
-    RATE_LIMIT_PER_MINUTE: '1000000',
   };
-  const worker = launch('worker', 'src/worker/main.ts', serviceEnv, path.join(dataDir, 'worker.log'));
+  const worker = launch('worker', 'src/worker/main.ts', serviceEnv, path.join(dataDir, 'worker.log'), WORKER_NODE_ARGS);
   const api = launch('api', 'src/api/main.ts', serviceEnv, path.join(dataDir, 'api.log'));
   const procs = [worker, api];
   const sampler = setInterval(() => {
@@ -153,8 +94,7 @@ export async function benchMonth(env: BenchEnv): Promise<BenchResult> {
   const headers = { authorization: `Bearer ${OPERATOR_KEY}`, 'content-type': 'application/json' };
   let keepLogs = true; // until the month went through: the processes' logs are there
   try {
-    await until('the API answers', 180_000, async () => ((await fetch(`${apiUrl}/health`)).ok ? true : undefined));
-    await until('the worker runs', 180_000, async () => (readFileSync(path.join(dataDir, 'worker.log'), 'utf8').includes('"msg":"worker running"') ? true : undefined));
+    await untilRunning(apiUrl, path.join(dataDir, 'worker.log'));
     const idle = { worker: rssMb(worker.child.pid!), api: rssMb(api.child.pid!) };
     for (const p of procs) p.peakMb = 0; // from the batch on: starting up (bundling, migrating) is not the month
     log(`month: worker and API running (RSS ${idle.worker?.toFixed(0)} MB, ${idle.api?.toFixed(0)} MB); one batch for all`);

@@ -13,6 +13,7 @@ import postgres from 'postgres';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { Child, sleep, type Log } from './child';
 import { PrivatePostgres } from './postgres';
+import { WORKER_NODE_ARGS } from '../worker/heap';
 
 const run = promisify(execFile);
 
@@ -202,7 +203,7 @@ export class Cluster {
       return new Child({
         name,
         command: tsx,
-        args: ['src/worker/main.ts'],
+        args: [...WORKER_NODE_ARGS, 'src/worker/main.ts'],
         cwd: opts.repoRoot,
         // Its own TMPDIR: its Chromium profiles stay apart from the other workers'. Its readiness
         // is its "worker running" line, logged at info.

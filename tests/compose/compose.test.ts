@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { WORKER_NODE_ARGS } from '../../src/worker/heap';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const composeFile = path.join(root, 'docker-compose.yml');
@@ -168,7 +169,7 @@ describe('docker-compose.yml (production topology)', () => {
     const commands: Record<string, string> = {
       bureau: 'npx tsx src/bureau/main.ts',
       api: 'npx tsx src/api/main.ts',
-      worker: 'npx tsx src/worker/main.ts',
+      worker: `npx tsx ${WORKER_NODE_ARGS.join(' ')} src/worker/main.ts`,
       migrate: 'npx tsx src/db/migrate-cli.ts',
     };
     for (const [name, command] of Object.entries(commands)) {
@@ -176,6 +177,9 @@ describe('docker-compose.yml (production topology)', () => {
       expect(s.build, `${name} builds from the Dockerfile`).toBeDefined();
       expect(Array.isArray(s.command) ? s.command.join(' ') : s.command).toBe(command);
     }
+    // `npm run worker` caps the worker's heap as the image does (src/worker/heap.ts says why).
+    const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.worker).toBe(`tsx ${WORKER_NODE_ARGS.join(' ')} src/worker/main.ts`);
     expect(envOf(config.services.bureau!).BUREAU_PORT).toBe('4100');
     expect(envOf(config.services.api!).PORT).toBe('3000');
   });
