@@ -114,6 +114,8 @@ export async function benchApi(env: BenchEnv): Promise<BenchResult> {
       if (record) directLatencies.push(performance.now() - t);
     };
 
+    // BENCH_API_NO_WORKER=1: the starts alone, their workflows left waiting for a worker.
+    if (process.env.BENCH_API_NO_WORKER) await stop(worker);
     log(`api: ${N} declarations each way, ${CONCURRENCY} at a time (API pid ${api.child.pid}, worker pid ${worker.child.pid})`);
     await pool(WARM, CONCURRENCY, (i) => declare(i, false));
     await pool(WARM, CONCURRENCY, (i) => start(i, false));
