@@ -4,6 +4,7 @@
 // then each list route and filter through the API over HTTP, its first page and a page 10,000 rows
 // deep (reached by following `nextCursor`), against the 200 ms p95 target, and the attention list
 // against its own 500 ms.
+import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import postgres from 'postgres';
 import { countEntries, getBatch } from '../src/db/batches';
@@ -35,6 +36,15 @@ function dayAfter(from: Date, months: number, days = 0): string {
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
 }
+
+/**
+ * The completed batches' counts as completing them stores them: the statement with which their
+ * migration filled them in for batches completed before, counting as countBatch does (the bench
+ * checks one batch against a count; tests/api/batch.test.ts the statement).
+ */
+const STORE_COUNTS = readFileSync(new URL('../migrations/0014_batch_final_counts.sql', import.meta.url), 'utf8')
+  .split('--> statement-breakpoint')
+  .find((statement) => statement.includes('UPDATE "declaration_batches"'))!;
 
 /**
  * A year, month by month from `start`: declarations on the first ten days of each month, paid the
@@ -109,26 +119,6 @@ insert into declaration_batch_entries (batch_id, n, employer_id, status, declara
 select 'BB' || m, e - 1, 'BE' || lpad(e::text, 5, '0'), 'done', 'BD' || lpad(e::text, 5, '0') || '-' || lpad(m::text, 2, '0')
 from generate_series(1, ${n}) e, generate_series(0, 11) m;
 
--- Their counts as completeBatch stores them (countBatch's shape; checked against a count below).
-update declaration_batches b set final_counts = c.counts
-from (
-  select e.batch_id, jsonb_build_object(
-    'total', count(*),
-    'pending', count(*) filter (where e.status in ('pending', 'declaring')),
-    'declaring', count(*) filter (where e.status = 'declaring'),
-    'done', count(*) filter (where e.status = 'done'),
-    'skipped', count(*) filter (where e.status = 'skipped'),
-    'failed', count(*) filter (where e.status = 'failed'),
-    'accepted', count(*) filter (where e.status = 'done' and coalesce(d.status, '') not in ('rejected', 'result_unknown')),
-    'rejected', count(*) filter (where e.status = 'done' and d.status = 'rejected'),
-    'resultUnknown', count(*) filter (where e.status = 'done' and d.status = 'result_unknown')
-  ) as counts
-  from declaration_batch_entries e
-  left join declarations d on d.id = e.declaration_id
-  group by e.batch_id
-) c
-where b.id = c.batch_id;
-
 -- A monthly schedule for all employers, whose runs started the batches; one for a list, whose last run failed.
 insert into declaration_schedules (id, name, employer_ids, day_of_month, "time", period, temporal_schedule_id, paused, sync_version, synced_version, created_by, created_at, updated_at)
 values ('BS1', '每月全部单位', null, 1, '09:00', 'current_month', 'bench-BS1', true, 1, 1, 'bench', ${t0} - interval '1 month', ${t0} - interval '1 month'),
@@ -199,6 +189,7 @@ export async function benchLists(env: BenchEnv): Promise<BenchResult> {
   const seedStarted = performance.now();
   try {
     await sql.unsafe(SEED(EMPLOYERS, start));
+    await sql.unsafe(STORE_COUNTS);
     await sql.unsafe('analyze');
   } finally {
     await sql.end();
@@ -206,7 +197,7 @@ export async function benchLists(env: BenchEnv): Promise<BenchResult> {
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const counts = await countRows(env.databaseUrl);
   log(`lists: seeded from ${start.toISOString().slice(0, 10)} in ${seedSeconds.toFixed(0)} s: ${JSON.stringify(counts)}`);
-  // The seed's stored counts are what completing the batch would have stored.
+  // The stored counts are what completing the batch would have stored.
   const lastBatch = 'BB11';
   const stored = (await getBatch(env.database.db, lastBatch))?.finalCounts;
   const counted = (await countEntries(env.database.db, [lastBatch])).get(lastBatch);
