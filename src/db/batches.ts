@@ -1,6 +1,6 @@
 // Batch declarations (批量申报): the batch, each employer's entry and its outcome. The API reads a
 // batch's progress from here; the batch workflow's activities write it.
-import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, lt, ne, or } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt, ne, or } from 'drizzle-orm';
 import { countBatch, type BatchCounts, type BatchEntryStatus, type BatchReason } from '../domain/batch';
 import { appendAudit, type Transaction } from './audit';
 import type { Db } from './client';
@@ -96,8 +96,24 @@ export async function listBatchEntries(db: Db, batchId: string, status?: BatchEn
     .orderBy(asc(declarationBatchEntries.n));
 }
 
-/** Progress of each batch, counted from its entries (and their declarations' statuses). */
+/**
+ * Progress of each batch: a completed batch's as stored (final_counts), the others' counted now
+ * from their entries. A completed batch without stored counts (completed by a worker from before
+ * they were stored) is counted too.
+ */
 export async function batchCounts(db: Db, batchIds: string[]): Promise<Map<string, BatchCounts>> {
+  if (batchIds.length === 0) return new Map();
+  const stored = await db
+    .select({ id: declarationBatches.id, finalCounts: declarationBatches.finalCounts })
+    .from(declarationBatches)
+    .where(and(inArray(declarationBatches.id, batchIds), isNotNull(declarationBatches.finalCounts)));
+  const known = new Map(stored.map((b) => [b.id, b.finalCounts!]));
+  const live = await countEntries(db, batchIds.filter((id) => !known.has(id)));
+  return new Map(batchIds.map((id) => [id, known.get(id) ?? live.get(id)!]));
+}
+
+/** Progress of each batch, counted from its entries (and their declarations' statuses now). */
+export async function countEntries(db: Db, batchIds: string[]): Promise<Map<string, BatchCounts>> {
   const result = new Map<string, BatchCounts>();
   if (batchIds.length === 0) return result;
   const rows = await db
@@ -217,19 +233,37 @@ export async function stuckEntries(db: Db, batchId: string, before: Date, limit:
     .limit(limit);
 }
 
-/** Every employer of the batch was handled: the batch is completed (once; a repeat changes nothing). */
+/**
+ * Every employer of the batch was handled: the batch is completed, with its counts stored (once;
+ * a repeat changes nothing). The batch is locked before it is counted: a declaration of it decided
+ * meanwhile (recountFinishedBatch) either is in the count or waits and counts again.
+ */
 export async function completeBatch(db: Db, id: string): Promise<void> {
-  const counts = (await batchCounts(db, [id])).get(id);
   await db.transaction(async (tx) => {
-    const updated = await tx
-      .update(declarationBatches)
-      .set({ status: 'completed', finishedAt: new Date(), updatedAt: new Date() })
-      .where(and(eq(declarationBatches.id, id), eq(declarationBatches.status, 'running')))
-      .returning({ id: declarationBatches.id });
-    if (updated.length > 0) {
-      await appendAudit(tx, { actor: 'system', action: 'declaration_batch.completed', subject: id, detail: { ...counts } });
-    }
+    const [batch] = await tx.select({ status: declarationBatches.status }).from(declarationBatches).where(eq(declarationBatches.id, id)).for('no key update');
+    if (batch?.status !== 'running') return;
+    const counts = (await countEntries(tx, [id])).get(id)!;
+    await tx.update(declarationBatches).set({ status: 'completed', finalCounts: counts, finishedAt: new Date(), updatedAt: new Date() }).where(eq(declarationBatches.id, id));
+    await appendAudit(tx, { actor: 'system', action: 'declaration_batch.completed', subject: id, detail: { ...counts } });
   });
+}
+
+/**
+ * A batch's declaration was decided (in `tx`): when the batch has completed, its stored counts are
+ * counted again, since a declaration without a result by the deadline (result_unknown) can still
+ * be decided after its batch completed. Locks the batch, also while it runs, so that a batch
+ * completing at the same moment counts after this decision is committed.
+ */
+export async function recountFinishedBatch(tx: Transaction, declarationId: string): Promise<void> {
+  const [batch] = await tx
+    .select({ id: declarationBatches.id, finalCounts: declarationBatches.finalCounts })
+    .from(declarationBatchEntries)
+    .innerJoin(declarationBatches, eq(declarationBatches.id, declarationBatchEntries.batchId))
+    .where(eq(declarationBatchEntries.declarationId, declarationId))
+    .for('no key update', { of: declarationBatches });
+  if (!batch?.finalCounts) return;
+  const counts = (await countEntries(tx, [batch.id])).get(batch.id)!;
+  await tx.update(declarationBatches).set({ finalCounts: counts, updatedAt: new Date() }).where(eq(declarationBatches.id, batch.id));
 }
 
 /** Which of these employer ids we know, in the order given. */

@@ -6,6 +6,7 @@ import type { DeclarationKind, FeeItem } from '../domain/fee-items';
 import { sumFen } from '../domain/money';
 import type { StartValues } from '../starts/workflow-starts';
 import { appendAudit, audited } from './audit';
+import { recountFinishedBatch } from './batches';
 import type { Db } from './client';
 import { isNotNullViolation, isUniqueViolation } from './errors';
 import { afterKey, keyText, pageOf, type PageKey } from './paging';
@@ -169,6 +170,7 @@ export async function recordDecision(db: Db, id: string, result: Exclude<Decisio
       // A rejected declaration lets its items go: they can be declared again.
       await tx.update(declarationLines).set({ holdsItem: false }).where(eq(declarationLines.declarationId, id));
     }
+    await recountFinishedBatch(tx, id);
     return true;
   });
 }

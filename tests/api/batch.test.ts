@@ -6,14 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
-import { count, gt } from 'drizzle-orm';
+import { count, gt, sql } from 'drizzle-orm';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { batchActivities, batchSettleActivities } from '../../src/activities/batches';
-import { getBatchEntry, insertBatch, markEntryDeclaring } from '../../src/db/batches';
-import { getDeclaration, heldItemIds, insertDeclaration, recordDecision } from '../../src/db/declarations';
+import { completeBatch, countEntries, finishEntry, getBatch as getBatchRow, getBatchEntry, insertBatch, markEntryDeclaring } from '../../src/db/batches';
+import { getDeclaration, heldItemIds, insertDeclaration, markResultUnknown, recordDecision } from '../../src/db/declarations';
 import { insertEmployer } from '../../src/db/employers';
-import { declarationLines } from '../../src/db/schema';
+import { auditLog, declarationLines } from '../../src/db/schema';
 import { batchDeclarationId } from '../../src/domain/batch';
 import type { FeeItem } from '../../src/domain/fee-items';
 import { batchProgressQuery } from '../../src/workflows/messages';
@@ -299,6 +299,10 @@ describe('batch declaration (批量申报)', () => {
 
     const list = await listBatches();
     expect(list.data!.batches[0]).toMatchObject({ id: started.id, status: 'completed', progress: view.progress });
+    // Completing stored the counts the list and the report show: what counting the entries says.
+    const stored = (await getBatchRow(stack.database.db, started.id))!.finalCounts;
+    expect(stored).toEqual((await countEntries(stack.database.db, [started.id])).get(started.id));
+    expect(stored).toEqual(view.progress);
   }, 200_000); // 200 employers on 2 cores shared with another test file
 
   it('survives a worker restart in the middle and still reports every employer correctly', async () => {
@@ -349,5 +353,57 @@ describe('batch declaration (批量申报)', () => {
     expect((await getBatchEntry(stack.database.db, batchId, 1))!.entry.reason).toContain('NOT_FOUND');
     // Again: nothing changes (each entry ends once).
     expect(await env.run(settleBatchDeclarations, { batchId, stuckAfterSeconds: 0 })).toMatchObject({ done: 1, failed: 1, pending: 0 });
+  });
+
+  it('a running batch is counted live; a completed one keeps its counts, counted again when a declaration of it is decided late', async () => {
+    const db = stack.database.db;
+    const batchId = 'Btest-final';
+    const employers = [all[6]!, all[7]!, all[8]!];
+    await insertBatch(db, { id: batchId, period: '2026-10', employerIds: employers.map((e) => e.id), allEmployers: false, concurrency: 1, workflowId: 'none', actor: 'olivia' });
+    const [accepted, unknown] = [0, 1].map((n) => batchDeclarationId(batchId, n)) as [string, string];
+    for (const [n, id] of [accepted, unknown].entries()) {
+      await insertDeclaration(db, { id, employerId: employers[n]!.id, kind: 'regular', workflowId: `declaration-${id}`, actor: 'olivia', items: [feeItem(`final-item-${n}`)] });
+      await markEntryDeclaring(db, batchId, n, id);
+    }
+    await recordDecision(db, accepted, { status: 'accepted', serial: 'SF0001', decidedAt: new Date().toISOString() });
+    await markResultUnknown(db, unknown);
+    for (const n of [0, 1]) await finishEntry(db, batchId, n, { status: 'done' }, 'system');
+    const listed = async () => (await listBatches()).data!.batches.find((b) => b.id === batchId)!.progress;
+    const live = async () => (await countEntries(db, [batchId])).get(batchId)!;
+
+    // Running: nothing stored, each answer counts the entries as they are now.
+    expect(await listed()).toMatchObject({ total: 3, pending: 1, done: 2, accepted: 1, resultUnknown: 1 });
+    await finishEntry(db, batchId, 2, { status: 'skipped', reason: { code: 'NO_ITEMS_FOR_PERIOD', message: 'test: none' } }, 'system');
+    expect(await listed()).toEqual(await live());
+    expect(await listed()).toMatchObject({ pending: 0, skipped: 1 });
+    expect((await getBatchRow(db, batchId))!.finalCounts).toBeNull();
+
+    // Completed (a repeat changes nothing): the counts are stored, and the list and the report show them.
+    await completeBatch(db, batchId);
+    await completeBatch(db, batchId);
+    const completed = await db.select().from(auditLog).where(sql`${auditLog.action} = 'declaration_batch.completed' and ${auditLog.subject} = ${batchId}`);
+    expect(completed).toHaveLength(1);
+    const stored = (await getBatchRow(db, batchId))!.finalCounts;
+    expect(stored).toEqual(await live());
+    expect(stored).toMatchObject({ total: 3, done: 2, skipped: 1, accepted: 1, resultUnknown: 1 });
+    expect(await listed()).toEqual(stored);
+    expect((await getBatch(batchId)).progress).toEqual(stored);
+    // They are read, not counted: a stored figure the entries do not say is what the list shows.
+    await db.execute(sql`update declaration_batches set final_counts = jsonb_set(final_counts, '{skipped}', '9') where id = ${batchId}`);
+    expect(await listed()).toMatchObject({ skipped: 9 });
+    await db.execute(sql`update declaration_batches set final_counts = jsonb_set(final_counts, '{skipped}', '1') where id = ${batchId}`);
+
+    // The bureau's result fetched after all: the stored counts follow.
+    await recordDecision(db, unknown, { status: 'rejected', reason: 'test: late reject', decidedAt: new Date().toISOString() });
+    expect((await getBatchRow(db, batchId))!.finalCounts).toEqual(await live());
+    expect(await listed()).toMatchObject({ accepted: 1, rejected: 1, resultUnknown: 0 });
+
+    // A batch completed before counts were stored is counted; the migration's backfill stores what countBatch counts.
+    await db.execute(sql`update declaration_batches set final_counts = null where id = ${batchId}`);
+    expect(await listed()).toEqual(await live());
+    const migration = readFileSync(new URL('../../migrations/0014_batch_final_counts.sql', import.meta.url), 'utf8');
+    const backfill = migration.split('--> statement-breakpoint').find((s) => s.includes('UPDATE "declaration_batches"'))!;
+    await db.execute(sql.raw(backfill));
+    expect((await getBatchRow(db, batchId))!.finalCounts).toEqual(await live());
   });
 });
