@@ -795,7 +795,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the console needs to know: where the Temporal UI is, and how long Temporal keeps histories */
+        /** What the console needs to know: where the Temporal UI is, how long Temporal keeps histories, and a batch’s concurrency limits */
         get: {
             parameters: {
                 query?: never;
@@ -812,6 +812,13 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description employers a batch declaration prepares at the same time (`concurrency` of POST /api/declaration-batches) */
+                            batchConcurrency: {
+                                /** @description what a batch declaration takes without `concurrency` */
+                                default: number;
+                                /** @description the most `concurrency` may be */
+                                max: number;
+                            };
                             temporalNamespace: string;
                             /** @description how long Temporal keeps a closed workflow’s history (TEMPORAL_RETENTION), as `temporal operator namespace update --retention` takes it; older ones are in the archive */
                             temporalRetention: string;

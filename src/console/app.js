@@ -112,6 +112,7 @@ const state = {
   tab: 'attention',
   attentionKind: '', // the attention list's kind filter ('' all)
   scheduleId: null, // the schedule whose runs are shown
+  scheduleEmployers: [], // the ids picked for the new schedule's chosen employers
   batchId: null, // the batch whose report is shown
   webhookId: null, // the webhook whose deliveries are shown
   loaded: new Set(), // views shown since sign-in: these refresh on events
@@ -312,6 +313,11 @@ function showSignIn() {
 
 async function enter() {
   state.config = await get('/api/console-config').catch(() => null);
+  if (state.config) {
+    const concurrency = $('#start-batch [name=concurrency]');
+    concurrency.max = state.config.batchConcurrency.max;
+    concurrency.placeholder = `default 默认 ${state.config.batchConcurrency.default}`;
+  }
   document.body.dataset.role = state.me.role;
   $('#who-name').textContent = state.me.name;
   $('#who-role').textContent = ROLE[state.me.role] ?? state.me.role;
@@ -508,22 +514,38 @@ function chooseEmployer(id) {
   void showTab(state.tab);
 }
 
-/** The search box: matches (by `q`) offered as it is typed; an exact taxpayer ID, unit number or name, or a single match on Enter, becomes the current employer. */
-async function findEmployer(enter) {
-  const input = $('#employer-search');
-  const q = input.value.trim();
-  if (!q) return;
-  const { employers } = await get(`/api/employers?${qs({ q, limit: 20 })}`);
-  remember(employers);
-  $('#employer-matches').replaceChildren(...employers.map((e) => h('option', { value: e.taxpayerId }, `${e.name} · ${e.unitNumber}`)));
-  const exact = employers.filter((e) => [e.taxpayerId, e.unitNumber, e.name].some((v) => v.toLowerCase() === q.toLowerCase()));
-  const chosen = exact.length === 1 ? exact[0] : enter && employers.length === 1 ? employers[0] : null;
-  if (chosen) {
-    input.value = '';
-    chooseEmployer(chosen.id);
-  } else if (enter) {
-    toast(employers.length ? 'Several employers match 多个单位匹配: pick one from the list' : 'No employer matches 无匹配单位', employers.length ? 'ok' : 'error', q);
-  }
+/**
+ * An employer search box (the employer in context, a schedule's employers): matches (by `q`) are
+ * offered in its datalist as it is typed; an exact taxpayer ID, unit number or name, or a single
+ * match on Enter, is picked (`onPick(employer)`) and the box emptied.
+ */
+function employerSearch(input, matches, onPick) {
+  const find = async (enter) => {
+    const q = input.value.trim();
+    if (!q) return;
+    const { employers } = await get(`/api/employers?${qs({ q, limit: 20 })}`);
+    remember(employers);
+    matches.replaceChildren(...employers.map((e) => h('option', { value: e.taxpayerId }, `${e.name} · ${e.unitNumber}`)));
+    const exact = employers.filter((e) => [e.taxpayerId, e.unitNumber, e.name].some((v) => v.toLowerCase() === q.toLowerCase()));
+    const chosen = exact.length === 1 ? exact[0] : enter && employers.length === 1 ? employers[0] : null;
+    if (chosen) {
+      input.value = '';
+      onPick(chosen);
+    } else if (enter) {
+      toast(employers.length ? 'Several employers match 多个单位匹配: pick one from the list' : 'No employer matches 无匹配单位', employers.length ? 'ok' : 'error', q);
+    }
+  };
+  let typing;
+  input.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => void act(null, () => find(false)), 250);
+  });
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter') return;
+    ev.preventDefault(); // in a form, Enter here searches: it does not submit
+    clearTimeout(typing);
+    void act(null, () => find(true));
+  });
 }
 
 /** The employer chosen in an earlier visit, when it is not on the first page. */
@@ -1195,14 +1217,30 @@ async function showSchedule(id, reloadList = true) {
     'Not run yet 尚未运行');
   if (reloadList) await loadSchedules();
 }
+function pickScheduleEmployer(id) {
+  if (!state.scheduleEmployers.includes(id)) state.scheduleEmployers.push(id);
+  renderScheduleEmployers();
+}
+/** The new schedule's employers: all, or those picked (each a chip to remove). */
+function renderScheduleEmployers() {
+  $('#schedule-employer-picker').hidden = $('#add-schedule [name=scope]').value !== 'chosen';
+  $('#schedule-employers').replaceChildren(...state.scheduleEmployers.map((id) => h('span', { class: 'chip', dataset: { employerId: id } }, employerName(id),
+    h('button', { type: 'button', class: 'remove', 'aria-label': 'remove 移除', onclick: () => {
+      state.scheduleEmployers = state.scheduleEmployers.filter((k) => k !== id);
+      renderScheduleEmployers();
+    } }, '×'))));
+}
 async function addSchedule(form) {
   const v = formValues(form);
+  const ids = v.scope === 'chosen' ? state.scheduleEmployers : null;
+  if (ids?.length === 0) throw new ApiError({ title: 'Pick the employers first 请先选择单位', detail: 'find each in “Add 添加”, or choose all employers' }, 0);
   if (!(await confirmHeadcount())) return;
-  const ids = idList(v.employerIds ?? '');
   const s = await post('/api/declaration-schedules', {
-    name: v.name, dayOfMonth: Number(v.dayOfMonth), time: v.time, period: v.period, headcountConfirmed: true, ...(ids.length ? { employerIds: ids } : {}),
+    name: v.name, dayOfMonth: Number(v.dayOfMonth), time: v.time, period: v.period, headcountConfirmed: true, ...(ids ? { employerIds: ids } : {}),
   });
   form.reset();
+  state.scheduleEmployers = [];
+  renderScheduleEmployers();
   toast('Schedule created 申报计划已创建', 'ok', `${s.name}: next run ${time(s.nextRunAt)}`);
   await showSchedule(s.id);
 }
@@ -1235,7 +1273,8 @@ async function showBatch(id) {
   $('#batch-detail').hidden = false;
   $('#batch-detail').dataset.batchId = id;
   $('#batch-detail').dataset.status = b.status;
-  $('#batch-title').textContent = `Batch 批次 ${b.id} · ${b.period} · ${b.status === 'running' ? 'running 进行中' : 'completed 已完成'}`;
+  $('#batch-detail').dataset.concurrency = b.concurrency;
+  $('#batch-title').textContent = `Batch 批次 ${b.id} · ${b.period} · ${b.status === 'running' ? 'running 进行中' : 'completed 已完成'} · concurrency 并发 ${b.concurrency}`;
   const finished = b.progress.done + b.progress.skipped + b.progress.failed;
   $('#batch-progress').dataset.state = b.status === 'running' ? 'loading' : 'done';
   $('#batch-progress .bar span').style.width = `${Math.round((finished / Math.max(1, b.progress.total)) * 100)}%`;
@@ -1257,7 +1296,9 @@ async function startBatch(form) {
   const v = formValues(form);
   const ids = v.scope === 'current' ? [requireEmployer().id] : null;
   if (!(await confirmHeadcount())) return;
-  const b = await post('/api/declaration-batches', { period: v.period, headcountConfirmed: true, ...(ids ? { employerIds: ids } : {}) }, { idempotent: true });
+  const b = await post('/api/declaration-batches', {
+    period: v.period, headcountConfirmed: true, ...(ids ? { employerIds: ids } : {}), ...(v.concurrency ? { concurrency: Number(v.concurrency) } : {}),
+  }, { idempotent: true });
   toast('Batch started 批量申报已开始', 'ok', `${b.id}: ${b.total} employer(s)`);
   state.batchId = b.id;
   await loadBatches();
@@ -1429,16 +1470,9 @@ function bindStatic() {
     const b = ev.target.closest('button[data-tab]');
     if (b) void showTab(b.dataset.tab);
   });
-  let typing;
-  $('#employer-search').addEventListener('input', () => {
-    clearTimeout(typing);
-    typing = setTimeout(() => void act(null, () => findEmployer(false)), 250);
-  });
-  $('#employer-search').addEventListener('keydown', (ev) => {
-    if (ev.key !== 'Enter') return;
-    clearTimeout(typing);
-    void act(null, () => findEmployer(true));
-  });
+  employerSearch($('#employer-search'), $('#employer-matches'), (e) => chooseEmployer(e.id));
+  employerSearch($('#schedule-employer-search'), $('#schedule-employer-matches'), (e) => pickScheduleEmployer(e.id));
+  $('#add-schedule [name=scope]').addEventListener('change', renderScheduleEmployers);
   const onSubmit = (sel, fn) => $(sel).addEventListener('submit', (ev) => {
     ev.preventDefault();
     void act(ev.currentTarget.querySelector('button[type=submit]'), () => fn(ev.currentTarget));
@@ -1486,10 +1520,7 @@ function bindStatic() {
       'refresh-batches': loadBatches,
       'refresh-webhooks': loadWebhooks,
       'batches-more': () => loadBatches(true),
-      'schedule-add-current': () => {
-        const input = $('#add-schedule [name=employerIds]');
-        input.value = idList(`${input.value},${requireEmployer().id}`).join(', ');
-      },
+      'schedule-add-current': () => pickScheduleEmployer(requireEmployer().id),
     };
     if (actions[b.dataset.action]) void act(b, actions[b.dataset.action]);
   });
