@@ -553,7 +553,7 @@ describe('schedules, batches and webhooks in the console', () => {
     await page.waitForSelector(`#batch-detail[data-batch-id="${batchId}"][data-status="completed"] #batch-employers-table tr[data-employer-id="${ready.id}"][data-status="skipped"]`, { timeout: 60_000 });
   });
 
-  it('lists the webhook’s deliveries with their attempts', async () => {
+  it('lists the webhook’s deliveries with their attempts, and deletes it', async () => {
     await tab(page, 'webhooks');
     await click(page, '#webhooks-table button[data-action="view-deliveries"]');
     await page.waitForSelector('#deliveries-table tr[data-status="delivered"]', { timeout: 60_000 });
@@ -566,6 +566,11 @@ describe('schedules, batches and webhooks in the console', () => {
     await click(page, '#deliveries-table tr[data-status="delivered"] button[data-action="redeliver"]');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('重新投递')));
     await expect.poll(() => received.length, { timeout: 30_000 }).toBeGreaterThan(before);
+    // Deleted after a confirmation: the deliveries shown go with it.
+    await click(page, '#webhooks-table button[data-action="delete-webhook"]');
+    await answer(page, 'dialog');
+    await page.waitForSelector('#webhooks-table tr.empty');
+    expect(await page.$eval('#webhook-detail', (el) => (el as HTMLElement).hidden)).toBe(true);
   });
 });
 
