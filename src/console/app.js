@@ -112,6 +112,7 @@ const state = {
   tab: 'attention',
   attentionKind: '', // the attention list's kind filter ('' all)
   scheduleId: null, // the schedule whose runs are shown
+  scheduleEmployers: [], // the ids picked for the new schedule's chosen employers
   batchId: null, // the batch whose report is shown
   webhookId: null, // the webhook whose deliveries are shown
   loaded: new Set(), // views shown since sign-in: these refresh on events
@@ -271,6 +272,18 @@ async function pageOf(list, url, more) {
   $(`[data-action=${list}-more]`).hidden = state.cursors[list] === null;
   return data;
 }
+/**
+ * Reads what a table lists: the answer of `url`, or with `page` ({ list, more }) a page of that
+ * paged list (pageOf). A problem shows in the table, and is thrown on for the toast.
+ */
+async function readList(tableSel, url, page) {
+  try {
+    return await (page ? pageOf(page.list, url, page.more) : get(url));
+  } catch (err) {
+    tableProblem($(tableSel), err);
+    throw err;
+  }
+}
 function tableProblem(el, err) {
   el.replaceChildren(h('tbody', {}, h('tr', { class: 'empty problem' }, h('td', {}, h('strong', {}, err.title ?? 'Error'), ' ', problemText(err)))));
 }
@@ -281,6 +294,17 @@ function temporalLink(workflowId) {
 }
 const writeButton = (label, action, onclick, extra = {}) =>
   canWrite() ? h('button', { type: 'button', class: `small ${extra.class ?? ''}`, dataset: { action, write: '' }, onclick: (e) => act(e.currentTarget, () => onclick(e)) }, label) : null;
+/** Deletes `path` once the operator confirms ([question, consequence]); closes its detail when it is the one shown (state[shownAs]), then reloads the list. */
+const deleteButton = (action, [question, consequence], path, { id, shownAs, detail, reload }) =>
+  writeButton('Delete 删除', action, async () => {
+    if (!(await confirmDialog(question, [consequence], 'Delete 删除', { danger: true }))) return;
+    await api('DELETE', path);
+    if (state[shownAs] === id) {
+      state[shownAs] = null;
+      $(detail).hidden = true;
+    }
+    await reload();
+  }, { class: 'danger' });
 const readButton = (label, action, onclick) => h('button', { type: 'button', class: 'small secondary', dataset: { action }, onclick: (e) => act(e.currentTarget, () => onclick(e)) }, label);
 
 function requireEmployer() {
@@ -312,6 +336,11 @@ function showSignIn() {
 
 async function enter() {
   state.config = await get('/api/console-config').catch(() => null);
+  if (state.config) {
+    const concurrency = $('#start-batch [name=concurrency]');
+    concurrency.max = state.config.batchConcurrency.max;
+    concurrency.placeholder = `default 默认 ${state.config.batchConcurrency.default}`;
+  }
   document.body.dataset.role = state.me.role;
   $('#who-name').textContent = state.me.name;
   $('#who-role').textContent = ROLE[state.me.role] ?? state.me.role;
@@ -466,19 +495,12 @@ async function showTab(tab) {
   for (const b of $$('#tabs button')) b.classList.toggle('active', b.dataset.tab === tab);
   // Across all employers: no employer in context.
   $('#context').hidden = ['audit', 'attention', 'schedules', 'webhooks'].includes(tab);
+  // A tab shows its view of the same name, but for these.
   const load = {
-    attention: () => loadAttention(),
-    schedules: () => loadSchedules(),
-    batches: () => loadBatches(),
-    webhooks: () => loadWebhooks(),
-    employers: () => loadEmployers(),
     items: () => (employer() && (!state.items || state.items.employerId !== state.employerId) ? downloadItems() : undefined),
-    declarations: () => loadDeclarations(),
     payments: () => Promise.all([loadPayables(), loadPayments()]),
-    vouchers: () => loadVouchers(),
-    certificates: () => loadCertificates(),
     audit: () => Promise.all([loadWorkflows(), loadAuditLog()]),
-  }[tab];
+  }[tab] ?? LOADERS[tab];
   await act(null, load);
 }
 
@@ -508,22 +530,38 @@ function chooseEmployer(id) {
   void showTab(state.tab);
 }
 
-/** The search box: matches (by `q`) offered as it is typed; an exact taxpayer ID, unit number or name, or a single match on Enter, becomes the current employer. */
-async function findEmployer(enter) {
-  const input = $('#employer-search');
-  const q = input.value.trim();
-  if (!q) return;
-  const { employers } = await get(`/api/employers?${qs({ q, limit: 20 })}`);
-  remember(employers);
-  $('#employer-matches').replaceChildren(...employers.map((e) => h('option', { value: e.taxpayerId }, `${e.name} · ${e.unitNumber}`)));
-  const exact = employers.filter((e) => [e.taxpayerId, e.unitNumber, e.name].some((v) => v.toLowerCase() === q.toLowerCase()));
-  const chosen = exact.length === 1 ? exact[0] : enter && employers.length === 1 ? employers[0] : null;
-  if (chosen) {
-    input.value = '';
-    chooseEmployer(chosen.id);
-  } else if (enter) {
-    toast(employers.length ? 'Several employers match 多个单位匹配: pick one from the list' : 'No employer matches 无匹配单位', employers.length ? 'ok' : 'error', q);
-  }
+/**
+ * An employer search box (the employer in context, a schedule's employers): matches (by `q`) are
+ * offered in its datalist as it is typed; an exact taxpayer ID, unit number or name, or a single
+ * match on Enter, is picked (`onPick(employer)`) and the box emptied.
+ */
+function employerSearch(input, matches, onPick) {
+  const find = async (enter) => {
+    const q = input.value.trim();
+    if (!q) return;
+    const { employers } = await get(`/api/employers?${qs({ q, limit: 20 })}`);
+    remember(employers);
+    matches.replaceChildren(...employers.map((e) => h('option', { value: e.taxpayerId }, `${e.name} · ${e.unitNumber}`)));
+    const exact = employers.filter((e) => [e.taxpayerId, e.unitNumber, e.name].some((v) => v.toLowerCase() === q.toLowerCase()));
+    const chosen = exact.length === 1 ? exact[0] : enter && employers.length === 1 ? employers[0] : null;
+    if (chosen) {
+      input.value = '';
+      onPick(chosen);
+    } else if (enter) {
+      toast(employers.length ? 'Several employers match 多个单位匹配: pick one from the list' : 'No employer matches 无匹配单位', employers.length ? 'ok' : 'error', q);
+    }
+  };
+  let typing;
+  input.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => void act(null, () => find(false)), 250);
+  });
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter') return;
+    ev.preventDefault(); // in a form, Enter here searches: it does not submit
+    clearTimeout(typing);
+    void act(null, () => find(true));
+  });
 }
 
 /** The employer chosen in an earlier visit, when it is not on the first page. */
@@ -748,13 +786,7 @@ async function loadDeclarations(more = false) {
   state.loaded.add('declarations');
   const v = formValues($('#declarations-filter'));
   const all = $('#declarations-filter [name=allEmployers]').checked || !state.employerId;
-  let data;
-  try {
-    data = await pageOf('declarations', `/api/declarations?${qs({ employerId: all ? '' : state.employerId, status: v.status, declaredFrom: v.declaredFrom, declaredTo: v.declaredTo })}`, more);
-  } catch (err) {
-    tableProblem($('#declarations-table'), err);
-    throw err;
-  }
+  const data = await readList('#declarations-table', `/api/declarations?${qs({ employerId: all ? '' : state.employerId, status: v.status, declaredFrom: v.declaredFrom, declaredTo: v.declaredTo })}`, { list: 'declarations', more });
   $('#pay-now-banner').hidden = !data.payNowPrompt;
   table($('#declarations-table'),
     ['Declaration 申报编号', all ? 'Employer 单位' : null, 'Kind 类型', 'Status 状态', 'Payment 缴费状态', 'Total 金额', 'Declared 申报时间', 'Result 结果', 'Workflow', ''],
@@ -960,12 +992,7 @@ async function loadPayments(more = false) {
   state.loaded.add('payments');
   const all = $('#payments-all').checked || !state.employerId;
   const runningOnly = $('#payments-running').checked;
-  try {
-    await pageOf('payments', `/api/payments?${qs({ employerId: all ? '' : state.employerId })}`, more);
-  } catch (err) {
-    tableProblem($('#payments-table'), err);
-    throw err;
-  }
+  await readList('#payments-table', `/api/payments?${qs({ employerId: all ? '' : state.employerId })}`, { list: 'payments', more });
   const shown = state.pages.payments.filter((p) => !runningOnly || RUNNING_PAYMENTS.includes(p.status) || state.watchPayments.has(p.id) || Date.now() - Date.parse(p.updatedAt) < 120_000);
   table($('#payments-table'),
     ['Payment 缴费编号', all ? 'Employer 单位' : null, 'Method 方式', 'Total 金额', 'Status 状态', 'Attempts 扣款', 'Next retry 下次重试', 'Voucher 凭证', 'Workflow', ''],
@@ -1005,13 +1032,7 @@ async function loadVouchers() {
   state.loaded.add('vouchers');
   const e = employer();
   if (!e) return tableProblem($('#vouchers-table'), { title: 'Choose an employer first 请先选择单位' });
-  let data;
-  try {
-    data = await get(`/api/employers/${encodeURIComponent(e.id)}/vouchers`);
-  } catch (err) {
-    tableProblem($('#vouchers-table'), err);
-    throw err;
-  }
+  const data = await readList('#vouchers-table', `/api/employers/${encodeURIComponent(e.id)}/vouchers`);
   table($('#vouchers-table'),
     ['Voucher 凭证序号', 'Status 状态', 'Amount 金额', 'Issued 填开日期', 'Deadline 限缴日期', 'Account 账户', 'Prints 打印次数', 'Print error 打印错误', 'File', ''],
     data.vouchers.map((v) => h('tr', { dataset: { voucherId: v.id, status: v.status } },
@@ -1053,12 +1074,7 @@ async function loadCertificates(more = false) {
   state.loaded.add('certificates');
   const e = employer();
   if (!e) return tableProblem($('#certificates-table'), { title: 'Choose an employer first 请先选择单位' });
-  try {
-    await pageOf('certificates', `/api/employers/${encodeURIComponent(e.id)}/certificates`, more);
-  } catch (err) {
-    tableProblem($('#certificates-table'), err);
-    throw err;
-  }
+  await readList('#certificates-table', `/api/employers/${encodeURIComponent(e.id)}/certificates`, { list: 'certificates', more });
   table($('#certificates-table'), ['Certificate 证明', 'Period 所属期', 'Number 证明号码', 'Issue date 开具日期', 'Printed by 打印人', 'At 时间', 'File'],
     state.pages.certificates.map((c) => h('tr', { dataset: { certificateId: c.id, kind: c.kind } },
       h('td', {}, c.kind === 'payment' ? '缴费证明 payment' : '完税证明 tax', c.reprint ? h('span', { class: 'badge info' }, '补打 reprint') : ''),
@@ -1084,13 +1100,7 @@ Object.assign(TONE, { payment_awaiting_retry: 'warn', payment_failed: 'bad', dec
 
 async function loadAttention() {
   state.loaded.add('attention');
-  let data;
-  try {
-    data = await get(`/api/attention?${qs({ kind: state.attentionKind })}`);
-  } catch (err) {
-    tableProblem($('#attention-table'), err);
-    throw err;
-  }
+  const data = await readList('#attention-table', `/api/attention?${qs({ kind: state.attentionKind })}`);
   const total = Object.values(data.counts).reduce((a, b) => a + b, 0);
   $('#attention-total').textContent = total ? String(total) : '';
   $('#attention-counts').replaceChildren(...Object.entries(data.counts).filter(([kind, n]) => n > 0 || kind === state.attentionKind).map(([kind, n]) =>
@@ -1140,13 +1150,7 @@ const progressText = (p) => `${p.done + p.skipped + p.failed}/${p.total} finishe
 
 async function loadSchedules() {
   state.loaded.add('schedules');
-  let data;
-  try {
-    data = await get('/api/declaration-schedules');
-  } catch (err) {
-    tableProblem($('#schedules-table'), err);
-    throw err;
-  }
+  const data = await readList('#schedules-table', '/api/declaration-schedules');
   table($('#schedules-table'), ['Name 名称', 'When 时间', 'Period 所属期', 'Employers 单位', 'State 状态', 'Next run 下次运行', 'Last run 最近运行', ''],
     data.schedules.map((s) => h('tr', { dataset: { scheduleId: s.id, paused: String(s.paused) }, class: s.id === state.scheduleId ? 'current' : '' },
       h('td', {}, s.name, h('div', { class: 'small muted mono' }, s.id)), h('td', { class: 'nowrap' }, `day ${s.dayOfMonth} 每月${s.dayOfMonth}日 ${s.time}`),
@@ -1164,15 +1168,8 @@ async function loadSchedules() {
           await post(`/api/declaration-schedules/${encodeURIComponent(s.id)}/${s.paused ? 'unpause' : 'pause'}`, {});
           await loadSchedules();
         }, { class: 'secondary' }),
-        writeButton('Delete 删除', 'delete-schedule', async () => {
-          if (!(await confirmDialog('Delete this schedule? 删除该申报计划？', [`${s.name}: no more runs; its batches stay.`], 'Delete 删除', { danger: true }))) return;
-          await api('DELETE', `/api/declaration-schedules/${encodeURIComponent(s.id)}`);
-          if (state.scheduleId === s.id) {
-            state.scheduleId = null;
-            $('#schedule-detail').hidden = true;
-          }
-          await loadSchedules();
-        }, { class: 'danger' })))),
+        deleteButton('delete-schedule', ['Delete this schedule? 删除该申报计划？', `${s.name}: no more runs; its batches stay.`], `/api/declaration-schedules/${encodeURIComponent(s.id)}`,
+          { id: s.id, shownAs: 'scheduleId', detail: '#schedule-detail', reload: loadSchedules })))),
     'No schedules 暂无申报计划');
   if (state.scheduleId) await showSchedule(state.scheduleId, false);
 }
@@ -1195,14 +1192,30 @@ async function showSchedule(id, reloadList = true) {
     'Not run yet 尚未运行');
   if (reloadList) await loadSchedules();
 }
+function pickScheduleEmployer(id) {
+  if (!state.scheduleEmployers.includes(id)) state.scheduleEmployers.push(id);
+  renderScheduleEmployers();
+}
+/** The new schedule's employers: all, or those picked (each a chip to remove). */
+function renderScheduleEmployers() {
+  $('#schedule-employer-picker').hidden = $('#add-schedule [name=scope]').value !== 'chosen';
+  $('#schedule-employers').replaceChildren(...state.scheduleEmployers.map((id) => h('span', { class: 'chip', dataset: { employerId: id } }, employerName(id),
+    h('button', { type: 'button', class: 'remove', 'aria-label': 'remove 移除', onclick: () => {
+      state.scheduleEmployers = state.scheduleEmployers.filter((k) => k !== id);
+      renderScheduleEmployers();
+    } }, '×'))));
+}
 async function addSchedule(form) {
   const v = formValues(form);
+  const ids = v.scope === 'chosen' ? state.scheduleEmployers : null;
+  if (ids?.length === 0) throw new ApiError({ title: 'Pick the employers first 请先选择单位', detail: 'find each in “Add 添加”, or choose all employers' }, 0);
   if (!(await confirmHeadcount())) return;
-  const ids = idList(v.employerIds ?? '');
   const s = await post('/api/declaration-schedules', {
-    name: v.name, dayOfMonth: Number(v.dayOfMonth), time: v.time, period: v.period, headcountConfirmed: true, ...(ids.length ? { employerIds: ids } : {}),
+    name: v.name, dayOfMonth: Number(v.dayOfMonth), time: v.time, period: v.period, headcountConfirmed: true, ...(ids ? { employerIds: ids } : {}),
   });
   form.reset();
+  state.scheduleEmployers = [];
+  renderScheduleEmployers();
   toast('Schedule created 申报计划已创建', 'ok', `${s.name}: next run ${time(s.nextRunAt)}`);
   await showSchedule(s.id);
 }
@@ -1214,12 +1227,7 @@ Object.assign(TONE, { running: 'info', completed: 'ok', done: 'ok', declaring: '
 
 async function loadBatches(more = false) {
   state.loaded.add('batches');
-  try {
-    await pageOf('batches', '/api/declaration-batches?limit=50', more);
-  } catch (err) {
-    tableProblem($('#batches-table'), err);
-    throw err;
-  }
+  await readList('#batches-table', '/api/declaration-batches?limit=50', { list: 'batches', more });
   table($('#batches-table'), ['Batch 批次', 'Period 所属期', 'Status 状态', 'Employers 单位', 'Progress 进度', 'Started 开始', 'Finished 结束', ''],
     state.pages.batches.map((b) => h('tr', { dataset: { batchId: b.id, status: b.status }, class: b.id === state.batchId ? 'current' : '' },
       h('td', { class: 'mono' }, b.id), h('td', {}, b.period), h('td', {}, badge(b.status)), h('td', { class: 'num' }, b.allEmployers ? `${b.total} (all 全部)` : b.total),
@@ -1235,7 +1243,8 @@ async function showBatch(id) {
   $('#batch-detail').hidden = false;
   $('#batch-detail').dataset.batchId = id;
   $('#batch-detail').dataset.status = b.status;
-  $('#batch-title').textContent = `Batch 批次 ${b.id} · ${b.period} · ${b.status === 'running' ? 'running 进行中' : 'completed 已完成'}`;
+  $('#batch-detail').dataset.concurrency = b.concurrency;
+  $('#batch-title').textContent = `Batch 批次 ${b.id} · ${b.period} · ${b.status === 'running' ? 'running 进行中' : 'completed 已完成'} · concurrency 并发 ${b.concurrency}`;
   const finished = b.progress.done + b.progress.skipped + b.progress.failed;
   $('#batch-progress').dataset.state = b.status === 'running' ? 'loading' : 'done';
   $('#batch-progress .bar span').style.width = `${Math.round((finished / Math.max(1, b.progress.total)) * 100)}%`;
@@ -1257,7 +1266,9 @@ async function startBatch(form) {
   const v = formValues(form);
   const ids = v.scope === 'current' ? [requireEmployer().id] : null;
   if (!(await confirmHeadcount())) return;
-  const b = await post('/api/declaration-batches', { period: v.period, headcountConfirmed: true, ...(ids ? { employerIds: ids } : {}) }, { idempotent: true });
+  const b = await post('/api/declaration-batches', {
+    period: v.period, headcountConfirmed: true, ...(ids ? { employerIds: ids } : {}), ...(v.concurrency ? { concurrency: Number(v.concurrency) } : {}),
+  }, { idempotent: true });
   toast('Batch started 批量申报已开始', 'ok', `${b.id}: ${b.total} employer(s)`);
   state.batchId = b.id;
   await loadBatches();
@@ -1268,28 +1279,15 @@ async function startBatch(form) {
 Object.assign(TONE, { delivered: 'ok', cancelled: 'muted' });
 async function loadWebhooks() {
   state.loaded.add('webhooks');
-  let data;
-  try {
-    data = await get('/api/webhooks');
-  } catch (err) {
-    tableProblem($('#webhooks-table'), err);
-    throw err;
-  }
+  const data = await readList('#webhooks-table', '/api/webhooks');
   table($('#webhooks-table'), ['Webhook', 'URL', 'Events 事件', 'Description 说明', 'Added 添加', ''],
     data.webhooks.map((w) => h('tr', { dataset: { webhookId: w.id }, class: w.id === state.webhookId ? 'current' : '' },
       h('td', { class: 'mono' }, w.id), h('td', { class: 'mono' }, w.url), h('td', {}, w.events.join(', ')), h('td', {}, w.description ?? ''),
       h('td', { class: 'nowrap' }, time(w.createdAt), h('div', { class: 'small muted' }, w.createdBy)),
       h('td', { class: 'actions' },
         readButton('Deliveries 投递记录', 'view-deliveries', () => showDeliveries(w)),
-        writeButton('Delete 删除', 'delete-webhook', async () => {
-          if (!(await confirmDialog('Delete this webhook? 删除该 webhook？', [`${w.url}: nothing more is delivered to it.`], 'Delete 删除', { danger: true }))) return;
-          await api('DELETE', `/api/webhooks/${encodeURIComponent(w.id)}`);
-          if (state.webhookId === w.id) {
-            state.webhookId = null;
-            $('#webhook-detail').hidden = true;
-          }
-          await loadWebhooks();
-        }, { class: 'danger' })))),
+        deleteButton('delete-webhook', ['Delete this webhook? 删除该 webhook？', `${w.url}: nothing more is delivered to it.`], `/api/webhooks/${encodeURIComponent(w.id)}`,
+          { id: w.id, shownAs: 'webhookId', detail: '#webhook-detail', reload: loadWebhooks })))),
     'No webhooks 暂无 webhook');
   const shown = data.webhooks.find((w) => w.id === state.webhookId);
   if (shown) await showDeliveries(shown);
@@ -1334,13 +1332,7 @@ async function loadWorkflows() {
   state.loaded.add('workflows');
   const v = formValues($('#workflows-filter'));
   const mine = $('#workflows-filter [name=currentEmployer]').checked;
-  let data;
-  try {
-    data = await get(`/api/workflows?${qs({ type: v.type, status: v.status, period: v.period, businessStatus: v.businessStatus, employerId: mine ? state.employerId : '' })}`);
-  } catch (err) {
-    tableProblem($('#workflows-table'), err);
-    throw err;
-  }
+  const data = await readList('#workflows-table', `/api/workflows?${qs({ type: v.type, status: v.status, period: v.period, businessStatus: v.businessStatus, employerId: mine ? state.employerId : '' })}`);
   state.workflows = listOf(data, 'workflows', 'executions', 'items');
   table($('#workflows-table'), ['Workflow ID', 'Type 类型', 'Status 状态', 'Business 业务状态', 'Started 开始', 'Closed 结束', 'History 历史', 'Replay 重放', ''],
     state.workflows.map((w) => {
@@ -1380,13 +1372,7 @@ function isoOf(local) {
 async function loadAuditLog(more = false) {
   state.loaded.add('auditLog');
   const v = formValues($('#audit-filter'));
-  let data;
-  try {
-    data = await get(`/api/audit/log?${qs({ from: isoOf(v.from), to: isoOf(v.to), actor: v.actor, action: v.action, subject: v.subject, order: 'desc', limit: 100, cursor: more ? state.auditCursor : '' })}`);
-  } catch (err) {
-    tableProblem($('#audit-table'), err);
-    throw err;
-  }
+  const data = await readList('#audit-table', `/api/audit/log?${qs({ from: isoOf(v.from), to: isoOf(v.to), actor: v.actor, action: v.action, subject: v.subject, order: 'desc', limit: 100, cursor: more ? state.auditCursor : '' })}`);
   const entries = listOf(data, 'entries', 'log', 'items');
   state.auditEntries = more ? [...state.auditEntries, ...entries] : entries;
   state.auditCursor = data.nextCursor ?? null;
@@ -1429,16 +1415,9 @@ function bindStatic() {
     const b = ev.target.closest('button[data-tab]');
     if (b) void showTab(b.dataset.tab);
   });
-  let typing;
-  $('#employer-search').addEventListener('input', () => {
-    clearTimeout(typing);
-    typing = setTimeout(() => void act(null, () => findEmployer(false)), 250);
-  });
-  $('#employer-search').addEventListener('keydown', (ev) => {
-    if (ev.key !== 'Enter') return;
-    clearTimeout(typing);
-    void act(null, () => findEmployer(true));
-  });
+  employerSearch($('#employer-search'), $('#employer-matches'), (e) => chooseEmployer(e.id));
+  employerSearch($('#schedule-employer-search'), $('#schedule-employer-matches'), (e) => pickScheduleEmployer(e.id));
+  $('#add-schedule [name=scope]').addEventListener('change', renderScheduleEmployers);
   const onSubmit = (sel, fn) => $(sel).addEventListener('submit', (ev) => {
     ev.preventDefault();
     void act(ev.currentTarget.querySelector('button[type=submit]'), () => fn(ev.currentTarget));
@@ -1486,10 +1465,7 @@ function bindStatic() {
       'refresh-batches': loadBatches,
       'refresh-webhooks': loadWebhooks,
       'batches-more': () => loadBatches(true),
-      'schedule-add-current': () => {
-        const input = $('#add-schedule [name=employerIds]');
-        input.value = idList(`${input.value},${requireEmployer().id}`).join(', ');
-      },
+      'schedule-add-current': () => pickScheduleEmployer(requireEmployer().id),
     };
     if (actions[b.dataset.action]) void act(b, actions[b.dataset.action]);
   });

@@ -10,6 +10,7 @@ import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppete
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WRONG_PASSWORD_MESSAGE, initialPassword } from '../../src/domain/password';
 import { CHROMIUM_FLAGS, resolveChromiumPath } from '../../src/render';
+import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY } from '../../src/domain/batch';
 import { schedulePeriod } from '../../src/domain/declaration-schedule';
 import { ensureWebhookDispatcher, webhookDispatcherId } from '../../src/starts/webhook-dispatcher';
 import { addEmployer, addSignedInEmployer, taxpayerId as taxpayerIdOf, unitNumber as unitNumberOf } from '../support/employers';
@@ -158,7 +159,13 @@ describe('the console is served with no key', () => {
       expect(answers.before.config.type).toContain('application/problem+json');
       expect(answers.started).toBe(200);
       expect(answers.session).toEqual({ name: 'arthur', role: 'auditor' });
-      expect(answers.config).toEqual({ temporalUiUrl: `http://127.0.0.1:${stack.config.temporalUiPort}`, temporalNamespace: 'default', temporalRetention: '720h', temporalRetentionDays: 30 });
+      expect(answers.config).toEqual({
+        temporalUiUrl: `http://127.0.0.1:${stack.config.temporalUiPort}`,
+        temporalNamespace: 'default',
+        temporalRetention: '720h',
+        temporalRetentionDays: 30,
+        batchConcurrency: { default: DEFAULT_BATCH_CONCURRENCY, max: MAX_BATCH_CONCURRENCY },
+      });
     } finally {
       await context.close();
     }
@@ -459,17 +466,46 @@ describe('schedules, batches and webhooks in the console', () => {
     expect(await text(page, '#webhooks-table')).toContain(receiverUrl);
   });
 
-  it('creates a schedule, runs it now, and shows its run’s batch with the report per employer', async () => {
-    const ready = await addSignedInEmployer(stack, 711, [period]);
+  let ready: Awaited<ReturnType<typeof addEmployer>>;
+
+  it('creates a schedule for employers picked with the search, runs it now, and shows its run’s batch with the report per employer', async () => {
+    ready = await addSignedInEmployer(stack, 711, [period]);
     const unchanged = await addEmployer(stack, 712, [period]); // its initial password is unchanged: the batch skips it
     await tab(page, 'schedules');
     await page.type('#add-schedule [name=name]', '每月5日申报上月');
     await page.$eval('#add-schedule [name=dayOfMonth]', (el) => ((el as HTMLInputElement).value = '5'));
-    await page.type('#add-schedule [name=employerIds]', `${ready.id}, ${unchanged.id}`);
+    // Chosen employers, not all: picked with the employer search, one by its taxpayer ID as it is
+    // typed, one by a part of its name on Enter (which searches, and does not submit the form).
+    expect(await page.$eval('#add-schedule [name=scope]', (el) => (el as HTMLSelectElement).value)).toBe('all');
+    expect(await page.$eval('#schedule-employer-picker', (el) => (el as HTMLElement).hidden)).toBe(true);
+    await page.select('#add-schedule [name=scope]', 'chosen');
+    await page.waitForSelector('#schedule-employer-search', { visible: true });
+    // None picked yet: refused before anything is sent.
+    await click(page, '#add-schedule button[type=submit]');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast.error')).some((t) => t.textContent?.includes('请先选择单位')));
+    const chip = (id: string) => `#schedule-employers .chip[data-employer-id="${id}"]`;
+    await page.type('#schedule-employer-search', ready.taxpayerId);
+    await page.waitForSelector(chip(ready.id));
+    await page.type('#schedule-employer-search', '测试712');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(chip(unchanged.id));
+    expect(await text(page, chip(unchanged.id))).toContain('贵阳测试712科技有限公司');
+    expect(await page.$$('#dialog[open]')).toEqual([]);
+    // A third, picked and removed again.
+    await page.type('#schedule-employer-search', taxpayerIdOf(702));
+    await page.waitForSelector('#schedule-employers .chip:nth-child(3)');
+    await click(page, '#schedule-employers .chip:nth-child(3) button.remove');
+    await page.waitForFunction(() => document.querySelectorAll('#schedule-employers .chip').length === 2);
     await click(page, '#add-schedule button[type=submit]');
     await answer(page, 'headcount');
     await page.waitForSelector('#schedules-table tr[data-schedule-id][data-paused="false"]');
     const scheduleRow = '#schedules-table tr[data-schedule-id]';
+    const scheduleId = await page.$eval(scheduleRow, (el) => (el as HTMLElement).dataset.scheduleId!);
+    const created = await api(stack).get(`/api/declaration-schedules/${scheduleId}`);
+    expect(created.json()).toMatchObject({ allEmployers: false, employerIds: [ready.id, unchanged.id] });
+    // The form is ready for the next: all employers, none picked.
+    expect(await page.$eval('#schedule-employer-picker', (el) => (el as HTMLElement).hidden)).toBe(true);
+    expect(await page.$$('#schedule-employers .chip')).toEqual([]);
     expect(await text(page, '#schedule-next')).toMatch(/Next runs/);
     // Pause and unpause.
     await click(page, `${scheduleRow} button[data-action="pause-schedule"]`);
@@ -494,7 +530,30 @@ describe('schedules, batches and webhooks in the console', () => {
     await shot(page, 'batches');
   });
 
-  it('lists the webhook’s deliveries with their attempts', async () => {
+  it('starts a batch with its concurrency, shown in its report', async () => {
+    await tab(page, 'batches');
+    expect(await page.$eval('#start-batch [name=concurrency]', (el) => [(el as HTMLInputElement).max, (el as HTMLInputElement).placeholder])).toEqual([
+      String(MAX_BATCH_CONCURRENCY),
+      `default 默认 ${DEFAULT_BATCH_CONCURRENCY}`,
+    ]);
+    // The employer in context, found with the same search: its items of the period were declared by the schedule's run, so the batch skips it.
+    await page.type('#employer-search', ready.taxpayerId);
+    await page.waitForFunction((t) => document.querySelector('#employer-current')?.textContent?.includes(t), {}, ready.taxpayerId);
+    await page.type('#start-batch [name=period]', period);
+    await page.select('#start-batch [name=scope]', 'current');
+    await page.type('#start-batch [name=concurrency]', '2');
+    await click(page, '#start-batch button[type=submit]');
+    await answer(page, 'headcount');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('批量申报已开始')));
+    await page.waitForSelector('#batch-detail[data-concurrency="2"]');
+    const batchId = await page.$eval('#batch-detail', (el) => (el as HTMLElement).dataset.batchId!);
+    expect(await text(page, '#batch-title')).toContain('concurrency 并发 2');
+    const started = await api(stack).get(`/api/declaration-batches/${batchId}`);
+    expect(started.json()).toMatchObject({ id: batchId, concurrency: 2, allEmployers: false, total: 1 });
+    await page.waitForSelector(`#batch-detail[data-batch-id="${batchId}"][data-status="completed"] #batch-employers-table tr[data-employer-id="${ready.id}"][data-status="skipped"]`, { timeout: 60_000 });
+  });
+
+  it('lists the webhook’s deliveries with their attempts, and deletes it', async () => {
     await tab(page, 'webhooks');
     await click(page, '#webhooks-table button[data-action="view-deliveries"]');
     await page.waitForSelector('#deliveries-table tr[data-status="delivered"]', { timeout: 60_000 });
@@ -507,6 +566,11 @@ describe('schedules, batches and webhooks in the console', () => {
     await click(page, '#deliveries-table tr[data-status="delivered"] button[data-action="redeliver"]');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('重新投递')));
     await expect.poll(() => received.length, { timeout: 30_000 }).toBeGreaterThan(before);
+    // Deleted after a confirmation: the deliveries shown go with it.
+    await click(page, '#webhooks-table button[data-action="delete-webhook"]');
+    await answer(page, 'dialog');
+    await page.waitForSelector('#webhooks-table tr.empty');
+    expect(await page.$eval('#webhook-detail', (el) => (el as HTMLElement).hidden)).toBe(true);
   });
 });
 

@@ -155,7 +155,19 @@ describe('what a subscription hears', () => {
     expect(subscribes(['certificate.*'], 'certificate.tax.printed')).toBe(true);
     expect(subscribes(['*'], 'declaration.accepted')).toBe(true);
     // An action written later reaches `*` without a change here.
-    expect(subscribes(['*'], 'declaration_schedule.triggered')).toBe(true);
+    expect(subscribes(['*'], 'employer.archived')).toBe(true);
+  });
+
+  it('names the declaration schedules’ actions, apart from the declarations’', () => {
+    const actions = ['created', 'paused', 'unpaused', 'deleted', 'run_started', 'run_failed'].map((a) => `declaration_schedule.${a}`);
+    expect(WEBHOOK_SUBSCRIPTIONS).toEqual(expect.arrayContaining([...actions, 'declaration_schedule.*']));
+    for (const action of actions) {
+      expect(subscribes([action], action)).toBe(true);
+      expect(subscribes(['declaration_schedule.*'], action)).toBe(true);
+      expect(subscribes(['declaration.*', 'declaration_batch.*'], action)).toBe(false);
+    }
+    expect(subscribes(['declaration_schedule.run_failed'], 'declaration_schedule.run_started')).toBe(false);
+    expect(subscribes(['declaration_schedule.*'], 'declaration_batch.started')).toBe(false);
   });
 
   it('never delivers webhook changes or workflow bookkeeping (a delivery’s own archiving would never end)', () => {

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY } from '../../domain/batch';
 import { retentionFlag } from '../../domain/duration';
 import { FileAnswer, errors } from '../schemas/common';
 import { ConsoleConfig } from '../schemas/console';
@@ -54,7 +55,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: 'read' },
       schema: {
-        summary: 'What the console needs to know: where the Temporal UI is, and how long Temporal keeps histories',
+        summary: 'What the console needs to know: where the Temporal UI is, how long Temporal keeps histories, and a batch’s concurrency limits',
         tags: ['console'],
         response: { 200: ConsoleConfig, ...errors(401, 403) },
       },
@@ -64,6 +65,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       temporalNamespace: app.config.temporalNamespace,
       temporalRetention: retentionFlag(app.config.temporalRetentionSeconds),
       temporalRetentionDays: app.config.temporalRetentionSeconds / 86400,
+      batchConcurrency: { default: DEFAULT_BATCH_CONCURRENCY, max: MAX_BATCH_CONCURRENCY },
     }),
   );
 };

@@ -8,4 +8,11 @@ export const ConsoleConfig = Type.Object({
     description: 'how long Temporal keeps a closed workflow’s history (TEMPORAL_RETENTION), as `temporal operator namespace update --retention` takes it; older ones are in the archive',
   }),
   temporalRetentionDays: Type.Number({ description: 'the same, in days' }),
+  batchConcurrency: Type.Object(
+    {
+      default: Type.Integer({ minimum: 1, description: 'what a batch declaration takes without `concurrency`' }),
+      max: Type.Integer({ minimum: 1, description: 'the most `concurrency` may be' }),
+    },
+    { description: 'employers a batch declaration prepares at the same time (`concurrency` of POST /api/declaration-batches)' },
+  ),
 });
