@@ -77,7 +77,7 @@ export function paymentActivities({ db, bureau }: ActivityDeps) {
       return known ?? { outcome: 'unknown' };
     },
 
-    async updatePaymentState(input: { paymentId: string; state: PaymentState; reason: string | null; nextRetryAt: string | null }): Promise<void> {
+    async updatePaymentState(input: { paymentId: string; state: 'deducting' | 'awaiting_retry'; reason: string | null; nextRetryAt: string | null }): Promise<void> {
       await setPaymentState(db, input.paymentId, input.state, { reason: input.reason, nextRetryAt: input.nextRetryAt ? new Date(input.nextRetryAt) : null });
     },
 

@@ -146,7 +146,7 @@ export async function recordAttempt(
 export async function setPaymentState(
   db: Db,
   id: string,
-  state: PaymentState,
+  state: 'deducting' | 'awaiting_retry',
   extra: { reason?: string | null; nextRetryAt?: Date | null; actor?: string } = {},
 ): Promise<void> {
   const moved = db

@@ -1,6 +1,6 @@
 // What a webhook may subscribe to: the audit log's actions (each state change writes one), by
-// name, by resource (`payment.*`) or all of them (`*`). The list is the actions the code writes
-// (grep appendAudit); an action added later reaches `*` and `<resource>.*` subscribers at once.
+// name, by resource (`payment.*`) or all of them (`*`). Every action the code writes is either
+// here or in INTERNAL_AUDIT_ACTIONS: tests/unit/audit-actions.test.ts scans the sources for them.
 import { redactSecrets } from './redact';
 
 /** Every action a webhook can name, with what it means. */
@@ -61,9 +61,16 @@ export const WEBHOOK_EVENTS = Object.keys(WEBHOOK_EVENT_DESCRIPTIONS) as Webhook
 /**
  * Audit actions never delivered: webhook changes (a receiver would learn of the others) and the
  * workflow bookkeeping, which deliveries themselves cause (each closed delivery workflow is
- * archived, `workflow.archived`: delivering that would never end).
+ * archived, `workflow.archived`: delivering that would never end). Whole resources, so a new
+ * action of theirs is not delivered either.
  */
 const UNDELIVERED = ['webhook.', 'workflow.'];
+
+/** The actions of those resources the code writes: in the audit log and GET /api/events, never in a webhook. */
+export const INTERNAL_AUDIT_ACTIONS = ['webhook.created', 'webhook.deleted', 'webhook.redelivered', 'workflow.archived', 'workflow.start_repaired'] as const;
+
+/** Every action the audit log is written with (GET /api/events names its events by them). */
+export const AUDIT_ACTIONS: readonly string[] = [...WEBHOOK_EVENTS, ...INTERNAL_AUDIT_ACTIONS];
 
 const resourceOf = (action: string) => action.slice(0, action.indexOf('.'));
 
