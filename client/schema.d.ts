@@ -795,7 +795,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the console needs to know: where the Temporal UI is, how long Temporal keeps histories, and a batch’s concurrency limits */
+        /** What the console needs to know: where the Temporal UI is, how long Temporal keeps histories, a batch’s concurrency limits and the audit actions */
         get: {
             parameters: {
                 query?: never;
@@ -812,6 +812,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description every action the audit log is written with: the event names of GET /api/events */
+                            auditActions: string[];
                             /** @description employers a batch declaration prepares at the same time (`concurrency` of POST /api/declaration-batches) */
                             batchConcurrency: {
                                 /** @description what a batch declaration takes without `concurrency` */

@@ -88,20 +88,6 @@ const AMOUNT_CHECK = '扣款前请确认扣费险种、金额是否正确。';
 const AMOUNT_CHECK_EN = 'Check the insurance types and amounts before the deduction.';
 const PAY_NOW = '当前存在申报成功且未缴费或部分缴费的记录，是否立即缴费？';
 
-// Every action the audit log writes, so EventSource delivers each named event to us. One we do
-// not know still shows as a gap in the seq, and a gap refreshes everything.
-const KNOWN_ACTIONS = [
-  ...['added', 'password_changed', 'password_reset', 'signed_in', 'signed_out'].map((a) => `employer.${a}`),
-  ...['submitted', 'withdrawn', ...Object.keys(DECLARATION_STATUS), 'void_withdrawn', 'void_result_unknown'].map((a) => `declaration.${a}`),
-  ...['started', 'withdrawn', ...Object.keys(PAYMENT_STATUS)].map((a) => `payment.${a}`),
-  ...['succeeded', 'failed', 'unknown'].map((a) => `deduction.${a}`),
-  ...['issued', 'printed', 'reprinted', 'print_failed', 'paid', 'voided', 'expired'].map((a) => `voucher.${a}`),
-  'certificate.payment.printed', 'certificate.tax.printed', 'certificate.tax.reprinted',
-  ...['started', 'withdrawn', 'completed', 'employer_done', 'employer_failed', 'employer_skipped'].map((a) => `declaration_batch.${a}`),
-  ...['created', 'paused', 'unpaused', 'deleted', 'run_started', 'run_failed'].map((a) => `declaration_schedule.${a}`),
-  ...['created', 'deleted', 'redelivered'].map((a) => `webhook.${a}`),
-];
-
 // ---------------------------------------------------------------------------------------------
 // State
 const state = {
@@ -382,7 +368,9 @@ function connectEvents() {
       console.warn('bad event', err);
     }
   };
-  for (const a of KNOWN_ACTIONS) es.addEventListener(a, onEvent);
+  // EventSource hands a named event only to its name's listeners: one per action the log writes
+  // (from the server). One we do not know still shows as a gap in the seq, and a gap refreshes everything.
+  for (const a of state.config?.auditActions ?? []) es.addEventListener(a, onEvent);
   es.addEventListener('message', onEvent);
   es.onopen = () => setLive('on');
   es.onerror = () => {
@@ -419,6 +407,9 @@ const VIEWS_OF = {
   voucher: ['vouchers', 'payments', 'attention'],
   certificate: ['certificates'],
   webhook: ['webhooks'],
+  // Only the workflows and the audit log, refreshed after every event.
+  workflow: [],
+  reconciliation: [],
 };
 const ALL_VIEWS = ['attention', 'employers', 'declarations', 'payables', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks'];
 
@@ -454,8 +445,13 @@ function notify(e) {
     if (what === 'paid') toast('Paid 缴费成功', 'ok', `payment ${e.subject}`);
     if (what === 'awaiting_retry') toast('The deduction failed; a retry is scheduled 扣款失败，等待重试', 'warn', `${e.subject}: ${e.detail?.reason ?? ''}`);
     if (what === 'failed') toast('Payment failed 缴费失败', 'error', `${e.subject}: ${e.detail?.reason ?? ''}`);
-    if (what === 'voucher_issued') toast('Voucher issued 缴费凭证开具完成', 'ok', `payment ${e.subject}: print it from the voucher records`);
-    if (['paid', 'failed', 'cancelled', 'voucher_issued'].includes(what)) state.watchPayments.delete(e.subject);
+    if (['paid', 'failed', 'cancelled'].includes(what)) state.watchPayments.delete(e.subject);
+  }
+  // A voucher payment is waited on until its voucher is issued: voucher.issued names the payment in its detail.
+  const paymentId = e.detail?.paymentId;
+  if (e.action === 'voucher.issued' && state.watchPayments.has(paymentId)) {
+    toast('Voucher issued 缴费凭证开具完成', 'ok', `payment ${paymentId}: print it from the voucher records`);
+    state.watchPayments.delete(paymentId);
   }
 }
 

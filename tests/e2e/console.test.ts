@@ -12,6 +12,7 @@ import { WRONG_PASSWORD_MESSAGE, initialPassword } from '../../src/domain/passwo
 import { CHROMIUM_FLAGS, resolveChromiumPath } from '../../src/render';
 import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY } from '../../src/domain/batch';
 import { schedulePeriod } from '../../src/domain/declaration-schedule';
+import { AUDIT_ACTIONS } from '../../src/domain/webhook-events';
 import { ensureWebhookDispatcher, webhookDispatcherId } from '../../src/starts/webhook-dispatcher';
 import { addEmployer, addSignedInEmployer, taxpayerId as taxpayerIdOf, unitNumber as unitNumberOf } from '../support/employers';
 import { api } from '../support/flows';
@@ -165,6 +166,7 @@ describe('the console is served with no key', () => {
         temporalRetention: '720h',
         temporalRetentionDays: 30,
         batchConcurrency: { default: DEFAULT_BATCH_CONCURRENCY, max: MAX_BATCH_CONCURRENCY },
+        auditActions: [...AUDIT_ACTIONS],
       });
     } finally {
       await context.close();
@@ -370,6 +372,8 @@ describe('an operator works through the flow in the console', () => {
     await click(page, '#pay-form button[type=submit]');
     await answer(page, 'confirm-amount');
     await answer(page, 'payment-password', { password: NEW_PASSWORD });
+    // Heard live: voucher.issued names the payment the console waits on.
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('缴费凭证开具完成')));
     await page.waitForSelector('#payments-table tr[data-status="voucher_issued"] a[href$="/pdf"]');
 
     await tab(page, 'vouchers');

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY } from '../../domain/batch';
 import { retentionFlag } from '../../domain/duration';
+import { AUDIT_ACTIONS } from '../../domain/webhook-events';
 import { FileAnswer, errors } from '../schemas/common';
 import { ConsoleConfig } from '../schemas/console';
 
@@ -55,7 +56,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: 'read' },
       schema: {
-        summary: 'What the console needs to know: where the Temporal UI is, how long Temporal keeps histories, and a batch’s concurrency limits',
+        summary: 'What the console needs to know: where the Temporal UI is, how long Temporal keeps histories, a batch’s concurrency limits and the audit actions',
         tags: ['console'],
         response: { 200: ConsoleConfig, ...errors(401, 403) },
       },
@@ -66,6 +67,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       temporalRetention: retentionFlag(app.config.temporalRetentionSeconds),
       temporalRetentionDays: app.config.temporalRetentionSeconds / 86400,
       batchConcurrency: { default: DEFAULT_BATCH_CONCURRENCY, max: MAX_BATCH_CONCURRENCY },
+      auditActions: [...AUDIT_ACTIONS],
     }),
   );
 };

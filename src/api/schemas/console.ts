@@ -15,4 +15,5 @@ export const ConsoleConfig = Type.Object({
     },
     { description: 'employers a batch declaration prepares at the same time (`concurrency` of POST /api/declaration-batches)' },
   ),
+  auditActions: Type.Array(Type.String(), { description: 'every action the audit log is written with: the event names of GET /api/events' }),
 });
