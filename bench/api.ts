@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { BrowserPool, Renderer } from '../src/render';
@@ -16,9 +17,15 @@ import { startAttributes } from '../src/search-attributes';
 import { WORKER_NODE_ARGS } from '../src/worker/heap';
 import { createWorker } from '../src/worker/worker';
 import { addEmployers, log, percentile, pool, round, type BenchEmployer, type BenchEnv, type BenchResult } from './env';
-import { childPid, cpuByProcessTree, cpuSeconds, freePort, launch, machineTicks, postgresPid, serviceEnv, stop, untilRunning } from './processes';
+import { childPid, cpuByProcessTree, cpuSeconds, freePort, launch, machineTicks, postmasterPid, serviceEnv, stop, untilRunning } from './processes';
 
 const optional = (name: string, pid: number | undefined): Record<string, number> => (pid ? { [name]: pid } : {});
+
+/** The pid of one of the run database's backends (its postmaster is their parent). */
+async function backendPid(env: BenchEnv): Promise<number> {
+  const [row] = (await env.database.db.execute(sql`select pg_backend_pid() as pid`)) as unknown as { pid: number }[];
+  return Number(row!.pid);
+}
 
 const N = Number(process.env.BENCH_API_REQUESTS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_API_CONCURRENCY ?? 10);
@@ -125,7 +132,7 @@ export async function benchApi(env: BenchEnv): Promise<BenchResult> {
     let apiCpu = 0;
     const busy = { api: { busy: 0, total: 0 }, direct: { busy: 0, total: 0 } };
     // CPU by process, each side: which part of the machine a declaration through the API costs more.
-    const roots: Record<string, number> = { bench: process.pid, api: api.child.pid!, worker: worker.child.pid!, ...optional('temporal', childPid('start-dev')), ...optional('postgres', postgresPid()) };
+    const roots: Record<string, number> = { bench: process.pid, api: api.child.pid!, worker: worker.child.pid!, ...optional('temporal', childPid('start-dev')), ...optional('postgres', postmasterPid(await backendPid(env))) };
     const cpu = { api: {} as Record<string, number>, direct: {} as Record<string, number> };
     const measured = async (side: 'api' | 'direct', round: () => Promise<void>) => {
       const [before, cpuBefore] = [machineTicks(), cpuByProcessTree(roots)];

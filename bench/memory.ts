@@ -3,9 +3,8 @@
 // three-party payments whose deductions all fail for lack of balance, so every payment waits
 // for its retry at once (a durable timer, the workflow in the worker's cache). Its RSS is
 // sampled from /proc every 100 ms while the payments start and wait.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { count, eq } from 'drizzle-orm';
@@ -14,22 +13,13 @@ import { createPayment, listPayables } from '../src/db/payments';
 import { payments } from '../src/db/schema';
 import { paymentDeadline } from '../src/domain/payment';
 import type { ThreePartyPaymentInput } from '../src/workflows/payment-inputs';
-import { CODEC_KEYS, FAST_TIMING, addEmployers, log, pool, type BenchEnv, type BenchResult } from './env';
+import { FAST_TIMING, addEmployers, log, pool, type BenchEnv, type BenchResult } from './env';
 import { WORKER_NODE_ARGS } from '../src/worker/heap';
+import { launch, memoryMb, serviceEnv, stop } from './processes';
 
 const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 1000);
 const LIMIT_MB = 600;
 const TASK_QUEUE = 'bench-memory';
-
-function memoryOf(pid: number): { rss: number; hwm: number } | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
-  } catch {
-    return null;
-  }
-}
 
 export async function benchMemory(env: BenchEnv): Promise<BenchResult> {
   const declarations = Math.ceil(PAYMENTS / 5);
@@ -39,22 +29,8 @@ export async function benchMemory(env: BenchEnv): Promise<BenchResult> {
   const specs = employers.flatMap((employer) => [...employer.items.entries()].map(([, items]) => ({ employer, items }))).slice(0, declarations);
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sifee-bench-worker-'));
-  const child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', 'src/worker/main.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: env.databaseUrl,
-      TEMPORAL_ADDRESS: env.temporalAddress,
-      TASK_QUEUE,
-      BUREAU_URL: env.bureauUrl,
-      PAYLOAD_CODEC_KEYS: CODEC_KEYS,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      WORKER_METRICS_PORT: '',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const pid = child.pid!;
-  const exited = new Promise((r) => child.once('exit', r));
+  const worker = launch('worker', 'src/worker/main.ts', { ...serviceEnv(env, { taskQueue: TASK_QUEUE, dataDir, operatorKey: '', port: 0 }), LOG_LEVEL: 'warn' }, path.join(dataDir, 'worker.log'), WORKER_NODE_ARGS);
+  const pid = worker.child.pid!;
   try {
     log(`memory: worker pid ${pid}; ${specs.length} declarations first`);
     const db = env.database.db;
@@ -71,14 +47,14 @@ export async function benchMemory(env: BenchEnv): Promise<BenchResult> {
         args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind: 'regular', itemIds: items.map((it) => it.itemId), timing: FAST_TIMING }],
       });
     });
-    const afterDeclarations = memoryOf(pid);
+    const afterDeclarations = memoryMb(pid);
     log(`memory: RSS ${afterDeclarations?.rss.toFixed(0)} MB after the declarations`);
 
     const lines = (await Promise.all(employers.map(async (employer) => (await listPayables(db, employer.id)).map((line) => ({ employer, line }))))).flat().slice(0, PAYMENTS);
     log(`memory: ${lines.length} payments in flight`);
     let peak = 0;
     const sampler = setInterval(() => {
-      const m = memoryOf(pid);
+      const m = memoryMb(pid);
       if (m) peak = Math.max(peak, m.rss);
     }, 100);
     const t0 = performance.now();
@@ -110,7 +86,7 @@ export async function benchMemory(env: BenchEnv): Promise<BenchResult> {
     const allWaiting = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 5000)); // hold: all in flight
     clearInterval(sampler);
-    const end = memoryOf(pid);
+    const end = memoryMb(pid);
     log(`memory: ${waiting}/${lines.length} awaiting retry after ${(allWaiting / 1000).toFixed(1)} s; peak RSS ${peak.toFixed(0)} MB (process high-water mark ${end?.hwm.toFixed(0)} MB)`);
     return {
       name: '(e) worker memory, 1,000 payments in flight',
@@ -126,9 +102,7 @@ export async function benchMemory(env: BenchEnv): Promise<BenchResult> {
       ],
     };
   } finally {
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await stop(worker);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -61,20 +61,40 @@ export async function untilRunning(apiUrl: string, workerLog: string): Promise<v
   await until('the worker runs', 180_000, async () => (readFileSync(workerLog, 'utf8').includes('"msg":"worker running"') ? true : undefined));
 }
 
-export function rssMb(pid: number): number | null {
+/** A process's resident memory now and its high-water mark, in MB (from /proc); null once it is gone. */
+export function memoryMb(pid: number): { rss: number; hwm: number } | null {
   try {
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : null;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
   } catch {
     return null;
   }
 }
 
-/** The CPU seconds a process has used so far (user + system), from /proc. */
-export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 a second on Linux)
+export const rssMb = (pid: number): number | null => memoryMb(pid)?.rss ?? null;
+
+/** The fields of /proc/<pid>/stat after the command's name (state, ppid, …); undefined once it is gone. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  } catch {
+    return undefined;
+  }
 }
+
+const parentPid = (pid: number): number | undefined => {
+  const ppid = statFields(pid)?.[1];
+  return ppid === undefined ? undefined : Number(ppid);
+};
+
+/** The CPU seconds a process has used so far (user + system), from /proc; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : 0; // utime, stime in clock ticks (100 a second on Linux)
+}
+
+const pids = (): number[] => readdirSync('/proc').map(Number).filter(Number.isInteger);
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -94,54 +114,33 @@ export function machineTicks(): { busy: number; total: number } {
 
 /** CPU seconds used so far by each of these processes and their descendants (user + system, from /proc). */
 export function cpuByProcessTree(roots: Record<string, number>): Record<string, number> {
-  const parentOf = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      parentOf.set(pid, Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
+  const parentOf = new Map(pids().map((pid) => [pid, parentPid(pid)]));
+  const names = new Map(Object.entries(roots).map(([name, pid]) => [pid, name]));
   const rootOf = (pid: number): string | undefined => {
-    for (let p: number | undefined = pid; p && p > 1; p = parentOf.get(p)) {
-      const name = Object.keys(roots).find((k) => roots[k] === p);
-      if (name) return name;
-    }
+    for (let p: number | undefined = pid; p && p > 1; p = parentOf.get(p)) if (names.has(p)) return names.get(p);
     return undefined;
   };
   const result: Record<string, number> = Object.fromEntries(Object.keys(roots).map((k) => [k, 0]));
   for (const pid of parentOf.keys()) {
     const name = rootOf(pid);
-    if (name) result[name]! += (() => { try { return cpuSeconds(pid); } catch { return 0; } })();
+    if (name) result[name]! += cpuSeconds(pid);
   }
   return result;
 }
 
 /** The pid of a child of this process whose command line contains `text` (e.g. the Temporal dev server). */
 export function childPid(text: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
+  return pids().find((pid) => {
     try {
-      const parent = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-      if (parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) return pid;
+      return parentPid(pid) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
     } catch {
-      // gone meanwhile
+      return false; // gone meanwhile
     }
-  }
-  return undefined;
+  });
 }
 
-/** The PostgreSQL server's pid (its postmaster), when it runs on this machine. */
-export function postgresPid(): number | undefined {
-  for (const file of ['/var/lib/postgresql/15/main/postmaster.pid']) {
-    try {
-      return Number(readFileSync(file, 'utf8').split('\n')[0]);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+/** The PostgreSQL server's pid (its postmaster: the parent of a backend), when it runs on this machine. */
+export function postmasterPid(backendPid: number): number | undefined {
+  const parent = parentPid(backendPid);
+  return parent && parent > 1 ? parent : undefined;
 }
