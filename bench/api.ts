@@ -17,7 +17,7 @@ import { startAttributes } from '../src/search-attributes';
 import { WORKER_NODE_ARGS } from '../src/worker/heap';
 import { createWorker } from '../src/worker/worker';
 import { addEmployers, log, percentile, pool, round, type BenchEmployer, type BenchEnv, type BenchResult } from './env';
-import { childPid, cpuByProcessTree, cpuSeconds, freePort, launch, machineTicks, postmasterPid, serviceEnv, stop, untilRunning } from './processes';
+import { childPid, cpuByProcessTree, freePort, launch, machineTicks, postmasterPid, serviceEnv, stop, untilRunning } from './processes';
 
 const optional = (name: string, pid: number | undefined): Record<string, number> => (pid ? { [name]: pid } : {});
 
@@ -129,7 +129,6 @@ export async function benchApi(env: BenchEnv): Promise<BenchResult> {
     // Alternating rounds, so a change in the machine's load meets both sides alike.
     let apiMs = 0;
     let directMs = 0;
-    let apiCpu = 0;
     const busy = { api: { busy: 0, total: 0 }, direct: { busy: 0, total: 0 } };
     // CPU by process, each side: which part of the machine a declaration through the API costs more.
     const roots: Record<string, number> = { bench: process.pid, api: api.child.pid!, worker: worker.child.pid!, ...optional('temporal', childPid('start-dev')), ...optional('postgres', postmasterPid(await backendPid(env))) };
@@ -146,13 +145,8 @@ export async function benchApi(env: BenchEnv): Promise<BenchResult> {
     for (let r = 0; r < ROUNDS; r++) {
       const from = WARM + r * per;
       const n = Math.min(per, N - r * per);
-      const viaApiRound = async () => {
-        const cpu = cpuSeconds(api.child.pid!);
-        apiMs += await pool(n, CONCURRENCY, (i) => declare(from + i, true));
-        apiCpu += cpuSeconds(api.child.pid!) - cpu;
-      };
-      const directRound = () => pool(n, CONCURRENCY, (i) => start(from + i, true)).then((ms) => (directMs += ms));
-      const [a, d] = [() => measured('api', viaApiRound), () => measured('direct', async () => void (await directRound()))];
+      const a = () => measured('api', async () => void (apiMs += await pool(n, CONCURRENCY, (i) => declare(from + i, true))));
+      const d = () => measured('direct', async () => void (directMs += await pool(n, CONCURRENCY, (i) => start(from + i, true))));
       if (r % 2 === 0) await a().then(d);
       else await d().then(a);
     }
@@ -160,6 +154,7 @@ export async function benchApi(env: BenchEnv): Promise<BenchResult> {
     const ours = (N / apiMs) * 1000;
     const baseline = (N / directMs) * 1000;
     const ratio = ours / baseline;
+    const apiCpu = cpu.api.api!;
     const p95Ratio = percentile(apiLatencies, 95) / percentile(directLatencies, 95);
     const perRequest = (side: keyof typeof cpu) => Object.entries(cpu[side]).map(([k, v]) => `${k} ${((v / N) * 1000).toFixed(1)}`).join(', ');
     log(`api: CPU ms per declaration: through the API ${perRequest('api')}; the client's start ${perRequest('direct')}`);
