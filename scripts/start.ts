@@ -1,11 +1,15 @@
 // `npm start`: the whole service from one command. Temporal's dev server (persistent database
 // and UI), the mock bureau (seeded with demo employers on first start), then the API and the
 // worker. Ctrl-C stops every child; a restart keeps all data under DATA_DIR.
+// `npm start` provisions first (scripts/provision.sh); run alone, this says so if that is missing.
+// At a terminal the children log for a person (LOG_FORMAT=pretty, one line per request at debug),
+// and the banner with the addresses is printed again, short, once the start-up lines have passed.
+import '../src/runtime/require-node'; // first: a wrong Node says so before anything runs
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { formatApiKeys, generateDevKeys } from '../src/api/auth';
+import { formatApiKeys, generateDevKeys, parseApiKeys } from '../src/api/auth';
 import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
 import { retentionFlag } from '../src/domain/duration';
@@ -16,6 +20,11 @@ import { demoEmployers, devSecret, keysAndEmployers } from './lib/demo';
 const config = loadConfig();
 const children: { name: string; proc: ChildProcess }[] = [];
 let stopping = false;
+// A person at a terminal (not CI, not a pipe): readable logs for the children.
+const interactive = Boolean(process.stdout.isTTY) && !process.env.CI;
+const logFormat = process.env.LOG_FORMAT ?? (interactive ? 'pretty' : 'json');
+// When a child last wrote a line: the short banner waits for a quiet moment.
+let lastChildOutput = Date.now();
 
 function log(message: string): void {
   console.log(`[start] ${message}`);
@@ -44,7 +53,13 @@ const httpOk = (url: string) => () =>
   fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
 
 function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const proc = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const proc = spawn(command, args, { env: { ...process.env, LOG_FORMAT: logFormat, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const [from, to] of [[proc.stdout, process.stdout], [proc.stderr, process.stderr]] as const) {
+    from?.on('data', (chunk: Buffer) => {
+      lastChildOutput = Date.now();
+      to.write(chunk);
+    });
+  }
   children.push({ name, proc });
   proc.once('exit', (code, signal) => {
     if (!stopping) {
@@ -78,7 +93,7 @@ process.on('SIGTERM', () => void stop(0));
 
 async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
-  execFileSync('bash', ['scripts/provision.sh', '--quiet'], { stdio: 'inherit' });
+  if (!existsSync('.tools/temporal-path')) throw new Error('no Temporal CLI found: run `npm start` (it provisions first) or `bash scripts/provision.sh`');
   const temporalPath = readFileSync('.tools/temporal-path', 'utf8').trim();
 
   const [temporalHost = '127.0.0.1', temporalPortText = '7233'] = config.temporalAddress.split(':');
@@ -126,6 +141,7 @@ async function main(): Promise<void> {
   await waitFor('the API', httpOk(`http://127.0.0.1:${config.port}/health`));
 
   const api = `http://127.0.0.1:${config.port}`;
+  const temporalUi = `http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.temporalNamespace}/workflows`;
   const lines = [
     '',
     'Social insurance fees back office is running (社保费申报缴费):',
@@ -133,13 +149,28 @@ async function main(): Promise<void> {
     `  API               ${api}/api`,
     `  API docs          ${api}/docs`,
     `  Metrics           ${api}/metrics${workerMetricsPort ? ` (Temporal worker: http://${process.env.WORKER_METRICS_HOST || '127.0.0.1'}:${workerMetricsPort}/metrics)` : ''}`,
-    `  Temporal UI       http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.temporalNamespace}/workflows (histories kept ${retentionFlag(config.temporalRetentionSeconds)}, then in the archive)`,
+    `  Temporal UI       ${temporalUi} (histories kept ${retentionFlag(config.temporalRetentionSeconds)}, then in the archive)`,
     `  Mock bureau       ${config.bureauUrl}/admin/employers`,
     `  Data              ${config.dataDir} (${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : 'embedded PGlite'})`,
+    `  Node              ${process.version} (${process.execPath})`,
     '',
     ...keysAndEmployers(keys, employers),
   ];
   console.log(lines.join('\n'));
+  if (logFormat === 'pretty') {
+    const operatorKey = parseApiKeys(keys).find((k) => k.role === 'operator')?.key;
+    await afterQuiet(() => console.log(['', `Running: console ${api}/ · API docs ${api}/docs · Temporal UI ${temporalUi}`, `  sign in with the operator key ${operatorKey ?? '(see API_KEYS)'} · keys and employers above · Ctrl-C stops`, ''].join('\n')));
+  }
+}
+
+/** Runs `then` once the children have written nothing for 2 s (at most 30 s later), if they wrote since now. */
+async function afterQuiet(then: () => void): Promise<void> {
+  const since = Date.now();
+  const until = since + 30_000;
+  while (!stopping && Date.now() < until && (lastChildOutput <= since || Date.now() - lastChildOutput < 2000)) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!stopping && lastChildOutput > since) then();
 }
 
 main().catch((err: unknown) => {

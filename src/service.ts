@@ -43,7 +43,7 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
 
   if (parts.worker) {
     // The Temporal SDK's metrics: the Runtime is installed before the first NativeConnection.
-    if (installWorkerRuntime(config.workerMetricsAddress)) log.info({ address: `http://${config.workerMetricsAddress}/metrics` }, 'Temporal worker metrics served');
+    if (installWorkerRuntime(config.workerMetricsAddress, log)) log.info({ address: `http://${config.workerMetricsAddress}/metrics` }, 'Temporal worker metrics served');
     const connection = await NativeConnection.connect({ address: config.temporalAddress });
     // One Chromium per worker process, started at the first print (vouchers, certificates).
     const browsers = new BrowserPool({ logger: log });

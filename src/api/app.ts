@@ -1,4 +1,5 @@
 // The Fastify application: plugins for errors, auth and idempotency, one plugin per resource.
+import { OneLinePerRequest } from './request-log';
 import { createHash, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -96,6 +97,7 @@ export function idempotencySecret(config: Config): Buffer {
 export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
+    logController: new OneLinePerRequest(),
     bodyLimit: 256 * 1024,
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },

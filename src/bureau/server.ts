@@ -1,7 +1,9 @@
 // The mock bureau: a real HTTP server with its own state, standing in for the tax bureau, the
 // HR and medical insurance bureaus and the banks. Service routes live under /v1, the admin
 // routes tests and operators use to shape its data and inject faults under /admin.
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { OneLinePerRequest } from '../api/request-log';
+import { createLogger } from '../logging';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { RequestLog, registerAdminRoutes } from './admin';
 import {
   type CertificateRequest,
@@ -150,7 +152,7 @@ function registerPaymentRoutes(app: FastifyInstance, { state, guard }: ServiceDe
 
 export async function buildBureau(opts: BureauOptions = {}): Promise<FastifyInstance> {
   const state = new BureauState(opts.stateFile, opts.resultDelayMs ?? DEFAULT_RESULT_DELAY_MS);
-  const app = Fastify({ logger: opts.logger ?? false });
+  const app = Fastify({ loggerInstance: opts.logger ? (createLogger('bureau') as FastifyBaseLogger) : undefined, logController: new OneLinePerRequest() });
   const held = new HeldCalls();
   const timers = new Set<NodeJS.Timeout>();
 

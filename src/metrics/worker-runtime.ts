@@ -1,7 +1,11 @@
-// The Temporal SDK's own metrics (workflow and activity task latencies, pollers, sticky cache,
-// slots…), served by the worker's Core runtime in Prometheus format at http://<address>/metrics.
-// The Runtime is process-wide and must be installed before any NativeConnection or Worker.
+// The worker's Core runtime: process-wide, installed before any NativeConnection or Worker. It
+// serves the Temporal SDK's own metrics (workflow and activity task latencies, pollers, sticky
+// cache, slots…) in Prometheus format at http://<address>/metrics when an address is given, and
+// writes the SDK's log lines through our pino logger, so they are one line each in the process's
+// format (JSON or pretty) instead of the SDK's own multi-line console output.
+import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import { Runtime, type RuntimeOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
 
 /** Runtime options that serve the SDK's metrics at `address` (host:port); none when unset. */
 export function workerRuntimeOptions(address: string | undefined): RuntimeOptions | undefined {
@@ -9,10 +13,22 @@ export function workerRuntimeOptions(address: string | undefined): RuntimeOption
   return { telemetryOptions: { metrics: { prometheus: { bindAddress: address } } } };
 }
 
-/** Installs the Runtime with the metrics exporter; returns whether it did (nothing to do without an address). */
-export function installWorkerRuntime(address: string | undefined): boolean {
+/** The SDK's Logger over pino. */
+export function sdkLogger(log: Logger): SdkLogger {
+  const write = (level: LogLevel, message: string, meta?: LogMetadata) => log[level.toLowerCase() as 'info'](meta ?? {}, message);
+  return {
+    log: write,
+    trace: (message, meta) => write('TRACE', message, meta),
+    debug: (message, meta) => write('DEBUG', message, meta),
+    info: (message, meta) => write('INFO', message, meta),
+    warn: (message, meta) => write('WARN', message, meta),
+    error: (message, meta) => write('ERROR', message, meta),
+  };
+}
+
+/** Installs the Runtime with our logger and, given an address, the metrics exporter; returns whether metrics are served. */
+export function installWorkerRuntime(address: string | undefined, log: Logger): boolean {
   const options = workerRuntimeOptions(address);
-  if (!options) return false;
-  Runtime.install(options);
-  return true;
+  Runtime.install({ ...options, logger: sdkLogger(log) });
+  return options !== undefined;
 }

@@ -56,8 +56,8 @@ describe('no secret in plain text', () => {
     const decoded = await stack.temporal.workflow.getHandle(workflowId).result();
     expect(decoded.status).toBe('accepted');
 
-    // Logs: every request was logged at debug level; the redaction rules hold.
-    expect(logLines.length).toBeGreaterThan(10);
+    // Logs: every request was logged (one line each) at debug level; the redaction rules hold.
+    expect(logLines.length).toBeGreaterThan(5);
     const logs = logLines.join('');
     expect(logs).toContain('/sign-in');
     for (const secret of secrets) expect(logs).not.toContain(secret);
