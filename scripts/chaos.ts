@@ -1,6 +1,7 @@
 // `npm run chaos`: the chaos suite at full size (300 three-party payments, 100 vouchers, API and
 // worker SIGKILLs, one Temporal crash, bureau faults), then the invariants. Exits 1 on any violation.
 //   npm run chaos -- --help | --short | --three-party 50 --worker-kills 3 --seed 42 ...
+import '../src/runtime/require-node'; // first: a wrong Node says so before anything runs
 import { CHAOS_USAGE, DEFAULT_ADMIN_DATABASE_URL, parseChaosArgs } from '../tools/chaos/options';
 import { formatChaosReport } from '../tools/chaos/report';
 import { runChaos } from '../tools/chaos/run';

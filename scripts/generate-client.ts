@@ -1,5 +1,6 @@
 // npm run client:generate: writes client/openapi.json and client/schema.d.ts from the routes'
 // schemas. The API is built but never listens and connects to nothing: only its document is read.
+import '../src/runtime/require-node'; // first: a wrong Node says so before anything runs
 import { writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { drizzle } from 'drizzle-orm/postgres-js';

@@ -6,11 +6,15 @@
 #   bash scripts/provision.sh --quiet           print only when something gets installed
 #   bash scripts/provision.sh --print-temporal  stdout: only the Temporal CLI's path (all else on stderr)
 #   bash scripts/provision.sh --cluster         also what cluster mode needs (4. below)
+#   bash scripts/provision.sh --node            only 2. (node_modules and Node 24): for the scripts
+#                                               that need nothing else (npm run api, worker, replay…)
 #
 # What it provides:
 #   1. Debian packages: chromium, fonts-noto-cjk (Chinese text in PDFs), docker-compose
 #      (`docker-compose config` in tests) and poppler-utils (pdftotext in tests).
-#   2. node_modules (npm ci, with Puppeteer's own browser download skipped).
+#   2. node_modules (npm ci, with Puppeteer's own browser download skipped), and with it Node 24
+#      LTS from the npm registry (package.json's optionalDependencies node-linux-*) where the
+#      machine's Node is older: npm scripts find node_modules/.bin/node first on PATH.
 #   3. The Temporal CLI (its dev server): $TEMPORAL_CLI_PATH, `temporal` on PATH, a copy
 #      built before in ${XDG_CACHE_HOME:-~/.cache}/sifee, else `go install` of v1.5.1.
 #      The path found is written to .tools/temporal-path.
@@ -22,6 +26,8 @@
 # Environment: CI=true turns a missing system package that cannot be installed here into a
 # failure instead of a warning.
 set -euo pipefail
+
+SUPPORTED_NODE_MAJOR=24 # src/runtime/node-version.ts
 
 TEMPORAL_VERSION=v1.5.1
 TEMPORAL_MODULE=github.com/temporalio/cli/cmd/temporal
@@ -36,13 +42,15 @@ TEMPORAL_UI_MODULE=github.com/temporalio/ui-server/v2/cmd/server
 quiet=0
 print_temporal=0
 cluster=0
+node_only=0
 for arg in "$@"; do
   case "$arg" in
     --quiet | -q) quiet=1 ;;
     --print-temporal) print_temporal=1 ;;
     --cluster) cluster=1 ;;
+    --node) node_only=1 ;;
     -h | --help)
-      sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -148,9 +156,37 @@ provision_node_modules() {
   else
     say "node_modules is missing: running npm ci"
   fi
+  # npm itself may run on the machine's older Node and warns (EBADENGINE) that package.json asks
+  # for 24: that is the Node this very install brings.
   PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund </dev/null || die "npm ci failed"
   touch "$marker"
   say "npm ci done"
+}
+
+# The machine's own Node: the first on PATH outside node_modules/.bin (npm scripts put that first).
+machine_node_version() {
+  local p
+  p=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)
+  PATH=$p node --version 2>/dev/null || echo none
+}
+
+# The Node that npm scripts run: node_modules/.bin/node (Node 24 from the registry) when the
+# platform has a package of it, else the machine's own.
+provision_node_runtime() {
+  local node version major
+  node=node_modules/.bin/node
+  [ -x "$node" ] || node=$(command -v node) || die "no node found"
+  version=$("$node" --version) || die "$node does not run"
+  major=${version#v}
+  major=${major%%.*}
+  if ((major < SUPPORTED_NODE_MAJOR)); then
+    die "Node $version ($node) is older than the supported Node $SUPPORTED_NODE_MAJOR LTS, and the npm registry has no node-$(uname -s | tr A-Z a-z)-* package for this machine in package.json: install Node $SUPPORTED_NODE_MAJOR"
+  fi
+  if [ "$node" = node_modules/.bin/node ]; then
+    info "Node: $version (node_modules/.bin/node, from the npm registry; the machine's is $(machine_node_version))"
+  else
+    info "Node: $version ($node)"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------
@@ -317,8 +353,34 @@ provision_cluster() {
   provision_postgres_server
 }
 
+# Said up front, so a first start that takes minutes is not taken for a hang.
+announce_first_run() {
+  local todo=()
+  [ -f node_modules/.package-lock.json ] || todo+=("npm ci (a minute or two)")
+  ((node_only)) && { ((${#todo[@]})) && say "first run here: ${todo[*]}"; return 0; }
+  local cache="${XDG_CACHE_HOME:-$HOME/.cache}/sifee"
+  [ -x /usr/bin/chromium ] || [ -n "${PUPPETEER_EXECUTABLE_PATH:-}" ] || todo+=("Debian's chromium and fonts (apt-get, a minute or two)")
+  if [ -z "${TEMPORAL_CLI_PATH:-}" ] && ! command -v temporal >/dev/null 2>&1 && ! [ -x "$cache/temporal-$TEMPORAL_VERSION" ]; then
+    todo+=("the Temporal CLI built with go install (3-6 minutes, once)")
+  fi
+  if ((cluster)) && ! [ -x "$cache/temporal-server-$TEMPORAL_SERVER_VERSION" ]; then
+    todo+=("the Temporal server, its SQL tool and UI server built with go install (5-10 minutes, once)")
+  fi
+  ((${#todo[@]})) || return 0
+  say "first run on this machine: installing what is missing, then everything is reused:"
+  local t
+  for t in "${todo[@]}"; do say "  - $t"; done
+}
+
+announce_first_run
+if ((node_only)); then
+  provision_node_modules
+  provision_node_runtime
+  exit 0
+fi
 provision_system_packages
 provision_node_modules
+provision_node_runtime
 temporal_path=
 resolve_temporal
 write_temporal_path

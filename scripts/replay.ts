@@ -8,6 +8,7 @@
 // (the database at DATABASE_URL, or DATA_DIR's embedded one while the service is stopped): the
 // ones named, or the newest ARCHIVE_REPLAY_LIMIT archived. Keys: PAYLOAD_CODEC_KEYS, else the
 // development keys `npm start` keeps in DATA_DIR.
+import '../src/runtime/require-node'; // first: a wrong Node says so before anything runs
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';

@@ -3,6 +3,7 @@
 // Temporal server on it with its UI, the mock bureau, CLUSTER_WORKERS workers and CLUSTER_APIS
 // APIs. A process that dies is started again; Ctrl-C stops everything in order; a restart keeps
 // all data.
+import '../src/runtime/require-node'; // first: a wrong Node says so before anything runs
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { formatApiKeys, generateDevKeys } from '../src/api/auth';

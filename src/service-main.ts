@@ -1,3 +1,4 @@
+import './runtime/require-node'; // first: a wrong Node says so before anything runs
 import { runService } from './service';
 
 await runService({ api: true, worker: true });

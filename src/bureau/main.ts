@@ -1,6 +1,7 @@
 // Runs the mock bureau on its own port (npm run bureau). Reads BUREAU_PORT, BUREAU_RESULT_DELAY_MS,
 // BUREAU_STATE_FILE and DATA_DIR; listens on 127.0.0.1 only, since its admin routes have no auth
 // (HOST=0.0.0.0 in docker-compose, where only the internal network reaches it).
+import '../runtime/require-node'; // first: a wrong Node says so before anything runs
 import { join } from 'node:path';
 import { DEFAULT_RESULT_DELAY_MS, buildBureau } from './server';
 

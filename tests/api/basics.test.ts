@@ -14,7 +14,8 @@ describe('API basics', () => {
   it('reports each component in /health, without a key', async () => {
     const res = await stack.app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok', temporal: 'ok', database: 'ok', bureau: 'ok' });
+    expect(res.json()).toEqual({ status: 'ok', temporal: 'ok', database: 'ok', bureau: 'ok', node: process.version });
+    expect(process.version).toMatch(/^v24\./);
   });
 
   it('says degraded when the bureau is down', async () => {

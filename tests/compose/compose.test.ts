@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SUPPORTED_NODE_MAJOR } from '../../src/runtime/node-version';
 import { WORKER_NODE_ARGS } from '../../src/worker/heap';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -179,9 +180,15 @@ describe('docker-compose.yml (production topology)', () => {
     }
     // `npm run worker` caps the worker's heap as the image does (src/worker/heap.ts says why).
     const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.worker).toBe(`tsx ${WORKER_NODE_ARGS.join(' ')} src/worker/main.ts`);
+    // (after the check that node_modules and Node 24 are there: `provision.sh --node`)
+    expect(scripts.worker!.split(' && ').pop()).toBe(`tsx ${WORKER_NODE_ARGS.join(' ')} src/worker/main.ts`);
     expect(envOf(config.services.bureau!).BUREAU_PORT).toBe('4100');
     expect(envOf(config.services.api!).PORT).toBe('3000');
+  });
+
+  it('builds its image on the Node LTS the service supports', () => {
+    const from = /^FROM node:(\d+)-/m.exec(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
+    expect(Number(from?.[1])).toBe(SUPPORTED_NODE_MAJOR);
   });
 
   it('runs the Temporal server start:cluster builds, with its config and schema steps', () => {

@@ -1,6 +1,7 @@
 // Once per test run: the real Temporal dev server, a migrated template database on the
 // machine's PostgreSQL, and the workflow bundle. Test files get their own database copy,
 // bureau and worker task queue, so they can run side by side.
+import '../../src/runtime/require-node'; // the tests run on the Node the service supports
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

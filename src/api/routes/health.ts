@@ -13,7 +13,13 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'down'> {
 }
 
 const Up = Enum(['ok', 'down']);
-const Health = Type.Object({ status: Enum(['ok', 'degraded'], 'ok when every component answers'), temporal: Up, database: Up, bureau: Up });
+const Health = Type.Object({
+  status: Enum(['ok', 'degraded'], 'ok when every component answers'),
+  temporal: Up,
+  database: Up,
+  bureau: Up,
+  node: Type.String({ description: 'the Node.js this process runs on, e.g. v24.22.3 (a supported LTS: docs/operations.md)' }),
+});
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -34,7 +40,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         probe(() => app.bureau.health()),
       ]);
       const status = temporal === 'ok' && database === 'ok' && bureau === 'ok' ? ('ok' as const) : ('degraded' as const);
-      return { status, temporal, database, bureau };
+      return { status, temporal, database, bureau, node: process.version };
     },
   );
 };
