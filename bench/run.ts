@@ -3,6 +3,7 @@
 // `npm run bench -- month --employers 10000` the month for that many employers (default 1,000),
 // `--hold` the memory with all their declarations in flight.
 // The analysis below the figures in RESULTS.md (from "## What limits each figure") is kept.
+// BENCH_JSON=<file> writes the results there as JSON instead (bench/runtimes.ts reads them).
 import '../src/runtime/require-node'; // first: a wrong Node says so before anything runs
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -91,7 +92,10 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
   const analysis = previous.includes(ANALYSIS_HEADING) ? previous.slice(previous.indexOf(ANALYSIS_HEADING)) : `${ANALYSIS_HEADING}\n\n(to be written after a run)\n`;
-  if (chosen.length > 0) {
+  if (process.env.BENCH_JSON) {
+    // For bench/runtimes.ts, which compares runs on two Node versions.
+    writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, load: [loadAtStart, machine().load], seconds, results }));
+  } else if (chosen.length > 0) {
     log('a partial run: RESULTS.md is left as it is');
   } else {
     writeFileSync(RESULTS, `${render(results, machine(), seconds, loadAtStart)}\n${analysis}`);
