@@ -28,12 +28,16 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
   if (!config.databaseUrl && !(parts.api && parts.worker)) {
     throw new Error('without DATABASE_URL the API and the worker share one embedded database: run both with `tsx src/service-main.ts`');
   }
+  // What must be set is checked before the database is opened and migrated: a start that cannot
+  // run changes nothing.
+  if (!config.payloadCodecKeys) throw new Error('PAYLOAD_CODEC_KEYS is not set: give kid:base64key (npm start generates a development key)');
+  const apiKeys = config.apiKeys ?? '';
+  if (parts.api && !apiKeys) throw new Error('API_KEYS is not set: give name:role:key,... (npm start generates development keys)');
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   await database.migrate();
   // Audit entries are written unchained; every process hashes them in shortly after (one at a time).
   const stopChainer = startAuditChainer(database.db, config.auditChainEveryMs, (err) => log.warn({ err }, 'audit chaining failed; the next round retries'));
   const bureau = new BureauClient(config.bureauUrl);
-  if (!config.payloadCodecKeys) throw new Error('PAYLOAD_CODEC_KEYS is not set: give kid:base64key (npm start generates a development key)');
   // Every workflow payload is encrypted: histories hold no taxpayer data in plain text.
   const dataConverter = dataConverterFor(config.payloadCodecKeys);
   const stops: (() => Promise<unknown>)[] = [];
@@ -78,13 +82,12 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
   }
 
   if (parts.api) {
-    if (!config.apiKeys) throw new Error('API_KEYS is not set: give name:role:key,... (npm start generates development keys)');
     // Before any workflow starts with them (the dev server of `npm start` registers them already).
     const added = await ensureSearchAttributes(clientConnection, config.temporalNamespace);
     if (added.length > 0) log.info({ added }, 'registered custom search attributes');
     // The archiver and the nightly reconciliation (every API instance makes sure they exist).
     log.info({ schedules: await ensureSchedules(temporal, config) }, 'Temporal schedules in place');
-    const app = await buildApp({ codec, db: database.db, temporal, bureau, config, keys: parseApiKeys(config.apiKeys) }, { loggerInstance: log });
+    const app = await buildApp({ codec, db: database.db, temporal, bureau, config, keys: parseApiKeys(apiKeys) }, { loggerInstance: log });
     // Work that a process which died had recorded but not started: started before serving again.
     const repaired = await reconcileStarts(temporal, database.db, codec, { olderThanMs: 0 }).catch((err: unknown) => log.warn({ err }, 'startup reconciliation failed; the schedule will retry'));
     if (repaired && repaired.examined > 0) log.info(repaired, 'started work recorded before this start');

@@ -1,4 +1,5 @@
 import '../runtime/require-node'; // first: a wrong Node says so before anything runs
+import { startOrExplain } from '../runtime/main';
 import { runService } from '../service';
 
-await runService({ api: true, worker: false });
+await startOrExplain('api', () => runService({ api: true, worker: false }));

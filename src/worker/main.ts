@@ -1,4 +1,5 @@
 import '../runtime/require-node'; // first: a wrong Node says so before anything runs
+import { startOrExplain } from '../runtime/main';
 import { runService } from '../service';
 
-await runService({ api: false, worker: true });
+await startOrExplain('worker', () => runService({ api: false, worker: true }));
