@@ -18,7 +18,7 @@ import { openDatabase, type Database } from '../src/db/client';
 import { insertEmployer } from '../src/db/employers';
 import type { FeeItem } from '../src/domain/fee-items';
 import { checkCharacter } from '../src/domain/taxpayer-id';
-import { WORKFLOWS_PATH } from '../src/worker/workflows-path';
+import { WORKFLOW_BUNDLE } from '../src/worker/workflows-path';
 import { searchAttributeFlags } from '../src/search-attributes';
 
 export const CODEC_KEYS = `bench1:${Buffer.alloc(32, 9).toString('base64')}`;
@@ -98,7 +98,7 @@ export async function startEnv(opts: EnvOptions = {}): Promise<BenchEnv> {
   const bureauUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const bureau = new BureauClient(bureauUrl, { timeoutMs: 10_000 });
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never });
+  const bundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never });
   const dataConverter = dataConverterFor(CODEC_KEYS);
   const connection = await Connection.connect({ address: temporalEnv.address });
   const temporal = new Client({ connection, namespace: 'default', dataConverter });

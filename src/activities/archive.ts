@@ -1,12 +1,12 @@
 // The archiver: copies the histories of workflows that closed since the checkpoint from Temporal
-// into our database (src/db/archive.ts), before Temporal's retention deletes them. It works from
-// visibility, within the task queue of the worker that runs it, through the worker's client.
-import { Context, log } from '@temporalio/activity';
+// into our database (src/db/archive.ts), before Temporal's retention deletes them. Most are
+// archived the moment they close (src/worker/archive-on-close.ts); this sweeps the rest. It works
+// from visibility, within the task queue of the worker that runs it, through the worker's client.
+import { Context } from '@temporalio/activity';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { archiveHistory, archivedRunIds, getCheckpoint, setCheckpoint } from '../db/archive';
-import { historyToJSON } from '../worker/history-json';
+import { archivedRunIds, getCheckpoint, setCheckpoint } from '../db/archive';
+import { archiveRun } from '../worker/archive-on-close';
 import { closedSinceQuery } from '../worker/visibility';
-import { BusinessStatus, EmployerId, FeePeriod } from '../search-attributes';
 import type { ActivityDeps } from './deps';
 
 /** Visibility is eventually consistent: look back this far behind the checkpoint (already archived runs are skipped). */
@@ -35,31 +35,7 @@ export function archiveActivities({ db }: ActivityDeps) {
       let archived = 0;
       for (const w of batch) {
         Context.current().heartbeat(archived);
-        let history;
-        try {
-          history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
-        } catch (err) {
-          // Deleted from Temporal before we came (retention, or by hand): nothing is left to copy.
-          if ((err as { code?: number }).code !== 5 /* NOT_FOUND */) throw err;
-          log.warn('closed workflow gone before it was archived', { workflowId: w.workflowId, runId: w.runId });
-          continue;
-        }
-        const attrs = w.typedSearchAttributes;
-        const stored = await archiveHistory(db, {
-          workflowId: w.workflowId,
-          runId: w.runId,
-          workflowType: w.type,
-          status: w.status.name.toLowerCase(),
-          taskQueue: info.taskQueue,
-          employerId: attrs.get(EmployerId) ?? null,
-          period: attrs.get(FeePeriod) ?? null,
-          businessStatus: attrs.get(BusinessStatus) ?? null,
-          startTime: w.startTime,
-          closeTime: w.closeTime!,
-          historyLength: history.events?.length ?? 0,
-          history: historyToJSON(history),
-        });
-        if (stored) archived++;
+        if (await archiveRun(client, db, info.taskQueue, w)) archived++;
       }
       const last = batch.at(-1)?.closeTime;
       if (last && (!checkpoint || last > checkpoint)) await setCheckpoint(db, info.taskQueue, last);

@@ -3,10 +3,11 @@
 // audit chain in the same transaction, so a changed or removed history is detected.
 import { createHash } from 'node:crypto';
 import { and, desc, eq, getTableColumns, gte, inArray, lt, sql } from 'drizzle-orm';
-import { checkArchive, type ArchiveVerdict, type ArchivedHash, type RecordedHash } from '../domain/archive';
+import { checkArchive, type ArchiveVerdict, type ArchivedHash, type RecordedHash, type StartedWorkflow } from '../domain/archive';
+import { certificateWorkflowId } from '../domain/certificates';
 import { appendAudit, verifyAuditLog, type ChainVerdict } from './audit';
 import type { Db } from './client';
-import { archiveCheckpoints, auditLog, workflowArchive } from './schema';
+import { archiveCheckpoints, auditLog, certificates, workflowArchive, workflowStarts } from './schema';
 
 export type ArchivedRow = typeof workflowArchive.$inferSelect;
 export type ArchivedSummary = Omit<ArchivedRow, 'history'>;
@@ -134,4 +135,19 @@ export async function verifyArchive(db: Db, pageSize = 1000): Promise<ArchiveChe
   const verdict = checkArchive(archived, recorded);
   const chain = await verifyAuditLog(db);
   return { ...verdict, intact: verdict.intact && chain.intact, chain };
+}
+
+/**
+ * Workflows our records say were started (every started outbox entry, every certificate's print)
+ * and that are not archived yet: these must still be in Temporal.
+ */
+export async function unarchivedWorkflows(db: Db): Promise<StartedWorkflow[]> {
+  const archived = (workflowId: unknown) => sql`not exists (select 1 from ${workflowArchive} where ${workflowArchive.workflowId} = ${workflowId})`;
+  const started = await db
+    .select({ workflowId: workflowStarts.workflowId, subjectType: workflowStarts.subjectType, subjectId: workflowStarts.subjectId })
+    .from(workflowStarts)
+    .where(and(sql`${workflowStarts.startedAt} is not null`, archived(workflowStarts.workflowId)));
+  const certificateWorkflow = sql`'certificate-' || ${certificates.id}`;
+  const printed = await db.select({ subjectId: certificates.id }).from(certificates).where(archived(certificateWorkflow));
+  return [...started, ...printed.map((c) => ({ workflowId: certificateWorkflowId(c.subjectId), subjectType: 'certificate', subjectId: c.subjectId }))];
 }

@@ -1,8 +1,9 @@
 // The auditor's archive checked against the audit chain: each archived history must still hash
 // to the SHA-256 the chain recorded when it was archived, every recorded one must still be
-// there, and nothing may sit in the archive that the archiver did not record.
+// there, and nothing may sit in the archive that the archiver did not record. And the other way
+// round: every workflow our records say was started has its history in Temporal or the archive.
 
-export type ArchiveProblem = 'changed' | 'missing' | 'unrecorded';
+export type ArchiveProblem = 'changed' | 'missing' | 'unrecorded' | 'lost';
 
 /** An archived history as stored: the hash kept next to it and the hash of its content now. */
 export interface ArchivedHash {
@@ -24,7 +25,30 @@ export interface ArchiveVerdict {
   intact: boolean;
   /** Archived histories whose content was hashed again. */
   checked: number;
-  problems: { workflowId: string; runId: string; problem: ArchiveProblem; detail: string }[];
+  problems: { workflowId: string; runId: string | null; problem: ArchiveProblem; detail: string }[];
+}
+
+/** A workflow our records say was started: a declaration's, payment's, void's, batch's, webhook delivery's or certificate's. */
+export interface StartedWorkflow {
+  workflowId: string;
+  subjectType: string;
+  subjectId: string;
+}
+
+/**
+ * The started workflows whose history is nowhere: not archived (the caller passes only those) and
+ * not in Temporal. Deleted by hand, or by retention before the archiver came: either way the
+ * record is left without the history an auditor would replay.
+ */
+export function lostHistories(unarchived: readonly StartedWorkflow[], inTemporal: ReadonlySet<string>): ArchiveVerdict['problems'] {
+  return unarchived
+    .filter((w) => !inTemporal.has(w.workflowId))
+    .map((w) => ({
+      workflowId: w.workflowId,
+      runId: null,
+      problem: 'lost' as const,
+      detail: `${w.subjectType.replace('_', ' ')} ${w.subjectId} was started as this workflow; its history is neither in Temporal nor in the archive`,
+    }));
 }
 
 const keyOf = (x: { workflowId: string; runId: string }) => `${x.workflowId}\u0000${x.runId}`;

@@ -90,3 +90,6 @@ export function reprintTarget(
   }
   return { ok: firsts[0]! };
 }
+
+/** The workflow that prints a certificate (it writes the row itself, so there is no outbox entry to name it). */
+export const certificateWorkflowId = (certificateId: string) => `certificate-${certificateId}`;

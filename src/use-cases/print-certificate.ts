@@ -10,7 +10,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Problem } from '../api/problem';
-import type { CertificateInput, CertificateRefusal, CertificateResult } from '../domain/certificates';
+import { certificateWorkflowId, type CertificateInput, type CertificateRefusal, type CertificateResult } from '../domain/certificates';
 import { startAttributes } from '../search-attributes';
 import type { certificateWorkflow } from '../workflows/certificate';
 import type { Caller, Services } from './context';
@@ -40,7 +40,7 @@ export type PrintRequest =
 export async function printCertificate(services: Services, caller: Caller, request: PrintRequest): Promise<CertificateResult> {
   const employer = await openEmployer(services, request.employerId);
   const certificateId = newWorkId(caller, 'C');
-  const workflowId = `certificate-${certificateId}`;
+  const workflowId = certificateWorkflowId(certificateId);
   const input: CertificateInput = { ...request, employerId: employer.id, certificateId, actor: caller.actor };
   const { temporal, config } = services;
   try {

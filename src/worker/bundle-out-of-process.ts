@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from './workflows-path';
+import { WORKFLOW_BUNDLE } from './workflows-path';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -32,6 +32,6 @@ export async function bundleWorkflowsOutOfProcess(): Promise<{ code: string }> {
 
 if (process.argv[1] === SELF && process.argv[2]) {
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet as never });
+  const { code } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE, logger: quiet as never });
   writeFileSync(process.argv[2], code);
 }

@@ -5,7 +5,7 @@ import type { HistoryAndWorkflowId } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { historyFromJSON, type History } from './history-json';
-import { WORKFLOWS_PATH } from './workflows-path';
+import { WORKFLOW_BUNDLE } from './workflows-path';
 
 export type { History };
 
@@ -25,7 +25,7 @@ const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() 
 
 /** Bundles the current workflow code (webpack, a few seconds): do it once and keep the result. */
 export async function bundleWorkflows(): Promise<{ code: string }> {
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet as never });
+  const bundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE, logger: quiet as never });
   return { code: bundle.code };
 }
 

@@ -9,12 +9,13 @@
 // Temporal's limit is a token bucket per task-queue partition, bursty over a second; each request
 // then also takes its moment from the pace in the database (src/db/bureau-pace.ts), so the bureau
 // never sees more than the budget in any second.
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { bureauActivities, createActivities, type Activities, type ActivityDeps } from '../activities';
 import { bureauPacer } from '../db/bureau-pace';
 import { bureauTaskQueue } from '../task-queues';
-import { WORKFLOWS_PATH } from './workflows-path';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflows-path';
 import { ActivityGuard } from './activity-interceptors';
+import { archiveOnClose } from './archive-on-close';
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -48,11 +49,15 @@ export async function createWorker(setup: WorkerSetup): Promise<ServiceWorkers> 
   const activities = setup.activities ?? createActivities({ ...setup.deps, bureau });
   const interceptors: WorkerOptions['interceptors'] = { activity: [(ctx) => ({ inbound: new ActivityGuard(ctx, setup.deps.db) })] };
   const common = { connection: setup.connection, namespace: setup.namespace, interceptors, ...(setup.dataConverter ? { dataConverter: setup.dataConverter } : {}) };
+  const archiveSinks = archiveOnClose({ client: setup.deps.temporal, db: setup.deps.db, taskQueue: setup.taskQueue, log: Runtime.instance().logger });
   const main = await Worker.create({
     ...common,
     taskQueue: setup.taskQueue,
     activities,
-    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    sinks: archiveSinks,
+    ...(setup.workflowBundle
+      ? { workflowBundle: setup.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, interceptors: { ...interceptors, workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
     ...setup.options,
   });
   const bureauWorker = await Worker.create({

@@ -16,6 +16,7 @@ import { loadConfig } from '../../src/config';
 import { retentionUpdateArgs } from '../../src/worker/retention';
 import { scheduleIds, ensureSchedules } from '../../src/worker/schedules';
 import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
+import { addSignedInEmployer } from '../support/employers';
 import { KEYS, TEST_CODEC_KEYS, auth, startStack, type Stack } from '../support/stack';
 import { typedClient } from '../support/client';
 import { readFileSync } from 'node:fs';
@@ -90,9 +91,9 @@ describe('archiving closed workflows', { timeout: 240_000 }, () => {
     await closedOf(employerId, 2);
   });
 
-  it('archives each closed workflow once, its SHA-256 that of the history the API exports, recorded in the audit chain', async () => {
-    expect(await archiveNow()).toBeGreaterThanOrEqual(2);
-    const mine = await archived({ employerId });
+  it('archives each closed workflow once, as it closes, its SHA-256 that of the history the API exports, recorded in the audit chain', async () => {
+    // No archiver round has run (this stack has no schedules): the worker archived each run as it closed.
+    const mine = await eventually(() => archived({ employerId }), (hs) => hs.length === 2, 30_000);
     expect(mine.map((h) => h.workflowId).sort()).toEqual([declarationWf, paymentWf].sort());
     expect(mine.every((h) => h.status === 'completed' && h.bytes > 1000)).toBe(true);
 
@@ -234,12 +235,15 @@ describe('archiving closed workflows', { timeout: 240_000 }, () => {
       const nightly = await stack.temporal.schedule.getHandle(ids.reconciliation).describe();
       expect(nightly.spec).toMatchObject({ timezone: 'Asia/Shanghai', calendars: [expect.objectContaining({ hour: [{ start: 1, end: 1, step: 1 }] })] });
 
-      // A workflow closes; the schedule's run archives it.
-      const second = await declaredEmployer(stack, 902);
-      await closedOf(second.employer.id, 1);
+      // A workflow terminated from outside before its code ran (so nothing archived it as it
+      // closed): the schedule's run sweeps it into the archive.
+      const workflowId = `sweep-${randomBytes(4).toString('hex')}`;
+      temporalCli('workflow', 'start', '--task-queue', stack.config.taskQueue, '--type', 'declarationWorkflow', '--workflow-id', workflowId, '--start-delay', '1h');
+      temporalCli('workflow', 'terminate', '--workflow-id', workflowId, '--reason', 'test: closed without running');
       await stack.temporal.schedule.getHandle(ids.archive).trigger();
-      const found = await eventually(() => archived({ employerId: second.employer.id }), (hs) => hs.length === 1, 20_000);
-      expect(found[0]!.workflowId).toBe(`declaration-${second.declarationId}`);
+      const all = () => archived({ type: 'declaration', limit: 100 });
+      const found = await eventually(all, (hs) => hs.some((h) => h.workflowId === workflowId), 30_000);
+      expect(found.find((h) => h.workflowId === workflowId)).toMatchObject({ status: 'terminated' });
     } finally {
       for (const id of Object.values(ids)) await stack.temporal.schedule.getHandle(id).delete().catch(() => undefined);
     }
@@ -256,10 +260,37 @@ describe('archiving closed workflows', { timeout: 240_000 }, () => {
     await stack.database.db.execute(sql`delete from ${table} where workflow_id = ${declarationWf}`);
     v = await verify();
     expect(v.problems.map((p) => [p.workflowId, p.problem]).sort()).toEqual([
+      [declarationWf, 'lost'], // deleted from Temporal earlier, and now from the archive
       [declarationWf, 'missing'],
       [paymentWf, 'changed'],
     ].sort());
     // Once gone from both, the history is gone: the API says so.
     expect((await history(declarationWf)).status).toBe(404);
+  });
+
+  it('reports a workflow deleted from Temporal before it was archived, which no archiver run can bring back', async () => {
+    const employer = await addSignedInEmployer(stack, 903, ['2026-10']);
+    // The bureau takes ten minutes to decide: the declaration waits, running, and nothing archives it.
+    await stack.admin('/admin/settings', { resultDelayMs: 600_000 }, 'PATCH');
+    const feeItems = await stack.client.GET('/api/employers/{id}/fee-items', { params: { path: { id: employer.id }, query: { kind: 'regular' } } });
+    const declared = await stack.client.POST('/api/employers/{id}/declarations', {
+      params: { path: { id: employer.id } },
+      body: { kind: 'regular', itemIds: [feeItems.data!.items[0]!.itemId], headcountConfirmed: true },
+    });
+    await stack.admin('/admin/settings', { resultDelayMs: 200 }, 'PATCH');
+    expect(declared.response.status, JSON.stringify(declared.error)).toBe(202);
+    const lostWf = `declaration-${declared.data!.id}`;
+    temporalCli('workflow', 'delete', '--workflow-id', lostWf, '--namespace', 'default');
+    await eventually(() => history(lostWf, { source: 'temporal' }).then((r) => r.status), (s) => s === 404, 150_000);
+    await archiveNow();
+
+    const v = await verify();
+    expect(v.intact).toBe(false);
+    expect(v.problems).toContainEqual({
+      workflowId: lostWf,
+      runId: null,
+      problem: 'lost',
+      detail: `declaration ${declared.data!.id} was started as this workflow; its history is neither in Temporal nor in the archive`,
+    });
   });
 });

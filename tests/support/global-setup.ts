@@ -10,7 +10,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client';
-import { WORKFLOWS_PATH } from '../../src/worker/workflows-path';
+import { WORKFLOW_BUNDLE } from '../../src/worker/workflows-path';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes';
 
 declare module 'vitest' {
@@ -70,7 +70,7 @@ export default async function setup(project: TestProject) {
 
   const artifacts = path.resolve('tests/.artifacts');
   mkdirSync(artifacts, { recursive: true });
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never });
+  const bundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never });
   const workflowBundlePath = path.join(artifacts, `workflow-bundle-${runId}.js`);
   writeFileSync(workflowBundlePath, bundle.code);
 

@@ -6,7 +6,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CloneType } from '@sinclair/typebox';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { listArchived, verifyArchive, type ArchivedSummary } from '../../db/archive';
+import { listArchived, type ArchivedSummary } from '../../db/archive';
+import { verifyArchiveAndRecords } from '../../use-cases/verify-archive';
 import { queryAudit, verifyAuditLog } from '../../db/audit';
 import { BusinessStatus, EmployerId, FeePeriod } from '../../search-attributes';
 import { historyToJSON } from '../../worker/history-json';
@@ -249,12 +250,14 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async (app, o
         summary: 'Hash every archived history again and compare with the SHA-256 the audit chain recorded when it was archived',
         description:
           '`changed`: a history (or its stored hash) differs from what the chain recorded; `missing`: a recorded history is gone; ' +
-          '`unrecorded`: a history the archiver never recorded. `chain` is the audit log’s own check: the recorded hashes are only as good as it.',
+          '`unrecorded`: a history the archiver never recorded; `lost`: a declaration, payment, void, batch, webhook delivery or certificate ' +
+          'whose workflow is neither in Temporal nor in the archive (deleted before it was archived). ' +
+          '`chain` is the audit log’s own check: the recorded hashes are only as good as it.',
         tags: ['audit'],
         response: { 200: ArchiveCheck, ...errors(401, 403) },
       },
     },
-    async () => verifyArchive(app.db),
+    async () => verifyArchiveAndRecords(app),
   );
 
   app.post(

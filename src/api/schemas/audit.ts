@@ -144,12 +144,17 @@ export const ArchiveCheck = Type.Object({
   problems: Type.Array(
     Type.Object({
       workflowId: WorkflowId,
-      runId: RunId,
-      problem: Enum(['changed', 'missing', 'unrecorded'], 'changed: differs from the recorded hash; missing: recorded, gone; unrecorded: never recorded by the archiver'),
+      runId: Type.Union([RunId, Type.Null()], { description: 'null for a lost workflow: no history names its run' }),
+      problem: Enum(
+        ['changed', 'missing', 'unrecorded', 'lost'],
+        'changed: differs from the recorded hash; missing: recorded, gone; unrecorded: never recorded by the archiver; ' +
+          'lost: a workflow our records started whose history is neither in Temporal nor in the archive',
+      ),
       detail: Type.String(),
     }),
   ),
   chain: CloneType(ChainCheck, { description: 'the audit log’s own check: the recorded hashes are only as good as it' }),
+  inTemporal: Type.Integer({ description: 'started workflows not archived yet, found in Temporal' }),
 });
 
 export const ArchiveRun = Type.Object({
