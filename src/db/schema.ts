@@ -15,6 +15,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { BatchCounts } from '../domain/batch';
+import { RUN_TRIGGERS } from '../domain/declaration-schedule';
 
 const fen = (name: string) => bigint(name, { mode: 'number' });
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -527,7 +528,7 @@ export const declarationScheduleRuns = pgTable(
       .notNull()
       .references(() => declarationSchedules.id),
     scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),
-    trigger: text('trigger', { enum: ['calendar', 'manual'] }).notNull(),
+    trigger: text('trigger', { enum: RUN_TRIGGERS }).notNull(),
     period: text('period').notNull(),
     status: text('status', { enum: ['started', 'failed'] }).notNull(),
     batchId: text('batch_id').references(() => declarationBatches.id),

@@ -16,8 +16,13 @@ export const MAX_SCHEDULE_DAY = 28;
 /** "HH:MM", 24-hour, China time. */
 export const SCHEDULE_TIME_PATTERN = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 
-/** How a run came about: the schedule's own calendar, or an operator's "run now". */
-export const RUN_TRIGGERS = ['calendar', 'manual'] as const;
+/**
+ * How a run came about: the schedule's own calendar, an operator's "run now" (POST …/trigger), or
+ * the Temporal Schedule started at a time that is not on its calendar: triggered or backfilled in
+ * Temporal itself, by someone our records cannot name. Such a run starts nothing (it is recorded as
+ * failed, TRIGGER_UNATTRIBUTED): a batch is only ever the calendar's or a named operator's doing.
+ */
+export const RUN_TRIGGERS = ['calendar', 'manual', 'outside_calendar'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 /** started: its batch was recorded (and started); failed: the batch could not be started (see its error). */
@@ -53,6 +58,23 @@ export function firingSpec(s: { dayOfMonth: number; time: string }, testInterval
   if (testIntervalSeconds) return { intervals: [{ every: `${testIntervalSeconds}s` }] };
   const { hour, minute } = parseScheduleTime(s.time);
   return { calendars: [{ dayOfMonth: s.dayOfMonth, hour, minute }], timezone: SCHEDULE_TIMEZONE };
+}
+
+/** China time is UTC+8 all year. */
+const CHINA_OFFSET_MS = 8 * 3600_000;
+
+/**
+ * Whether the Temporal Schedule fires at this instant (its nominal time, which Temporal gives each
+ * run it starts as TemporalScheduledStartTime): on the calendar's day, hour and minute to the
+ * millisecond, or on a multiple of the test interval. A trigger or backfill made in Temporal gets
+ * the moment it was asked for, which is not.
+ */
+export function firesAt(spec: FiringSpec, at: Date): boolean {
+  if ('intervals' in spec) return spec.intervals.some(({ every }) => at.getTime() % (parseInt(every, 10) * 1000) === 0);
+  const china = new Date(at.getTime() + CHINA_OFFSET_MS);
+  return spec.calendars.some(
+    (c) => china.getUTCDate() === c.dayOfMonth && china.getUTCHours() === c.hour && china.getUTCMinutes() === c.minute && china.getUTCSeconds() === 0 && china.getUTCMilliseconds() === 0,
+  );
 }
 
 /** What became of a run: its batch, why it could not start one, or nothing (its schedule is deleted). */

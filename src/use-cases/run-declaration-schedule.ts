@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Problem } from '../api/problem';
 import { findScheduleRow, recordRun } from '../db/declaration-schedules';
-import { schedulePeriod, type RunTrigger, type ScheduleRunSummary } from '../domain/declaration-schedule';
+import { firesAt, firingSpec, schedulePeriod, type RunTrigger, type ScheduleRunSummary } from '../domain/declaration-schedule';
 import type { Caller, Services } from './context';
 import { startDeclarationBatch } from './start-declaration-batch';
 
@@ -18,6 +18,9 @@ export interface ScheduleRun {
   triggeredBy: string;
   log: Caller['log'];
 }
+
+/** Who a run started in Temporal off the calendar is recorded as: nobody we can name. */
+export const UNATTRIBUTED = 'temporal:unattributed';
 
 /** The run's name wherever its work is recorded: the same for every try of one run. */
 export function scheduleRunRef(scheduleId: string, scheduledAt: Date): string {
@@ -35,6 +38,13 @@ export async function runDeclarationSchedule(services: Services, run: ScheduleRu
   if (!schedule || schedule.deletedAt) return { status: 'skipped', scheduledAt, reason: 'the schedule is deleted' };
   const period = schedulePeriod(schedule.period, run.scheduledAt);
   const record = { scheduleId: schedule.id, scheduledAt: run.scheduledAt, trigger: run.trigger, period, triggeredBy: run.triggeredBy };
+  if (run.trigger === 'calendar' && !firesAt(firingSpec(schedule, services.config.declarationSchedules.testIntervalSeconds), run.scheduledAt)) {
+    // Started by the Temporal Schedule off its calendar: someone triggered it in Temporal, not through us.
+    const refused = { code: 'TRIGGER_UNATTRIBUTED', message: 'started in Temporal outside the schedule’s calendar; run it from the console or POST /api/declaration-schedules/{id}/trigger, which records who asked' };
+    await recordRun(services.db, { ...record, trigger: 'outside_calendar', triggeredBy: UNATTRIBUTED, status: 'failed', batchId: null, errorCode: refused.code, error: refused.message });
+    run.log.warn({ scheduleId: schedule.id, scheduledAt }, 'declaration schedule started outside its calendar, not through the API: nothing started');
+    return { status: 'failed', scheduledAt, period, ...refused };
+  }
   // The batch is the schedule's doing, whoever asked for this run (the run records who did).
   const caller: Caller = { actor: `schedule:${schedule.id}`, idempotency: { ref: scheduleRunRef(schedule.id, run.scheduledAt), firstSeenAt: run.scheduledAt, resumed: false }, log: run.log };
   try {

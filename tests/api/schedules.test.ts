@@ -184,17 +184,19 @@ describe('declaration schedules (申报计划)', () => {
     // The short test calendar (SCHEDULE_TEST_INTERVAL_SECONDS): every 3 s instead of monthly.
     stack.config.declarationSchedules.testIntervalSeconds = 3;
     let id: string;
+    let fired: Awaited<ReturnType<typeof detail>>;
     try {
       const created = await create({ name: 'every 3 s (test)', employerIds: [c.id], period: 'current_month' });
       expect(created.response.status, JSON.stringify(created.error)).toBe(201);
       id = created.data!.id;
       expect(Date.parse(created.data!.nextRunAt!) - Date.now()).toBeLessThan(5_000);
+      // The process runs on this calendar until paused: a run checks its time against it.
+      fired = await eventually(() => detail(id), (v) => v.runs.some((r) => r.batch?.status === 'completed'), 60_000);
+      // Stopped before looking closer: no more runs meanwhile.
+      await stack.client.POST('/api/declaration-schedules/{id}/pause', { params: { path: { id } }, body: { note: 'seen enough' } });
     } finally {
       stack.config.declarationSchedules.testIntervalSeconds = undefined;
     }
-    const fired = await eventually(() => detail(id), (v) => v.runs.some((r) => r.batch?.status === 'completed'), 60_000);
-    // Stopped before looking closer: no more runs meanwhile.
-    await stack.client.POST('/api/declaration-schedules/{id}/pause', { params: { path: { id } }, body: { note: 'seen enough' } });
     const run = fired.runs.find((r) => r.batch?.status === 'completed')!;
     expect(run).toMatchObject({ trigger: 'calendar', status: 'started', period: CURRENT, triggeredBy: `schedule:${id}` });
     const batch = await completedBatch(run.batchId!);
@@ -220,6 +222,22 @@ describe('declaration schedules (申报计划)', () => {
     expect(await stack.temporal.workflow.getHandle(workflowIds[0]!).result()).toMatchObject({ status: 'started', period: CURRENT });
     await stack.client.DELETE('/api/declaration-schedules/{id}', { params: { path: { id } } });
   }, 120_000);
+
+  it('a run Temporal starts off the calendar (triggered there, not through us) starts nothing and names nobody', async () => {
+    const e = await addSignedInEmployer(stack, 6, [PREVIOUS, CURRENT]);
+    const s = (await create({ name: 'triggered in Temporal', employerIds: [e.id], paused: true })).data!;
+    // What the Temporal UI's "trigger" or `temporal schedule trigger` does, bypassing the API's roles.
+    await stack.temporal.schedule.getHandle(s.temporalScheduleId).trigger();
+    const { runs } = await eventually(() => detail(s.id), (v) => v.runs.length > 0, 20_000);
+    expect(runs).toEqual([
+      expect.objectContaining({ trigger: 'outside_calendar', status: 'failed', batchId: null, triggeredBy: 'temporal:unattributed', error: expect.objectContaining({ code: 'TRIGGER_UNATTRIBUTED' }) }),
+    ]);
+    const batches = await stack.database.db.select({ n: count() }).from(declarationBatches).where(eq(declarationBatches.createdBy, `schedule:${s.id}`));
+    expect(batches[0]!.n).toBe(0);
+    const audited = await stack.database.db.select().from(auditLog).where(and(eq(auditLog.subject, s.id), eq(auditLog.action, 'declaration_schedule.run_failed')));
+    expect(audited).toEqual([expect.objectContaining({ actor: 'temporal:unattributed', detail: expect.objectContaining({ trigger: 'outside_calendar', code: 'TRIGGER_UNATTRIBUTED' }) })]);
+    await stack.client.DELETE('/api/declaration-schedules/{id}', { params: { path: { id: s.id } } });
+  });
 
   it('a retried run finds its batch: one batch and one run record per scheduled time', async () => {
     const d = await addSignedInEmployer(stack, 5, [PREVIOUS, CURRENT]);

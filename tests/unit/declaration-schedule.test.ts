@@ -1,7 +1,7 @@
 // Declaration schedule rules (src/domain/declaration-schedule.ts): the period a run declares, in
 // China time whatever the server's clock zone, and when a schedule fires.
 import { describe, expect, it } from 'vitest';
-import { firingSpec, parseScheduleTime, schedulePeriod } from '../../src/domain/declaration-schedule';
+import { firesAt, firingSpec, parseScheduleTime, schedulePeriod } from '../../src/domain/declaration-schedule';
 
 describe('schedulePeriod', () => {
   it('declares the month before the run, or the month it runs in', () => {
@@ -40,5 +40,26 @@ describe('firingSpec', () => {
   it('takes HH:MM only', () => {
     expect(parseScheduleTime('00:00')).toEqual({ hour: 0, minute: 0 });
     for (const bad of ['24:00', '9:30', '09:60', '09:30:00', '']) expect(() => parseScheduleTime(bad)).toThrow(RangeError);
+  });
+});
+
+describe('firesAt: whether a run’s time is one its schedule fires at', () => {
+  const monthly = firingSpec({ dayOfMonth: 5, time: '09:30' });
+  it('is true at the calendar’s day and minute in China time, to the millisecond', () => {
+    expect(firesAt(monthly, new Date('2026-12-05T01:30:00.000Z'))).toBe(true); // 09:30 in Beijing
+    expect(firesAt(monthly, new Date('2027-01-05T01:30:00.000Z'))).toBe(true);
+  });
+  it('is false for a trigger’s moment, another minute, another day, or the same clock time in UTC', () => {
+    expect(firesAt(monthly, new Date('2026-12-05T01:30:00.417Z'))).toBe(false);
+    expect(firesAt(monthly, new Date('2026-12-05T01:30:07.000Z'))).toBe(false);
+    expect(firesAt(monthly, new Date('2026-12-05T01:31:00.000Z'))).toBe(false);
+    expect(firesAt(monthly, new Date('2026-12-06T01:30:00.000Z'))).toBe(false);
+    expect(firesAt(monthly, new Date('2026-12-05T09:30:00.000Z'))).toBe(false);
+  });
+  it('takes the test interval as Temporal does: multiples of it since the epoch', () => {
+    const every3 = firingSpec({ dayOfMonth: 5, time: '09:30' }, 3);
+    expect(firesAt(every3, new Date(3_000 * 593_000_000))).toBe(true);
+    expect(firesAt(every3, new Date(3_000 * 593_000_000 + 1_000))).toBe(false);
+    expect(firesAt(every3, new Date(3_000 * 593_000_000 + 12))).toBe(false);
   });
 });

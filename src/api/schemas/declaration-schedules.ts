@@ -40,7 +40,7 @@ export const NoteBody = Type.Object({ note: Type.Optional(Note) }, { additionalP
 
 const RunError = Type.Object(
   {
-    code: Type.String({ description: 'e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE' }),
+    code: Type.String({ description: 'e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE, TRIGGER_UNATTRIBUTED' }),
     message: Type.String(),
   },
   { description: 'why the run could not start its batch' },
@@ -48,13 +48,13 @@ const RunError = Type.Object(
 
 export const RunView = Type.Object({
   scheduledAt: { ...Timestamp, description: 'the time the run is for (its calendar time, or when it was triggered): names the run' },
-  trigger: Enum(RUN_TRIGGERS, 'calendar: started by the Temporal Schedule; manual: POST …/trigger'),
+  trigger: Enum(RUN_TRIGGERS, 'calendar: started by the Temporal Schedule at a calendar time; manual: POST …/trigger; outside_calendar: started in Temporal off the calendar (triggered or backfilled there, by someone unknown): nothing started, recorded as failed TRIGGER_UNATTRIBUTED'),
   period: Period,
   status: Enum(RUN_STATUSES, 'started: its batch was recorded and started; failed: see error'),
   batchId: Nullable(BatchId),
   batch: Nullable(Type.Object({ status: Enum(BATCH_STATUSES), progress: BatchProgress }, { description: 'the run’s batch as it is now (GET /api/declaration-batches/{id} for each employer)' })),
   error: Nullable(RunError),
-  triggeredBy: Type.String({ description: 'the operator, or schedule:<id> for a calendar run' }),
+  triggeredBy: Type.String({ description: 'the operator, schedule:<id> for a calendar run, temporal:unattributed for a run started in Temporal off the calendar' }),
   recordedAt: Timestamp,
 });
 
