@@ -17,12 +17,13 @@
 #      machine's Node is older: npm scripts find node_modules/.bin/node first on PATH.
 #   3. The Temporal CLI (its dev server): $TEMPORAL_CLI_PATH, `temporal` on PATH, a copy
 #      built before in ${XDG_CACHE_HOME:-~/.cache}/sifee, else `go install` of v1.5.1.
-#      The path found is written to .tools/temporal-path.
-#   4. With --cluster (`npm run start:cluster`, `npm test`): the real Temporal server, its
-#      temporal-sql-tool and its UI server, each built once with `go install` and cached in
+#      The path found is written to .tools/temporal-path. Temporal's UI server (run read-only in
+#      every mode: src/temporal-ui.ts), built and cached the same way: .tools/temporal-ui-server-path.
+#   4. With --cluster (`npm run start:cluster`, `npm test`): the real Temporal server and its
+#      temporal-sql-tool, each built once with `go install` and cached in
 #      ${XDG_CACHE_HOME:-~/.cache}/sifee like the CLI, the server's PostgreSQL schemas, and
 #      Debian's PostgreSQL server binaries (initdb, pg_ctl) unless DATABASE_URL is set. Paths
-#      go to .tools/temporal-{server,sql-tool,ui-server}-path and .tools/temporal-schema-dir.
+#      go to .tools/temporal-{server,sql-tool}-path and .tools/temporal-schema-dir.
 # Environment: CI=true turns a missing system package that cannot be installed here into a
 # failure instead of a warning.
 set -euo pipefail
@@ -297,7 +298,7 @@ cached_go_program() {
   if [ -x "$cached" ]; then
     info "$label: $cached (built before)"
   else
-    go=$(find_go) || die "$label is needed for cluster mode and no Go toolchain builds it: install Go (https://go.dev/dl)"
+    go=$(find_go) || die "$label is needed and no Go toolchain builds it: install Go (https://go.dev/dl)"
     go_build "$label" "$target" "$binary" "$cached" "$go" || die "go install $target failed (see above)"
   fi
   write_tool_path "$file" "$cached"
@@ -342,13 +343,17 @@ provision_postgres_server() {
   fi
 }
 
+# The web UI in every mode: npm start runs it read-only in front of the dev server (src/temporal-ui.ts).
+provision_temporal_ui() {
+  cached_go_program "the Temporal UI server $TEMPORAL_UI_VERSION" "$TEMPORAL_UI_MODULE@$TEMPORAL_UI_VERSION" server \
+    "temporal-ui-server-$TEMPORAL_UI_VERSION" temporal-ui-server-path
+}
+
 provision_cluster() {
   cached_go_program "the Temporal server $TEMPORAL_SERVER_VERSION" "$TEMPORAL_SERVER_MODULE/cmd/server@$TEMPORAL_SERVER_VERSION" server \
     "temporal-server-$TEMPORAL_SERVER_VERSION" temporal-server-path
   cached_go_program "temporal-sql-tool $TEMPORAL_SERVER_VERSION" "$TEMPORAL_SERVER_MODULE/cmd/tools/sql@$TEMPORAL_SERVER_VERSION" sql \
     "temporal-sql-tool-$TEMPORAL_SERVER_VERSION" temporal-sql-tool-path
-  cached_go_program "the Temporal UI server $TEMPORAL_UI_VERSION" "$TEMPORAL_UI_MODULE@$TEMPORAL_UI_VERSION" server \
-    "temporal-ui-server-$TEMPORAL_UI_VERSION" temporal-ui-server-path
   provision_schema
   provision_postgres_server
 }
@@ -363,8 +368,11 @@ announce_first_run() {
   if [ -z "${TEMPORAL_CLI_PATH:-}" ] && ! command -v temporal >/dev/null 2>&1 && ! [ -x "$cache/temporal-$TEMPORAL_VERSION" ]; then
     todo+=("the Temporal CLI built with go install (3-6 minutes, once)")
   fi
+  if ! [ -x "$cache/temporal-ui-server-$TEMPORAL_UI_VERSION" ]; then
+    todo+=("the Temporal UI server built with go install (2-4 minutes, once)")
+  fi
   if ((cluster)) && ! [ -x "$cache/temporal-server-$TEMPORAL_SERVER_VERSION" ]; then
-    todo+=("the Temporal server, its SQL tool and UI server built with go install (5-10 minutes, once)")
+    todo+=("the Temporal server and its SQL tool built with go install (5-10 minutes, once)")
   fi
   ((${#todo[@]})) || return 0
   say "first run on this machine: installing what is missing, then everything is reused:"
@@ -384,6 +392,7 @@ provision_node_runtime
 temporal_path=
 resolve_temporal
 write_temporal_path
+provision_temporal_ui
 if ((cluster)); then provision_cluster; fi
 if ((print_temporal)) && [ -n "$temporal_path" ]; then
   printf '%s\n' "$temporal_path" >&3

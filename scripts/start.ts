@@ -15,6 +15,7 @@ import { loadConfig } from '../src/config';
 import { retentionFlag } from '../src/domain/duration';
 import { retentionUpdateArgs } from '../src/worker/retention';
 import { searchAttributeFlags } from '../src/search-attributes';
+import { temporalUiLaunch } from '../src/temporal-ui';
 import { demoEmployers, devSecret, keysAndEmployers } from './lib/demo';
 
 const config = loadConfig();
@@ -52,8 +53,8 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 const httpOk = (url: string) => () =>
   fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
 
-function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const proc = spawn(command, args, { env: { ...process.env, LOG_FORMAT: logFormat, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): ChildProcess {
+  const proc = spawn(command, args, { env: { ...process.env, LOG_FORMAT: logFormat, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd });
   for (const [from, to] of [[proc.stdout, process.stdout], [proc.stderr, process.stderr]] as const) {
     from?.on('data', (chunk: Buffer) => {
       lastChildOutput = Date.now();
@@ -95,6 +96,8 @@ async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   if (!existsSync('.tools/temporal-path')) throw new Error('no Temporal CLI found: run `npm start` (it provisions first) or `bash scripts/provision.sh`');
   const temporalPath = readFileSync('.tools/temporal-path', 'utf8').trim();
+  if (!existsSync('.tools/temporal-ui-server-path')) throw new Error('no Temporal UI server found: run `npm start` (it provisions first) or `bash scripts/provision.sh`');
+  const uiServerPath = readFileSync('.tools/temporal-ui-server-path', 'utf8').trim();
 
   const [temporalHost = '127.0.0.1', temporalPortText = '7233'] = config.temporalAddress.split(':');
   const temporalPort = Number(temporalPortText);
@@ -107,15 +110,29 @@ async function main(): Promise<void> {
       '--db-filename', path.join(config.dataDir, 'temporal.db'),
       '--ip', temporalHost,
       '--port', String(temporalPort),
-      '--ui-port', String(config.temporalUiPort),
+      // Its own UI can change anything for anyone: the read-only UI server below stands in for it.
+      '--headless',
       '--log-level', 'warn',
       '--sqlite-pragma', 'journal_mode=WAL',
-      // The UI decrypts payloads through our codec endpoint for anyone signed in with a key.
-      '--ui-codec-endpoint', `http://127.0.0.1:${config.port}/codec`,
       // EmployerId, FeePeriod, BusinessStatus: GET /api/workflows and the UI search by them.
       ...searchAttributeFlags(),
     ]);
     await waitFor('Temporal', () => answers(temporalHost, temporalPort));
+  }
+  // The web UI, read-only (src/temporal-ui.ts); it decrypts payloads through our /codec for anyone signed in.
+  const ui = temporalUiLaunch({
+    program: uiServerPath,
+    repoRoot: process.cwd(),
+    temporalAddress: config.temporalAddress,
+    port: config.temporalUiPort,
+    namespace: config.temporalNamespace,
+    apiOrigins: [`http://127.0.0.1:${config.port}`, `http://localhost:${config.port}`],
+  });
+  if (await answers('127.0.0.1', config.temporalUiPort)) {
+    log(`something answers at 127.0.0.1:${config.temporalUiPort} already: taking it for the Temporal UI`);
+  } else {
+    launch('temporal-ui', ui.command, ui.args, ui.env, ui.cwd);
+    await waitFor('the Temporal UI', httpOk(`http://127.0.0.1:${config.temporalUiPort}/`));
   }
   // How long Temporal keeps closed histories (TEMPORAL_RETENTION): the archive keeps them after that.
   const retention = retentionFlag(config.temporalRetentionSeconds);
@@ -149,7 +166,7 @@ async function main(): Promise<void> {
     `  API               ${api}/api`,
     `  API docs          ${api}/docs`,
     `  Metrics           ${api}/metrics${workerMetricsPort ? ` (Temporal worker: http://${process.env.WORKER_METRICS_HOST || '127.0.0.1'}:${workerMetricsPort}/metrics)` : ''}`,
-    `  Temporal UI       ${temporalUi} (histories kept ${retentionFlag(config.temporalRetentionSeconds)}, then in the archive)`,
+    `  Temporal UI       ${temporalUi} (read-only; histories kept ${retentionFlag(config.temporalRetentionSeconds)}, then in the archive)`,
     `  Mock bureau       ${config.bureauUrl}/admin/employers`,
     `  Data              ${config.dataDir} (${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : 'embedded PGlite'})`,
     `  Node              ${process.version} (${process.execPath})`,

@@ -14,6 +14,7 @@ import { ensureSearchAttributes } from '../worker/search-attributes';
 import { Child, sleep, type Log } from './child';
 import { PrivatePostgres } from './postgres';
 import { WORKER_NODE_ARGS } from '../worker/heap';
+import { temporalUiLaunch } from '../temporal-ui';
 
 const run = promisify(execFile);
 
@@ -172,19 +173,17 @@ export class Cluster {
       output: this.outputFor('temporal'),
       ready: { check: () => frontendAnswers(frontend, 'temporal-system') },
     });
+    const ui = temporalUiLaunch({
+      program: opts.tools.uiServer,
+      repoRoot: opts.repoRoot,
+      temporalAddress: frontend,
+      port: opts.temporalUiPort,
+      namespace: opts.namespace,
+      apiOrigins: Array.from({ length: opts.apis }, (_, i) => `http://127.0.0.1:${opts.apiPort + i}`),
+    });
     this.ui = new Child({
       name: 'temporal-ui',
-      command: opts.tools.uiServer,
-      args: ['--root', '.', '--config', 'config', '--env', 'production', 'start'],
-      cwd: path.join(opts.repoRoot, 'deploy/temporal-ui'),
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: frontend,
-        TEMPORAL_UI_PORT: String(opts.temporalUiPort),
-        TEMPORAL_DEFAULT_NAMESPACE: opts.namespace,
-        TEMPORAL_CODEC_ENDPOINT: `http://127.0.0.1:${opts.apiPort}/codec`,
-        TEMPORAL_CORS_ORIGINS: Array.from({ length: opts.apis }, (_, i) => `http://127.0.0.1:${opts.apiPort + i}`).join(','),
-      },
+      ...ui,
       output: this.outputFor('temporal-ui'),
       ready: { check: httpOk(`http://127.0.0.1:${opts.temporalUiPort}/`) },
     });

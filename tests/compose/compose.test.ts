@@ -211,6 +211,8 @@ describe('docker-compose.yml (production topology)', () => {
     expect(joined(namespace.entrypoint)).toBe('sh /etc/sifee-temporal/register-namespace.sh');
     expect(envOf(namespace).TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(envOf(config.services['temporal-ui']!).TEMPORAL_ADDRESS).toBe('temporal:7233');
+    // Read-only like npm start's (deploy/temporal-ui/config): changes go through the API's roles.
+    expect(envOf(config.services['temporal-ui']!).TEMPORAL_DISABLE_WRITE_ACTIONS).toBe('true');
   });
 
   it('publishes only the API and the Temporal UI: the frontend, PostgreSQL and the bureau stay internal', () => {
