@@ -99,8 +99,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const register = (body: { url: string; events: string[]; description?: string }, headers: Record<string, string> = {}) =>
-  stack.client.POST('/api/webhooks', { body: body as never, headers });
+/** Read as the 201 answer: a keyed repeat's 200 is the same webhook without its secret. */
+async function register(body: { url: string; events: string[]; description?: string }, headers: Record<string, string> = {}) {
+  const res = await stack.client.POST('/api/webhooks', { body: body as never, headers });
+  return { ...res, data: res.data as (NonNullable<typeof res.data> & { secret: string }) | undefined };
+}
 const deliveriesOf = async (id: string) => (await stack.clientAs('auditor').GET('/api/webhooks/{id}/deliveries', { params: { path: { id } } })).data!.deliveries;
 async function rows<T>(query: SQL): Promise<T[]> {
   const result = await stack.database.db.execute(query);
