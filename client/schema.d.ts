@@ -7309,7 +7309,7 @@ export interface paths {
         put?: never;
         /**
          * Register a webhook: events are POSTed to its URL, signed with a secret shown in this answer only
-         * @description The URL must be http or https, and its host must resolve to public addresses only (loopback, private and link-local addresses are refused with 422 unless the host is in WEBHOOK_ALLOWED_HOSTS); it is checked again before every attempt. The webhook hears the events written after it is registered. See docs/webhooks.md for the body, the signature and the retries.
+         * @description The URL must be http or https, and its host must resolve to public addresses only (loopback, private and link-local addresses are refused with 422 unless the host is in WEBHOOK_ALLOWED_HOSTS); it is checked again before every attempt. The webhook hears the events written after it is registered. See docs/webhooks.md for the body, the signature and the retries. Answers show the URL with the values of its query masked (`?token=***`). A repeat with the same Idempotency-Key registers nothing: it answers 200 with the webhook but not its secret (shown once only; if the first answer was lost, delete the webhook and register another), or 404 once the webhook is deleted.
          */
         post: {
             parameters: {
@@ -7334,6 +7334,30 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description who registered it */
+                            createdBy: string;
+                            description: string | null;
+                            /** @description what it hears */
+                            events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "declaration_schedule.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "declaration_schedule.created" | "declaration_schedule.paused" | "declaration_schedule.unpaused" | "declaration_schedule.deleted" | "declaration_schedule.run_started" | "declaration_schedule.run_failed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
+                            /** @description webhook id: W, the China date it was registered (YYYYMMDD), -, 10 hex digits; e.g. W20261015-3f9a0c21de */
+                            id: string;
+                            /** @description where deliveries are POSTed */
+                            url: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 201: {
                     headers: {
@@ -7380,6 +7404,15 @@ export interface paths {
                 };
                 /** @description application/problem+json */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };

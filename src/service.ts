@@ -10,6 +10,7 @@ import { loadConfig } from './config';
 import { startAuditChainer } from './db/audit';
 import { openDatabase } from './db/client';
 import { dataConverterFor } from './codec/aes-gcm-codec';
+import { resealLegacySecrets } from './webhooks/secret';
 import { createLogger } from './logging';
 import { installWorkerRuntime } from './metrics/worker-runtime';
 import { BrowserPool, Renderer } from './render';
@@ -44,6 +45,10 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
   const clientConnection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection: clientConnection, namespace: config.temporalNamespace, dataConverter });
   const codec = dataConverter.payloadCodecs[0];
+  // Webhook secrets sealed before issue 26 was fixed could be opened by the codec endpoint: sealed anew.
+  const sealing = await resealLegacySecrets(database.db, codec);
+  if (sealing.resealed > 0) log.info({ resealed: sealing.resealed }, 'webhook secrets sealed anew, for webhook secrets only');
+  if (sealing.unopened.length > 0) log.warn({ webhooks: sealing.unopened }, 'webhook secrets that no configured codec key opens: their deliveries fail until the key is back');
 
   if (parts.worker) {
     // The Temporal SDK's metrics: the Runtime is installed before the first NativeConnection.

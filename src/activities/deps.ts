@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
+import type { AesGcmCodec } from '../codec/aes-gcm-codec';
 import type { BureauClient } from '../bureau/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
@@ -12,6 +12,6 @@ export interface ActivityDeps {
   renderer: Renderer; // one browser pool per worker process
   filesDir: string; // rendered files (vouchers, certificates) live here: `${DATA_DIR}/files`
   temporal: Client; // the reconciler starts workflows whose start was recorded but never made
-  codec: PayloadCodec; // …opening their recorded, sealed arguments (and webhook secrets)
+  codec: AesGcmCodec; // …opening their recorded, sealed arguments (and webhook secrets)
   config: Config; // a schedule's run starts its batch as the API would (src/use-cases); webhooks' allowed hosts and retries
 }

@@ -83,7 +83,7 @@ export function webhookActivities({ db, temporal, codec, config }: Pick<Activity
       try {
         const target = await resolveWebhookTarget(webhook.url, settings.allowedHosts);
         const body = JSON.stringify(webhookEventBody(event));
-        const signature = signatureHeader(await openSecret(codec, webhook.secret), Math.floor(Date.now() / 1000), body);
+        const signature = signatureHeader(await openSecret(codec, webhook.id, webhook.secret), Math.floor(Date.now() / 1000), body);
         answer = await postWebhook(target, body, { [EVENT_ID_HEADER]: eventIdOf(event.seq), [SIGNATURE_HEADER]: signature }, WEBHOOK_TIMEOUT_MS);
       } catch (err) {
         // A host that now resolves to a private address (or not at all) is a failed attempt, retried on the schedule.

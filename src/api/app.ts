@@ -8,7 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
+import type { AesGcmCodec } from '../codec/aes-gcm-codec';
 import type { BureauClient } from '../bureau/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
@@ -35,7 +35,7 @@ import declarationScheduleRoutes from './routes/declaration-schedules';
 import attentionRoutes from './routes/attention';
 
 export interface AppDeps {
-  codec: PayloadCodec;
+  codec: AesGcmCodec;
   db: Db;
   temporal: Client;
   bureau: BureauClient;
@@ -62,18 +62,30 @@ declare module 'fastify' {
     bureau: BureauClient;
     config: Config;
     /** The payload codec: what the API records for a workflow is sealed as Temporal would hold it. */
-    codec: PayloadCodec;
+    codec: AesGcmCodec;
     routeCatalog: RouteEntry[];
   }
 }
 
-/** A number that is not finite, or a string with a NUL (which no PostgreSQL text can hold), anywhere in a value. */
+/** A lone UTF-16 surrogate (JSON's "\ud800"): not Unicode text, and PostgreSQL's jsonb refuses it. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function unusableText(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'text must not contain NUL characters';
+  if (LONE_SURROGATE.test(text)) return 'text must be well-formed Unicode (no lone surrogate such as \\ud800)';
+  return undefined;
+}
+
+/**
+ * A number that is not finite, or text with a NUL (which no PostgreSQL text can hold) or a lone
+ * surrogate, anywhere in a value, its keys included.
+ */
 function unusableValue(value: unknown, depth = 0): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'numbers must be finite';
-  if (typeof value === 'string') return value.includes('\u0000') ? 'text must not contain NUL characters' : undefined;
+  if (typeof value === 'string') return unusableText(value);
   if (!value || typeof value !== 'object' || depth > 20 || Buffer.isBuffer(value)) return undefined;
-  for (const v of Object.values(value)) {
-    const problem = unusableValue(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) {
+    const problem = unusableText(k) ?? unusableValue(v, depth + 1);
     if (problem) return problem;
   }
   return undefined;
@@ -119,7 +131,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
     reply.header('x-request-id', request.id);
   });
   // Ajv's type coercion turns "Infinity" and 1e400 into Infinity and lets it past minimum and
-  // maximum, and JSON strings may hold NUL, which PostgreSQL refuses: both are bad input (400).
+  // maximum, and JSON strings may hold NUL or a lone surrogate, which PostgreSQL refuses: all bad input (400).
   app.addHook('preHandler', async (request) => {
     const problem = unusableValue(request.params) ?? unusableValue(request.query) ?? unusableValue(request.body);
     if (problem) throw new Problem(400, 'VALIDATION_FAILED', 'The request is not valid', problem);

@@ -7,7 +7,7 @@
 // where the plaintext is the whole original Payload, proto-encoded.
 //
 // Keys rotate: the first key of the spec encrypts; decoding picks the key named by the payload.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 
@@ -88,11 +88,28 @@ export function generateCodecKey(kid: string): string {
   return `${kid}:${randomBytes(KEY_BYTES).toString('base64')}`;
 }
 
+/**
+ * Bytes sealed for one purpose (a webhook's signing secret …), not a Temporal payload: AES-256-GCM
+ * under a key derived by HKDF-SHA256 from the codec key for that purpose, with the purpose and a
+ * context (the webhook id …) as associated data. The codec endpoint decrypts with the codec keys
+ * themselves and no associated data, so it can never open them; nor can one purpose's or one
+ * context's sealed bytes be passed off as another's. `data` is iv ‖ ciphertext ‖ tag.
+ */
+export interface SealedBytes {
+  keyId: string;
+  data: Buffer;
+}
+
+const PURPOSE = /^[a-z0-9-]{1,64}$/;
+const HKDF_SALT = utf8.encode('sifee sealed-for-purpose v1');
+
 /** AES-256-GCM payload codec. See the top of this file for the format. */
 export class AesGcmCodec implements PayloadCodec {
   readonly encryptingKeyId: string;
   readonly #encryptKey: Buffer;
   readonly #keys: ReadonlyMap<string, Buffer>;
+  /** Keys derived for a purpose, by `purpose\0keyId`. */
+  readonly #derived = new Map<string, Buffer>();
 
   constructor(keys: readonly CodecKey[]) {
     const first = keys[0];
@@ -124,6 +141,45 @@ export class AesGcmCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => this.#decrypt(payload));
+  }
+
+  /** Seals bytes for a purpose and context (see {@link SealedBytes}), with the encrypting key. */
+  sealFor(purpose: string, context: string, plaintext: Uint8Array): SealedBytes {
+    const key = this.#derivedKey(purpose, this.encryptingKeyId);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(associatedData(purpose, context));
+    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return { keyId: this.encryptingKeyId, data: Buffer.concat([iv, ciphertext, cipher.getAuthTag()]) };
+  }
+
+  /** Opens what {@link sealFor} sealed for this purpose and context; throws {@link PayloadDecryptionError} otherwise. */
+  openFor(purpose: string, context: string, sealed: SealedBytes): Buffer {
+    if (!this.#keys.has(sealed.keyId)) {
+      throw new PayloadDecryptionError(`sealed ${purpose} uses key id ${describeKeyId(sealed.keyId)}, which is not configured (known key ids: ${this.keyIds.join(', ')})`);
+    }
+    const key = this.#derivedKey(purpose, sealed.keyId);
+    const buf = sealed.data;
+    if (buf.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`sealed ${purpose} is too short (${buf.length} bytes) to hold an IV and a tag`);
+    try {
+      const decipher = createDecipheriv(ALGORITHM, key, buf.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+      decipher.setAAD(associatedData(purpose, context));
+      decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
+      return Buffer.concat([decipher.update(buf.subarray(IV_BYTES, buf.length - TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new PayloadDecryptionError(`sealed ${purpose} with key id "${sealed.keyId}" failed authentication: it was altered, sealed for something else, or with another key`);
+    }
+  }
+
+  #derivedKey(purpose: string, keyId: string): Buffer {
+    if (!PURPOSE.test(purpose)) throw new CodecKeyError('a sealing purpose is 1 to 64 of a-z 0-9 -');
+    const name = `${purpose}\u0000${keyId}`;
+    let key = this.#derived.get(name);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', this.#keys.get(keyId) as Buffer, HKDF_SALT, utf8.encode(`sifee ${purpose}`), KEY_BYTES));
+      this.#derived.set(name, key);
+    }
+    return key;
   }
 
   #encrypt(payload: Payload): Payload {
@@ -179,6 +235,10 @@ export class AesGcmCodec implements PayloadCodec {
       throw new PayloadDecryptionError(`payload encrypted with key id "${keyId}" decrypted, but is not a Payload`);
     }
   }
+}
+
+function associatedData(purpose: string, context: string): Uint8Array {
+  return utf8.encode(`sifee ${purpose}\u0000${context}`);
 }
 
 /** A codec from a key spec (`kid:base64key,...`); the first key encrypts. */

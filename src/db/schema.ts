@@ -415,8 +415,14 @@ export const reconciliations = pgTable('reconciliations', {
 // ---- Signed webhooks (docs/webhooks.md) ----
 
 /**
- * A receiver of events. The secret is sealed with the payload codec (as Temporal payloads are) and
- * opened only to sign. The dispatcher marks where in the audit chain it starts and stops hearing
+ * A webhook's secret as stored: sealed for this purpose and this webhook (src/webhooks/secret.ts),
+ * or, in rows written before issue 26 was fixed, as the codec's payloads (still read; re-sealed at start).
+ */
+export type StoredWebhookSecret = { format: 'webhook-secret/v1'; keyId: string; data: string } | unknown[];
+
+/**
+ * A receiver of events. The secret is sealed with a key derived from the payload codec's for
+ * webhook secrets only (the codec endpoint cannot open it) and opened only to sign. The dispatcher marks where in the audit chain it starts and stops hearing
  * events: at its own webhook.created and webhook.deleted entries.
  */
 export const webhooks = pgTable(
@@ -426,7 +432,7 @@ export const webhooks = pgTable(
     url: text('url').notNull(),
     events: jsonb('events').$type<string[]>().notNull(),
     description: text('description'),
-    secret: jsonb('secret').$type<unknown[]>().notNull(),
+    secret: jsonb('secret').$type<StoredWebhookSecret>().notNull(),
     /** The keyed request that registered it: its repeat answers this webhook again. */
     requestRef: text('request_ref'),
     createdBy: text('created_by').notNull(),

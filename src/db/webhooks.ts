@@ -4,7 +4,7 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { appendAudit, type Transaction } from './audit';
 import type { Db } from './client';
-import { auditLog, webhookAttempts, webhookDeliveries, webhooks } from './schema';
+import { auditLog, webhookAttempts, webhookDeliveries, webhooks, type StoredWebhookSecret } from './schema';
 
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -25,7 +25,7 @@ function auditedUrl(url: string): string {
 
 export async function insertWebhook(
   db: Db,
-  w: { id: string; url: string; events: string[]; description: string | null; secret: unknown[]; requestRef: string | null; createdBy: string },
+  w: { id: string; url: string; events: string[]; description: string | null; secret: StoredWebhookSecret; requestRef: string | null; createdBy: string },
 ): Promise<WebhookRow> {
   return db.transaction(async (tx) => {
     const [row] = await tx.insert(webhooks).values(w).returning();
@@ -39,6 +39,21 @@ export async function insertWebhook(
 export async function findWebhookByRequest(db: Db, requestRef: string): Promise<WebhookRow | undefined> {
   const [row] = await db.select().from(webhooks).where(eq(webhooks.requestRef, requestRef));
   return row;
+}
+
+/** Webhooks whose secret is sealed the old way, as codec payloads (a JSON array); deleted ones too. */
+export async function legacySealedSecrets(db: Db): Promise<{ id: string; secret: StoredWebhookSecret }[]> {
+  return db.select({ id: webhooks.id, secret: webhooks.secret }).from(webhooks).where(sql`jsonb_typeof(${webhooks.secret}) = 'array'`);
+}
+
+/** Writes a webhook's re-sealed secret, unless another process did first; true when this one did. */
+export async function replaceLegacySecret(db: Db, id: string, secret: StoredWebhookSecret): Promise<boolean> {
+  const updated = await db
+    .update(webhooks)
+    .set({ secret })
+    .where(and(eq(webhooks.id, id), sql`jsonb_typeof(${webhooks.secret}) = 'array'`))
+    .returning({ id: webhooks.id });
+  return updated.length > 0;
 }
 
 export async function getWebhook(db: Db, id: string): Promise<WebhookRow | undefined> {

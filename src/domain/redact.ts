@@ -24,3 +24,25 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
     }),
   );
 }
+
+/**
+ * A URL as views show it (a webhook's: listings, the console, the answer that registers it): its
+ * user name and password, the values of its query and its fragment masked, as they may be the
+ * receiver's credentials (`?token=…`). Only deliveries use the URL as written.
+ */
+export function maskUrlCredentials(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return '***';
+  }
+  const userinfo = url.username || url.password ? '***@' : '';
+  const pairs = url.search
+    .slice(1)
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => (pair.includes('=') ? `${pair.slice(0, pair.indexOf('='))}=***` : '***'));
+  const query = pairs.length > 0 ? `?${pairs.join('&')}` : '';
+  return `${url.protocol}//${userinfo}${url.host}${url.pathname}${query}${url.hash ? '#***' : ''}`;
+}

@@ -1,6 +1,7 @@
 // Where a webhook may not send (no server-side request forgery): addresses that are not on the
 // public internet — loopback, private, link-local, shared, reserved, multicast — in IPv4 and IPv6,
-// including IPv6 forms that carry an IPv4 address (::ffff:127.0.0.1, NAT64, 6to4).
+// including IPv6 forms that carry an IPv4 address (mapped ::ffff:127.0.0.1, translated
+// ::ffff:0:127.0.0.1, compatible ::127.0.0.1, NAT64 64:ff9b::127.0.0.1, 6to4).
 import { isIPv4, isIPv6 } from 'node:net';
 
 type Range = readonly [prefix: number[], bits: number, what: string];
@@ -28,6 +29,7 @@ const V6_REFUSED: readonly (readonly [prefix: number[], bits: number, what: stri
   [[], 128, 'unspecified'], // ::
   [[...Array(15).fill(0), 1], 128, 'loopback'], // ::1
   [[...Array(10).fill(0), 0xff, 0xff], 96, { v4At: 12 }], // ::ffff:a.b.c.d, IPv4-mapped
+  [[...Array(8).fill(0), 0xff, 0xff, 0, 0], 96, { v4At: 12 }], // ::ffff:0:a.b.c.d, IPv4-translated (SIIT)
   [[], 96, 'IPv4-compatible (deprecated)'], // ::a.b.c.d
   [[0x00, 0x64, 0xff, 0x9b, ...Array(8).fill(0)], 96, { v4At: 12 }], // 64:ff9b::a.b.c.d, NAT64
   [[0x00, 0x64, 0xff, 0x9b, 0x00, 0x01], 48, 'local-use NAT64'],

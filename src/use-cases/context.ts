@@ -2,7 +2,7 @@
 // and who asks. Routes pass their app (which carries the services as decorators) and the
 // caller taken from the request; schedules and tools pass their own.
 import type { Client } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
+import type { AesGcmCodec } from '../codec/aes-gcm-codec';
 import type { BureauClient } from '../bureau/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
@@ -13,7 +13,7 @@ export interface Services {
   bureau: BureauClient;
   config: Config;
   /** The payload codec: a workflow's recorded input is sealed as Temporal would hold it. */
-  codec: PayloadCodec;
+  codec: AesGcmCodec;
 }
 
 export interface Caller {

@@ -18,7 +18,7 @@ import { newWebhookSecret } from '../domain/webhook-signature';
 import { deliverNowSignal } from '../workflows/messages';
 import type { WebhookDeliveryInput } from '../domain/webhook-retries';
 import { WebhookTargetRefused, resolveWebhookTarget } from '../webhooks/target';
-import { openSecret, sealSecret } from '../webhooks/secret';
+import { sealSecret } from '../webhooks/secret';
 import type { Caller, Services } from './context';
 import { earlierStart, newWorkId, recordStartOf, startRecorded } from './start-work';
 
@@ -30,16 +30,18 @@ export interface WebhookRequest {
 
 export interface RegisteredWebhook {
   webhook: WebhookRow;
-  /** Shown in this answer only (and to a repeat of the same keyed request). */
-  secret: string;
+  /** Shown once, in the answer that registers it; null for a repeat of the same keyed request. */
+  secret: string | null;
 }
 
 export async function registerWebhook(services: Services, caller: Caller, input: WebhookRequest): Promise<RegisteredWebhook> {
-  // A repeat of a keyed request gets the webhook its first try registered (its answer is not
-  // stored with the key: it holds the secret).
+  // A repeat of a keyed request gets the webhook its first try registered, without its secret: a
+  // secret is shown once (whoever holds the key later, or replays it, does not get it again; a
+  // client whose first answer was lost deletes the webhook and registers another). Deleted, it is gone.
   const ref = caller.idempotency?.ref ?? null;
   const earlier = ref ? await findWebhookByRequest(services.db, ref) : undefined;
-  if (earlier) return { webhook: earlier, secret: await openSecret(services.codec, earlier.secret) };
+  if (earlier?.deletedAt) throw new Problem(404, 'NOT_FOUND', 'webhook not found', `webhook ${earlier.id}, which this request registered, was deleted: register a new one with a new Idempotency-Key`);
+  if (earlier) return { webhook: earlier, secret: null };
 
   let url: URL;
   try {
@@ -48,13 +50,14 @@ export async function registerWebhook(services: Services, caller: Caller, input:
     if (err instanceof WebhookTargetRefused) throw new Problem(422, err.code, 'This URL cannot receive webhooks', err.message);
     throw err;
   }
+  const id = newWorkId(caller, 'W');
   const secret = newWebhookSecret();
   const webhook = await insertWebhook(services.db, {
-    id: newWorkId(caller, 'W'),
+    id,
     url: url.href,
     events: [...new Set(input.events)],
     description: input.description ?? null,
-    secret: await sealSecret(services.codec, secret),
+    secret: sealSecret(services.codec, id, secret),
     requestRef: ref,
     createdBy: caller.actor,
   });

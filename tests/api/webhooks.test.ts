@@ -16,6 +16,8 @@ import { addEmployer } from '../support/employers';
 import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { historyText } from '../support/history';
 import { TEST_CODEC_KEYS, startStack, type Stack } from '../support/stack';
+import { sealArgs } from '../../src/starts/workflow-starts';
+import { resealLegacySecrets } from '../../src/webhooks/secret';
 
 interface Received {
   path: string;
@@ -97,8 +99,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const register = (body: { url: string; events: string[]; description?: string }, headers: Record<string, string> = {}) =>
-  stack.client.POST('/api/webhooks', { body: body as never, headers });
+/** Read as the 201 answer: a keyed repeat's 200 is the same webhook without its secret. */
+async function register(body: { url: string; events: string[]; description?: string }, headers: Record<string, string> = {}) {
+  const res = await stack.client.POST('/api/webhooks', { body: body as never, headers });
+  return { ...res, data: res.data as (NonNullable<typeof res.data> & { secret: string }) | undefined };
+}
 const deliveriesOf = async (id: string) => (await stack.clientAs('auditor').GET('/api/webhooks/{id}/deliveries', { params: { path: { id } } })).data!.deliveries;
 async function rows<T>(query: SQL): Promise<T[]> {
   const result = await stack.database.db.execute(query);
@@ -220,17 +225,30 @@ describe('signed webhooks', () => {
     expect(dump).not.toContain(hook.secret.slice('whsec_'.length));
   });
 
-  it('answers a repeat of a keyed registration with the same webhook and secret, storing no secret with the key', async () => {
+  it('shows the secret once: a keyed repeat answers the webhook without it, and 404 once deleted', async () => {
     const body = { url: `${receiver.url}/keyed`, events: ['declaration.*', 'voucher.issued'] };
     const first = await register(body, { 'idempotency-key': 'register-keyed-1' });
     const repeat = await register(body, { 'idempotency-key': 'register-keyed-1' });
     expect(first.response.status).toBe(201);
-    expect(repeat.response.status).toBe(201);
-    expect(repeat.data).toEqual(first.data);
+    expect(first.data!.secret).toMatch(/^whsec_/);
+    expect(repeat.response.status).toBe(200);
+    expect(repeat.response.headers.get('idempotent-replayed')).toBe('true');
+    const { secret, ...webhook } = first.data!;
+    expect(repeat.data).toEqual(webhook);
+    expect(JSON.stringify(repeat.data)).not.toContain(secret.slice('whsec_'.length));
+    expect((await rows(sql`select id from webhooks where url = ${body.url}`)).length).toBe(1);
     const dump = execFileSync('pg_dump', ['--data-only', '--no-owner', '--table=idempotency_keys', stack.config.databaseUrl!], { encoding: 'utf8' });
     expect(dump).toContain('register-keyed-1');
-    expect(dump).not.toContain(first.data!.secret.slice('whsec_'.length));
+    expect(dump).not.toContain(secret.slice('whsec_'.length));
+
     expect((await stack.client.DELETE('/api/webhooks/{id}', { params: { path: { id: first.data!.id } } })).response.status).toBe(204);
+    for (let i = 0; i < 2; i++) {
+      const gone = await register(body, { 'idempotency-key': 'register-keyed-1' });
+      expect(gone.response.status).toBe(404);
+      expect(gone.response.headers.get('content-type')).toContain('application/problem+json');
+      expect(JSON.stringify(gone.error)).toContain(first.data!.id);
+      expect(JSON.stringify(gone.error)).not.toContain(secret.slice('whsec_'.length));
+    }
   });
 
   it('refuses private, loopback and link-local addresses with 422, storing nothing', async () => {
@@ -323,5 +341,120 @@ describe('signed webhooks', () => {
     const res = await stack.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.body).toMatch(/sifee_webhook_deliveries\{status="delivered"\} 1/);
     expect(res.body).toMatch(/sifee_webhook_deliveries\{status="cancelled"\} 1/);
+  });
+});
+
+describe('issue 26: secrets the codec endpoint cannot open, URLs masked, text that is Unicode', () => {
+  const secretOf = async (id: string) => (await rows<{ secret: unknown }>(sql`select secret from webhooks where id = ${id}`))[0]!.secret;
+  /** Posts to /codec/decode as each role: what a reviewer with the sealed secret could get. */
+  async function decodedByEveryRole(payloads: unknown[]): Promise<string> {
+    let answers = '';
+    for (const role of ['operator', 'auditor', 'staff'] as const) {
+      const res = await stack.clientAs(role).POST('/codec/decode', { body: { payloads } as never });
+      answers += JSON.stringify(res.data ?? res.error);
+      for (const p of (res.data?.payloads ?? []) as { data?: string }[]) answers += Buffer.from(p.data ?? '', 'base64').toString('utf8');
+    }
+    return answers;
+  }
+  /** The ways the stored secret can be handed to the codec endpoint. */
+  function asPayloads(stored: unknown): unknown[] {
+    if (Array.isArray(stored)) return stored;
+    const s = stored as { keyId: string; data: string };
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    return [{ metadata: { encoding: b64('binary/encrypted'), 'encryption-key-id': b64(s.keyId) }, data: s.data }];
+  }
+  const known = 'whsec_KnownLegacySecret0123456789abcdefghijklmnop';
+  let legacyId = '';
+  let tokenHook: { id: string; secret: string; path: string };
+
+  it('seals a new secret so that /codec/decode opens it for no role; deliveries still sign with it', async () => {
+    // The main webhook's (its deliveries were verified above, signed with it).
+    const main = (await stack.client.GET('/api/webhooks')).data!.webhooks.find((w) => w.url.endsWith('/main'))!;
+    const stored = await secretOf(main.id);
+    expect(stored).toMatchObject({ format: 'webhook-secret/v1', keyId: 'test1', data: expect.any(String) });
+    const answers = await decodedByEveryRole([...asPayloads(stored), { metadata: {}, data: (stored as { data: string }).data }]);
+    expect(answers).toContain('PAYLOAD_NOT_DECRYPTABLE');
+    expect(answers).not.toContain('whsec_');
+  });
+
+  it('reads a secret sealed the old way, then seals it anew at start; deliveries verify before and after', async () => {
+    receiver.answers.set('/legacy', [200]);
+    const created = await register({ url: `${receiver.url}/legacy`, events: ['employer.added'] });
+    expect(created.response.status).toBe(201);
+    legacyId = created.data!.id;
+    // As a row written before the fix: the secret as codec payloads (what /codec/decode opened).
+    const legacy = await sealArgs(codec, [known]);
+    await stack.database.db.execute(sql`update webhooks set secret = ${JSON.stringify(legacy)}::jsonb where id = ${legacyId}`);
+    expect(await decodedByEveryRole(asPayloads(await secretOf(legacyId)))).toContain(known);
+    receiver.secrets.set('/legacy', known);
+
+    await addEmployer(stack, 4);
+    const before = await eventually(async () => receiver.at('/legacy'), (r) => r.length >= 1);
+    expect(before.map((r) => r.verified)).toEqual([true]);
+
+    // What every process does at start (src/service.ts); a second run finds nothing left.
+    expect(await resealLegacySecrets(stack.database.db, stack.app.codec)).toEqual({ resealed: 1, unopened: [] });
+    expect(await resealLegacySecrets(stack.database.db, stack.app.codec)).toEqual({ resealed: 0, unopened: [] });
+    const resealed = await secretOf(legacyId);
+    expect(resealed).toMatchObject({ format: 'webhook-secret/v1', keyId: 'test1' });
+    const answers = await decodedByEveryRole(asPayloads(resealed));
+    expect(answers).not.toContain(known);
+    expect(answers).not.toContain(known.slice('whsec_'.length));
+
+    await addEmployer(stack, 5);
+    const after = await eventually(async () => receiver.at('/legacy'), (r) => r.length >= 2);
+    expect(after.map((r) => r.verified)).toEqual([true, true]);
+  });
+
+  it('masks the query and user name of a webhook URL in every view, and delivers to the URL as written', async () => {
+    const path = '/tokened?token=tok-5ecret-123&v=2';
+    receiver.answers.set(path, [200]);
+    const created = await register({ url: `${receiver.url}${path}`, events: ['employer.added'] });
+    expect(created.response.status, JSON.stringify(created.error)).toBe(201);
+    tokenHook = { id: created.data!.id, secret: created.data!.secret, path };
+    receiver.secrets.set(path, tokenHook.secret);
+    expect(created.data!.url).toBe(`${receiver.url}/tokened?token=***&v=***`);
+
+    await addEmployer(stack, 6);
+    const received = await eventually(async () => receiver.at(path), (r) => r.length >= 1);
+    expect(received[0]!.verified).toBe(true);
+
+    // A row from before user names were refused at registration.
+    await stack.database.db.execute(sql`update webhooks set url = ${`http://someone:pa55word@127.0.0.1:${new URL(receiver.url).port}/legacy`} where id = ${legacyId}`);
+    for (const role of ['operator', 'auditor', 'staff'] as const) {
+      const listed = await stack.clientAs(role).GET('/api/webhooks');
+      const text = JSON.stringify(listed.data);
+      expect(text, role).toContain(`${receiver.url}/tokened?token=***&v=***`);
+      expect(text, role).toContain(`http://***@127.0.0.1:${new URL(receiver.url).port}/legacy`);
+      expect(text, role).not.toContain('tok-5ecret-123');
+      expect(text, role).not.toContain('pa55word');
+      const deliveries = await stack.clientAs(role).GET('/api/webhooks/{id}/deliveries', { params: { path: { id: tokenHook.id } } });
+      expect(JSON.stringify(deliveries.data)).not.toContain('tok-5ecret-123');
+    }
+    const audit = await stack.clientAs('staff').GET('/api/audit/log', { params: { query: { action: 'webhook.created' } } });
+    expect(JSON.stringify(audit.data)).toContain(tokenHook.id);
+    expect(JSON.stringify(audit.data)).not.toContain('tok-5ecret-123');
+  });
+
+  it('answers 400 problem+json to text that is not well-formed Unicode (a lone surrogate), storing nothing', async () => {
+    const before = await webhookRows();
+    for (const body of [
+      { url: `${receiver.url}/x`, events: ['*'], description: 'lone \ud800 surrogate' },
+      { url: `${receiver.url}/x\udc00`, events: ['*'] },
+    ]) {
+      const res = await register(body);
+      expect(res.response.status, JSON.stringify(res.error)).toBe(400);
+      expect(res.response.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.error).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringContaining('well-formed Unicode') });
+    }
+    // A pair of surrogates is a character like any other.
+    const emoji = await register({ url: `${receiver.url}/emoji`, events: ['payment.paid'], description: 'payroll 😀' });
+    expect(emoji.response.status).toBe(201);
+    expect(emoji.data!.description).toBe('payroll 😀');
+    expect(await webhookRows()).toBe(before + 1);
+    // Every route: the check is the app's, not the webhooks'.
+    const other = await stack.client.POST('/api/employers', { body: { name: 'x\ud800' } as never });
+    expect(other.response.status).toBe(400);
+    expect(other.error).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 });

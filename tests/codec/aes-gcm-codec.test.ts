@@ -191,3 +191,29 @@ describe('AesGcmCodec', () => {
     expect(() => new AesGcmCodec([{ id: 'bad id', key: Buffer.alloc(32) }])).toThrow(/invalid key id/);
   });
 });
+
+describe('sealFor / openFor (bytes sealed for one purpose, e.g. webhook secrets)', () => {
+  const codec = AesGcmCodec.fromSpec(KEY_A);
+  const plaintext = Buffer.from(SECRET);
+
+  it('opens what it sealed, for the same purpose and context, under rotated keys too', () => {
+    const sealed = codec.sealFor('webhook-secret', 'W1', plaintext);
+    expect(sealed.keyId).toBe('key-a');
+    expect(sealed.data.includes(plaintext)).toBe(false);
+    expect(codec.openFor('webhook-secret', 'W1', sealed).toString()).toBe(SECRET);
+    expect(AesGcmCodec.fromSpec(`${KEY_B},${KEY_A}`).openFor('webhook-secret', 'W1', sealed).toString()).toBe(SECRET);
+  });
+
+  it('cannot be opened as a payload, nor for another purpose or context', async () => {
+    const sealed = codec.sealFor('webhook-secret', 'W1', plaintext);
+    // What the codec endpoint would be given: the sealed bytes labelled as an encrypted payload.
+    const asPayload: Payload = { metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), 'encryption-key-id': Buffer.from(sealed.keyId) }, data: sealed.data };
+    await expect(codec.decode([asPayload])).rejects.toThrow(PayloadDecryptionError);
+    expect(() => codec.openFor('webhook-secret', 'W2', sealed)).toThrow(/failed authentication/);
+    expect(() => codec.openFor('other-purpose', 'W1', sealed)).toThrow(/failed authentication/);
+    const altered = { ...sealed, data: Buffer.from(sealed.data) };
+    altered.data[20] = altered.data[20]! ^ 1;
+    expect(() => codec.openFor('webhook-secret', 'W1', altered)).toThrow(/failed authentication/);
+    expect(() => AesGcmCodec.fromSpec(KEY_B).openFor('webhook-secret', 'W1', sealed)).toThrow(/key id "key-a", which is not configured/);
+  });
+});

@@ -8,6 +8,7 @@ import authPlugin, { type ApiKey } from '../../src/api/auth';
 import problemPlugin from '../../src/api/problem';
 import codecRoutes from '../../src/api/routes/codec';
 import { AesGcmCodec, generateCodecKey } from '../../src/codec/aes-gcm-codec';
+import { openSecret, sealSecret } from '../../src/webhooks/secret';
 
 const SECRET = 'SECRET-PASSWORD-123456';
 const KEYS: ApiKey[] = [
@@ -59,6 +60,28 @@ describe('POST /codec/decode', () => {
       expect(body).toEqual(toJson([...plain, unencrypted]));
       expect(fromJson(body).map((p) => defaultPayloadConverter.fromPayload(p))).toEqual([{ taxpayerId: '91520100MA6DKXYZ0K' }, 42, 'not encrypted']);
     }
+  });
+
+  it('opens no webhook secret, for any role, however it is posted (issue 26)', async () => {
+    const secret = 'whsec_TestSecretThatMustStaySealed0123456789abc';
+    const stored = sealSecret(codec, 'W20261207-0123456789', secret);
+    const data = Buffer.from(stored.data, 'base64');
+    const relabelled = (keyId: string) => ({ metadata: { encoding: b64(Buffer.from('binary/encrypted')), 'encryption-key-id': b64(Buffer.from(keyId)) }, data: stored.data });
+    for (const role of ['operator', 'auditor', 'staff'] as const) {
+      for (const payload of [relabelled(stored.keyId), relabelled('k1'), { metadata: {}, data: stored.data }, { data: b64(data.subarray(12)) }]) {
+        const res = await app.inject({ method: 'POST', url: '/codec/decode', headers: auth(role), payload: { payloads: [payload] } });
+        expect(res.body, role).not.toContain(secret);
+        expect(res.body, role).not.toContain(Buffer.from(secret).toString('base64').slice(0, 20));
+      }
+      const res = await app.inject({ method: 'POST', url: '/codec/decode', headers: auth(role), payload: { payloads: [relabelled(stored.keyId)] } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'PAYLOAD_NOT_DECRYPTABLE' });
+    }
+    // The old way of sealing (as payloads) is what the endpoint opened: such rows are sealed anew at start.
+    const legacy = await codec.encode([defaultPayloadConverter.toPayload(secret)]);
+    const old = await app.inject({ method: 'POST', url: '/codec/decode', headers: auth('staff'), payload: toJson(legacy) });
+    expect(old.body).toContain(Buffer.from(JSON.stringify(secret)).toString('base64'));
+    expect(await openSecret(codec, 'W20261207-0123456789', stored)).toBe(secret);
   });
 
   it('answers an empty list with an empty list, and accepts payloads without metadata or data', async () => {

@@ -1,7 +1,8 @@
 // The pure parts of signed webhooks: the signature a receiver checks, which addresses a webhook
 // may not reach, the retry schedule, and which events a subscription hears.
 import { describe, expect, it } from 'vitest';
-import { allowedHost, refusedAddress, v6Bytes } from '../../src/domain/webhook-addresses';
+import { maskUrlCredentials } from '../../src/domain/redact';
+import { allowedHost, hostOf, refusedAddress, v6Bytes } from '../../src/domain/webhook-addresses';
 import { WEBHOOK_EVENT_WILDCARDS, WEBHOOK_SUBSCRIPTIONS, deliverable, subscribes, webhookEventBody } from '../../src/domain/webhook-events';
 import { DEFAULT_WEBHOOK_RETRY_FOR, DEFAULT_WEBHOOK_RETRY_SCHEDULE, nextAttemptAt, parseWebhookRetry, type WebhookRetry } from '../../src/domain/webhook-retries';
 import { newWebhookSecret, signatureHeader, signatureOf, verifySignature } from '../../src/domain/webhook-signature';
@@ -79,6 +80,15 @@ describe('addresses a webhook may not reach (server-side request forgery)', () =
     expect(refusedAddress('::ffff:169.254.169.254')).toMatch(/^link-local/);
     expect(refusedAddress('64:ff9b::7f00:1')).toMatch(/^loopback/); // NAT64
     expect(refusedAddress('2002:c0a8:0101::1')).toMatch(/^private/); // 6to4 of 192.168.1.1
+    // IPv4-translated (::ffff:0:0/96, SIIT): issue 26 found http://[::ffff:0:127.0.0.1]/ let through.
+    expect(refusedAddress('::ffff:0:127.0.0.1')).toMatch(/^loopback \(IPv4 127\.0\.0\.1 inside IPv6\)/);
+    expect(refusedAddress('::ffff:0:7f00:1')).toMatch(/^loopback/);
+    expect(refusedAddress('0:0:0:0:ffff:0:a9fe:a9fe')).toMatch(/^link-local/);
+    expect(refusedAddress(hostOf(new URL('http://[::ffff:0:127.0.0.1]/')))).toMatch(/^loopback/);
+    expect(refusedAddress('64:ff9b::127.0.0.1')).toMatch(/^loopback/);
+    expect(refusedAddress('64:ff9b::10.0.0.1')).toMatch(/^private/);
+    expect(refusedAddress('::7f00:1')).toBe('IPv4-compatible (deprecated)');
+    expect(refusedAddress('::ffff:0:8.8.8.8')).toBeNull();
     expect(refusedAddress('::ffff:8.8.8.8')).toBeNull();
     expect(refusedAddress('64:ff9b::808:808')).toBeNull();
   });
@@ -106,6 +116,21 @@ describe('addresses a webhook may not reach (server-side request forgery)', () =
     expect(allowedHost(new URL('http://[::1]/x'), ['::1'])).toBe(true);
     // A name resolving to an allowed address is not the allowed host.
     expect(allowedHost(new URL('http://localhost/x'), ['127.0.0.1'])).toBe(false);
+  });
+});
+
+describe('a webhook URL as views show it (its credentials masked)', () => {
+  it('masks the values of the query, the user name and password, and the fragment', () => {
+    expect(maskUrlCredentials('https://hooks.example/x?token=abc123')).toBe('https://hooks.example/x?token=***');
+    expect(maskUrlCredentials('https://hooks.example/x?a=1&b=&c')).toBe('https://hooks.example/x?a=***&b=***&***');
+    expect(maskUrlCredentials('https://user:pass@hooks.example:8443/x')).toBe('https://***@hooks.example:8443/x');
+    expect(maskUrlCredentials('https://user@hooks.example/x#key')).toBe('https://***@hooks.example/x#***');
+    expect(maskUrlCredentials('http://[2001:db8::1]:8080/hook?s3cret')).toBe('http://[2001:db8::1]:8080/hook?***');
+  });
+
+  it('leaves a URL without credentials as it is', () => {
+    for (const url of ['https://hooks.example/x', 'http://127.0.0.1:9999/main', 'https://hooks.example/']) expect(maskUrlCredentials(url)).toBe(url);
+    expect(maskUrlCredentials('https://hooks.example/x?')).toBe('https://hooks.example/x');
   });
 });
 

@@ -2,19 +2,21 @@
 // reads them and their deliveries.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DELIVERY_STATUSES, getWebhook, listDeliveries, listWebhooks, type DeliveryRecord, type DeliveryStatus, type WebhookRow } from '../../db/webhooks';
+import { maskUrlCredentials } from '../../domain/redact';
 import { eventIdOf } from '../../domain/webhook-events';
 import { redeliver, registerWebhook, removeWebhook } from '../../use-cases/webhooks';
 import { callerOf } from '../caller';
 import { notFound } from '../problem';
 import { Enum, NoContent, Type, errors } from '../schemas/common';
-import { DeliveryId, DeliveryList, DeliveryView, NewWebhook, WebhookEventName, WebhookId, WebhookList } from '../schemas/webhooks';
+import { DeliveryId, DeliveryList, DeliveryView, NewWebhook, WebhookEventName, WebhookId, WebhookList, WebhookView } from '../schemas/webhooks';
 
 const DEFAULT_DELIVERIES = 50;
 
 function webhookView(w: WebhookRow) {
   return {
     id: w.id,
-    url: w.url,
+    // Its query or user name may be the receiver's credentials: every view masks them.
+    url: maskUrlCredentials(w.url),
     events: w.events,
     description: w.description,
     createdBy: w.createdBy,
@@ -42,13 +44,15 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/webhooks',
     {
-      // The answer holds the secret: an Idempotency-Key's repeat registers nothing new, but is answered afresh, not from a stored copy.
+      // The answer holds the secret: not stored with an Idempotency-Key; a repeat is answered afresh (200 without the secret, 404 once deleted).
       config: { access: 'write', answerHoldsSecret: true },
       schema: {
         summary: 'Register a webhook: events are POSTed to its URL, signed with a secret shown in this answer only',
         description:
           'The URL must be http or https, and its host must resolve to public addresses only (loopback, private and link-local addresses are refused with 422 unless the host is in WEBHOOK_ALLOWED_HOSTS); it is checked again before every attempt. ' +
-          'The webhook hears the events written after it is registered. See docs/webhooks.md for the body, the signature and the retries.',
+          'The webhook hears the events written after it is registered. See docs/webhooks.md for the body, the signature and the retries. ' +
+          'Answers show the URL with the values of its query masked (`?token=***`). ' +
+          'A repeat with the same Idempotency-Key registers nothing: it answers 200 with the webhook but not its secret (shown once only; if the first answer was lost, delete the webhook and register another), or 404 once the webhook is deleted.',
         tags: ['webhooks'],
         body: Type.Object(
           {
@@ -58,11 +62,12 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 201: NewWebhook, ...errors(400, 401, 403, 422) },
+        response: { 201: NewWebhook, 200: WebhookView, ...errors(400, 401, 403, 404, 422) },
       },
     },
     async (request, reply) => {
       const { webhook, secret } = await registerWebhook(app, callerOf(request), request.body);
+      if (secret === null) return reply.status(200).header('idempotent-replayed', 'true').send(webhookView(webhook));
       return reply.status(201).send({ ...webhookView(webhook), secret });
     },
   );
