@@ -48,7 +48,7 @@ export function secureDataDir(dir: string, warn?: (message: string) => void): { 
   }
   let repaired = 0;
   const children = readdirSync(dir);
-  const sharedWithAnotherUser = uid !== undefined && children.some((name) => lstatSync(path.join(dir, name)).uid !== uid);
+  const sharedWithAnotherUser = uid !== undefined && children.some((name) => (gone(() => lstatSync(path.join(dir, name)).uid) ?? uid) !== uid);
   if (tighten(dir, top, sharedWithAnotherUser ? 0o066 : OTHERS)) repaired++;
   for (const name of children) repaired += repairTree(path.join(dir, name), uid);
   if (repaired > 0) warn?.(`DATA_DIR ${dir}: ${repaired} files and folders were readable or writable by other users; now only by their owner`);
@@ -62,15 +62,27 @@ export function repairDataFiles(dir: string): number {
 
 function tighten(where: string, stat: Stats, bits: number): boolean {
   if ((stat.mode & bits) === 0) return false;
-  chmodSync(where, stat.mode & 0o7777 & ~bits);
-  return true;
+  return gone(() => chmodSync(where, stat.mode & 0o7777 & ~bits)) !== undefined;
+}
+
+/**
+ * Other processes of the service write here while one starts (the bureau renames its state file
+ * into place, PGlite and the cluster's logs come and go): an entry gone meanwhile is skipped.
+ */
+function gone<T>(read: () => T): T | undefined {
+  try {
+    return read() ?? (true as T);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
 function repairTree(where: string, uid: number | undefined): number {
-  const stat = lstatSync(where);
+  const stat = gone(() => lstatSync(where));
   // Symbolic links have no modes of their own (chmod would change their target); another user's entries stay theirs.
-  if (stat.isSymbolicLink() || (uid !== undefined && stat.uid !== uid)) return 0;
+  if (!stat || stat.isSymbolicLink() || (uid !== undefined && stat.uid !== uid)) return 0;
   let repaired = tighten(where, stat, OTHERS) ? 1 : 0;
-  if (stat.isDirectory()) for (const name of readdirSync(where)) repaired += repairTree(path.join(where, name), uid);
+  if (stat.isDirectory()) for (const name of gone(() => readdirSync(where)) ?? []) repaired += repairTree(path.join(where, name), uid);
   return repaired;
 }
