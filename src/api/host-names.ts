@@ -18,7 +18,8 @@ export function hostNameOf(header: string | undefined): string | undefined {
 /** The names a server answers: loopback, its bind address (unless a wildcard), the public origin's host and `extra`. */
 export function allowedHostNames(o: { bindHost?: string | undefined; publicOrigin?: string | undefined; extra?: readonly string[] }): Set<string> {
   const names = new Set(LOOPBACK);
-  if (o.bindHost && !WILDCARDS.has(o.bindHost)) names.add(hostNameOf(o.bindHost) ?? o.bindHost);
+  // An address, not a Host header: an IPv6 one (fe80::1) has colons but no port.
+  if (o.bindHost && !WILDCARDS.has(o.bindHost)) names.add(o.bindHost.includes('::') || o.bindHost.split(':').length > 2 ? o.bindHost.toLowerCase().replace(/^\[|\]$/g, '') : hostNameOf(o.bindHost)!);
   if (o.publicOrigin) names.add(hostNameOf(new URL(o.publicOrigin).host)!);
   for (const name of o.extra ?? []) {
     const n = hostNameOf(name);
