@@ -5611,7 +5611,7 @@ export interface paths {
         };
         /**
          * Server-sent events of state changes (text/event-stream): each audit log entry as it is written
-         * @description Each event has `id: <seq>`, `event: <action>` (e.g. `declaration.accepted`) and data `{ seq, at, actor, action, subject, detail }`. A reconnecting client sends `Last-Event-ID` and gets what it missed; without it the stream starts with the next change (or after `?after=<seq>`). A comment line every 15 s keeps the connection open.
+         * @description Each event has `id: <seq>`, `event: <action>` (e.g. `declaration.accepted`) and data `{ seq, at, actor, action, subject, detail }`. A reconnecting client sends `Last-Event-ID` and gets what it missed; without it the stream starts with the next change (or after `?after=<seq>`). A comment line every 15 s keeps the connection open. A stream opened with the session cookie ends when the session does (sign-out, expiry); an actor may have EVENT_STREAMS_PER_ACTOR (5) open at once.
          */
         get: {
             parameters: {
@@ -5657,6 +5657,15 @@ export interface paths {
                 };
                 /** @description application/problem+json */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8304,6 +8313,15 @@ export interface paths {
                 };
                 /** @description application/problem+json */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                421: {
                     headers: {
                         [name: string]: unknown;
                     };

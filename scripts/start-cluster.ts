@@ -4,12 +4,12 @@
 // APIs. A process that dies is started again; Ctrl-C stops everything in order; a restart keeps
 // all data.
 import '../src/runtime/require-node'; // first: a wrong Node says so before anything runs
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { formatApiKeys, generateDevKeys } from '../src/api/auth';
 import { Cluster, clusterTools } from '../src/cluster/topology';
 import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
+import { secureDataDir } from '../src/data-dir';
 import { demoEmployers, devSecret, keysAndEmployers } from './lib/demo';
 
 const config = loadConfig();
@@ -34,7 +34,8 @@ process.on('SIGTERM', () => void stop(0));
 process.on('exit', () => cluster?.killSync());
 
 async function main(): Promise<void> {
-  mkdirSync(config.dataDir, { recursive: true });
+  // Owner-only, before anything is written; every child inherits the umask (the private PostgreSQL's folder: src/cluster/postgres.ts).
+  secureDataDir(config.dataDir, log);
   const tools = clusterTools(repoRoot);
   const keys = devSecret(config.dataDir, config.apiKeys, 'dev-api-keys', () => formatApiKeys(generateDevKeys()));
   const codecKeys = devSecret(config.dataDir, config.payloadCodecKeys, 'dev-codec-keys', () => generateCodecKey('dev1'));

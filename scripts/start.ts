@@ -6,12 +6,13 @@
 // and the banner with the addresses is printed again, short, once the start-up lines have passed.
 import '../src/runtime/require-node'; // first: a wrong Node says so before anything runs
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { formatApiKeys, generateDevKeys, parseApiKeys } from '../src/api/auth';
 import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
+import { secureDataDir } from '../src/data-dir';
 import { retentionFlag } from '../src/domain/duration';
 import { retentionUpdateArgs } from '../src/worker/retention';
 import { searchAttributeFlags } from '../src/search-attributes';
@@ -93,7 +94,8 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 async function main(): Promise<void> {
-  mkdirSync(config.dataDir, { recursive: true });
+  // Owner-only, before anything is written; the children (Temporal's SQLite, the bureau, the service) inherit the umask.
+  secureDataDir(config.dataDir, log);
   if (!existsSync('.tools/temporal-path')) throw new Error('no Temporal CLI found: run `npm start` (it provisions first) or `bash scripts/provision.sh`');
   const temporalPath = readFileSync('.tools/temporal-path', 'utf8').trim();
   if (!existsSync('.tools/temporal-ui-server-path')) throw new Error('no Temporal UI server found: run `npm start` (it provisions first) or `bash scripts/provision.sh`');

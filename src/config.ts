@@ -1,5 +1,6 @@
 // Configuration from the environment, with the defaults of docs/operations.md's table.
 import path from 'node:path';
+import { hostList } from './api/host-names';
 import { parseDurationSeconds, parseRetention } from './domain/duration';
 import { parseRetrySchedule } from './domain/payment';
 import { DEFAULT_WEBHOOK_RETRY_FOR, DEFAULT_WEBHOOK_RETRY_SCHEDULE, parseWebhookRetry, type WebhookRetry } from './domain/webhook-retries';
@@ -47,6 +48,12 @@ export interface Config {
   publicOrigin: string | undefined;
   /** Fastify's `trustProxy` (TRUST_PROXY): addresses of the TLS proxy whose X-Forwarded-* headers are believed. */
   trustProxy: string | undefined;
+  /** The address the API listens on (HOST). */
+  host: string;
+  /** Host names /metrics answers besides the loopback ones, HOST and PUBLIC_ORIGIN's (ALLOWED_HOSTS; DNS rebinding). */
+  allowedHosts: string[];
+  /** Open event streams (GET /api/events) per actor (EVENT_STREAMS_PER_ACTOR); more answer 429. */
+  eventStreamsPerActor: number;
   /** Bearer token GET /metrics requires (METRICS_TOKEN); unset: open, like /health. */
   metricsToken: string | undefined;
   /** A scrape reads the database at most this often (METRICS_CACHE_SECONDS); scrapes between answer the last read. */
@@ -162,6 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: int(env, 'SESSION_HOURS', 12),
     publicOrigin: env.PUBLIC_ORIGIN ? new URL(env.PUBLIC_ORIGIN).origin : undefined,
     trustProxy: env.TRUST_PROXY || undefined,
+    host: env.HOST || '127.0.0.1',
+    allowedHosts: hostList(env.ALLOWED_HOSTS),
+    eventStreamsPerActor: Math.max(1, int(env, 'EVENT_STREAMS_PER_ACTOR', 5)),
     metricsToken: env.METRICS_TOKEN || undefined,
     metricsCacheSeconds: int(env, 'METRICS_CACHE_SECONDS', 5),
     temporalRetentionSeconds: parseRetention(env.TEMPORAL_RETENTION || '30d'),

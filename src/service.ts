@@ -7,6 +7,7 @@ import { parseApiKeys } from './api/auth';
 import { buildApp } from './api/app';
 import { BureauClient } from './bureau/client';
 import { loadConfig } from './config';
+import { secureDataDir } from './data-dir';
 import { startAuditChainer } from './db/audit';
 import { openDatabase } from './db/client';
 import { dataConverterFor } from './codec/aes-gcm-codec';
@@ -34,7 +35,10 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
   if (!config.payloadCodecKeys) throw new Error('PAYLOAD_CODEC_KEYS is not set: give kid:base64key (npm start generates a development key)');
   const apiKeys = config.apiKeys ?? '';
   if (parts.api && !apiKeys) throw new Error('API_KEYS is not set: give name:role:key,... (npm start generates development keys)');
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  // DATA_DIR (rendered files; the embedded database without DATABASE_URL) is this user's only.
+  const warnDataDir = (message: string) => log.warn(message);
+  secureDataDir(config.dataDir, warnDataDir);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, warn: warnDataDir });
   await database.migrate();
   // Audit entries are written unchained; every process hashes them in shortly after (one at a time).
   const stopChainer = startAuditChainer(database.db, config.auditChainEveryMs, (err) => log.warn({ err }, 'audit chaining failed; the next round retries'));
@@ -98,7 +102,7 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
     if (repaired && repaired.examined > 0) log.info(repaired, 'started work recorded before this start');
     const schedulesSynced = await syncUnsyncedSchedules(temporal, database.db, config).catch((err: unknown) => log.warn({ err }, 'declaration schedules not synced with Temporal; the reconciler will retry'));
     if (schedulesSynced && schedulesSynced.examined > 0) log.info(schedulesSynced, 'declaration schedules brought to Temporal');
-    await app.listen({ port: config.port, host: process.env.HOST ?? '127.0.0.1' });
+    await app.listen({ port: config.port, host: config.host });
     stops.unshift(() => app.close());
   }
   stops.push(() => clientConnection.close(), stopChainer);

@@ -201,7 +201,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(certificateRoutes, { prefix: '/api' });
   await app.register(auditRoutes, { prefix: '/api', workflowBundle: deps.workflowBundle });
   await app.register(reconciliationRoutes, { prefix: '/api' });
-  await app.register(eventRoutes, { prefix: '/api' });
+  await app.register(eventRoutes, { prefix: '/api', maxStreamsPerActor: deps.config.eventStreamsPerActor });
   await app.register(webhookRoutes, { prefix: '/api' });
   await app.register(declarationScheduleRoutes, { prefix: '/api' });
   await app.register(attentionRoutes, { prefix: '/api' });

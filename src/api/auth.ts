@@ -32,6 +32,12 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     actor: { name: string; role: Role } | null;
+    /**
+     * Whether the actor is still signed in, for answers that outlive their request (GET /api/events):
+     * a session can end (sign-out, expiry, its key rotated out) while a stream is open. A Bearer key
+     * lasts as long as the process's API_KEYS.
+     */
+    stillSignedIn: (() => Promise<boolean>) | null;
   }
 }
 
@@ -122,16 +128,23 @@ export interface AuthOptions {
 export default fp(async function authPlugin(app: FastifyInstance, opts: AuthOptions) {
   const ring = new KeyRing(opts.keys);
   app.decorateRequest('actor', null);
+  app.decorateRequest('stillSignedIn', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if ((request.routeOptions.config?.access ?? 'public') === 'public') return;
     const bearer = bearerKey(request);
     let key: ApiKey | undefined;
+    let stillSignedIn = async () => true;
     if (typeof bearer === 'string') key = ring.find(bearer);
     else if (bearer === undefined && opts.db) {
+      const { db } = opts;
       const id = sessionIdOf(request);
-      key = id ? await sessionKey(opts.db, id, (name) => ring.named(name)) : undefined;
+      key = id ? await sessionKey(db, id, (name) => ring.named(name)) : undefined;
+      if (id) stillSignedIn = async () => (await sessionKey(db, id, (name) => ring.named(name))) !== undefined;
     }
-    if (key) request.actor = { name: key.name, role: key.role };
+    if (key) {
+      request.actor = { name: key.name, role: key.role };
+      request.stillSignedIn = stillSignedIn;
+    }
   });
   app.addHook('preParsing', async (request: FastifyRequest) => {
     // Only a cookie rides along on a forged request; a Bearer header cannot be sent cross-site without CORS.

@@ -3,6 +3,8 @@
 // (HOST=0.0.0.0 in docker-compose, where only the internal network reaches it).
 import '../runtime/require-node'; // first: a wrong Node says so before anything runs
 import { join } from 'node:path';
+import { hostList } from '../api/host-names';
+import { ownerOnlyUmask, secureDataDir } from '../data-dir';
 import { DEFAULT_RESULT_DELAY_MS, buildBureau } from './server';
 
 function intFromEnv(name: string, fallback: number): number {
@@ -15,10 +17,21 @@ function intFromEnv(name: string, fallback: number): number {
 
 const port = intFromEnv('BUREAU_PORT', 4100);
 const resultDelayMs = intFromEnv('BUREAU_RESULT_DELAY_MS', DEFAULT_RESULT_DELAY_MS);
-const stateFile = process.env.BUREAU_STATE_FILE || join(process.env.DATA_DIR || './data', 'bureau-state.json');
+const dataDir = process.env.DATA_DIR || './data';
+const stateFile = process.env.BUREAU_STATE_FILE || join(dataDir, 'bureau-state.json');
+const host = process.env.HOST || '127.0.0.1';
 
-const app = await buildBureau({ stateFile, resultDelayMs, logger: true });
-await app.listen({ port, host: process.env.HOST || '127.0.0.1' });
+// Its state (ledger, password hashes) is this user's only: DATA_DIR secured as by the service.
+try {
+  if (process.env.BUREAU_STATE_FILE) ownerOnlyUmask();
+  else secureDataDir(dataDir, (message) => console.warn(`[bureau] ${message}`));
+} catch (err) {
+  console.error(`[bureau] ${(err as Error).message}`);
+  process.exit(1);
+}
+
+const app = await buildBureau({ stateFile, resultDelayMs, logger: true, host, allowedHosts: hostList(process.env.BUREAU_ALLOWED_HOSTS) });
+await app.listen({ port, host });
 app.log.info({ stateFile, resultDelayMs }, 'mock bureau ready');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,6 +1,7 @@
 // The mock bureau: a real HTTP server with its own state, standing in for the tax bureau, the
 // HR and medical insurance bureaus and the banks. Service routes live under /v1, the admin
 // routes tests and operators use to shape its data and inject faults under /admin.
+import { allowedHostNames, hostAllowed } from '../api/host-names';
 import { OneLinePerRequest } from '../api/request-log';
 import { createLogger } from '../logging';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
@@ -23,6 +24,10 @@ export interface BureauOptions {
   stateFile?: string; // JSON file the state survives restarts in; memory only when absent
   resultDelayMs?: number; // how long a declaration or void waits for its decision
   logger?: boolean;
+  /** The address it listens on (HOST): answered as a host name too, unless a wildcard. */
+  host?: string | undefined;
+  /** Host names besides the loopback ones it answers (BUREAU_ALLOWED_HOSTS; compose: `bureau`). */
+  allowedHosts?: readonly string[];
 }
 
 export const DEFAULT_RESULT_DELAY_MS = 3000;
@@ -159,7 +164,12 @@ export async function buildBureau(opts: BureauOptions = {}): Promise<FastifyInst
   // Decide what is due before anyone looks, so every answer sees decisions made on time,
   // including those whose timer died with a previous process.
   const requests = new RequestLog();
-  app.addHook('onRequest', async (request) => {
+  // No route has a key: a browser page rebound to our address (DNS rebinding) is refused by its Host.
+  const hostNames = allowedHostNames({ bindHost: opts.host, extra: opts.allowedHosts ?? [] });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!hostAllowed(request.headers.host, hostNames)) {
+      return reply.code(421).send({ code: 'HOST_NOT_ALLOWED', message: `the mock bureau answers only ${[...hostNames].join(', ')} as Host (BUREAU_ALLOWED_HOSTS adds names)` });
+    }
     if (request.url.startsWith('/v1/')) requests.add(Date.now());
     state.settleDue();
   });

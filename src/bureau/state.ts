@@ -1,9 +1,8 @@
 // The mock bureau's whole state and the operations on it. Operations are synchronous, so each
 // is atomic; every change is written to the state file (when there is one) before the answer
 // leaves (see flush), so the ledger and pending decisions survive a restart, as a real bureau's would.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   EXCLUSION_EXPLANATIONS,
@@ -43,6 +42,7 @@ import {
   type VoucherRequest,
   type VoucherState,
 } from './contract';
+import { checkPassword, hashPassword, isLegacyHashOf, sameText } from './passwords';
 import { faultCanApply, takeFault, type StoredFault } from './faults';
 import {
   applyCondition,
@@ -73,7 +73,8 @@ export class BureauRefusal extends Error {
 }
 
 interface StoredEmployer extends Omit<BureauEmployer, 'passwordIsInitial'> {
-  passwordHash: string;
+  /** scrypt of the password (src/bureau/passwords.ts; an older file: SHA-256); absent: the initial password. */
+  passwordHash?: string;
   accountFrozen: boolean;
   profile: EmployerProfile;
 }
@@ -160,8 +161,9 @@ function loadData(file: string | undefined): StateData {
   return data;
 }
 
-function passwordHash(taxpayerId: string, password: string): string {
-  return createHash('sha256').update(`${taxpayerId}\0${password}`).digest('hex');
+/** What to store for a new password: nothing for the initial one (derived from the public unit number). */
+function passwordHash(e: StoredEmployer, password: string): string | undefined {
+  return password === initialPassword(e.unitNumber) ? undefined : hashPassword(password);
 }
 
 function nowIso(): string {
@@ -265,9 +267,11 @@ export class BureauState {
 
   /** tmp file + rename: a crash mid-write leaves the previous state, never half a file. */
   private async write(file: string, json: string): Promise<void> {
-    await mkdir(dirname(file), { recursive: true });
+    // Owner-only (src/data-dir.ts), whatever the umask: the ledger and the password hashes.
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, json);
+    await writeFile(tmp, json, { mode: 0o600 });
+    await chmod(tmp, 0o600); // a tmp file left by a crash keeps its mode: not ours to trust
     await rename(tmp, file);
   }
 
@@ -289,7 +293,7 @@ export class BureauState {
       balanceFen: e.balanceFen,
       agreements: e.agreements,
       accounts: e.accounts,
-      passwordIsInitial: e.passwordHash === passwordHash(e.taxpayerId, initialPassword(e.unitNumber)),
+      passwordIsInitial: e.passwordHash === undefined || isLegacyHashOf(e.passwordHash, e.taxpayerId, initialPassword(e.unitNumber)),
       accountFrozen: e.accountFrozen,
     };
   }
@@ -345,8 +349,17 @@ export class BureauState {
 
   verifyPassword(taxpayerId: string, password: string): void {
     const employer = this.employerRecord(taxpayerId);
-    if (employer.passwordHash !== passwordHash(taxpayerId, password)) {
+    if (employer.passwordHash === undefined) {
+      if (sameText(password, initialPassword(employer.unitNumber))) return;
       throw new BureauRefusal(401, WRONG_PASSWORD_CODE, WRONG_PASSWORD_MESSAGE);
+    }
+    const { ok, upgrade } = checkPassword(employer.passwordHash, taxpayerId, password);
+    if (!ok) throw new BureauRefusal(401, WRONG_PASSWORD_CODE, WRONG_PASSWORD_MESSAGE);
+    // An older state file's SHA-256: replaced by scrypt now that the password is known.
+    if (upgrade) {
+      if (password === initialPassword(employer.unitNumber)) delete employer.passwordHash;
+      else employer.passwordHash = upgrade;
+      this.changed();
     }
   }
 
@@ -355,14 +368,17 @@ export class BureauState {
     if (newPassword === password) {
       throw new BureauRefusal(400, 'PASSWORD_UNCHANGED', '新申报密码不能与原密码相同');
     }
-    this.employerRecord(taxpayerId).passwordHash = passwordHash(taxpayerId, newPassword);
+    const employer = this.employerRecord(taxpayerId);
+    const hash = passwordHash(employer, newPassword);
+    if (hash === undefined) delete employer.passwordHash;
+    else employer.passwordHash = hash;
     this.changed();
   }
 
   /** 单位社保费申报密码重置: staff put the F-1.2 initial password back. */
   resetPassword(taxpayerId: string): void {
     const employer = this.employerRecord(taxpayerId);
-    employer.passwordHash = passwordHash(taxpayerId, initialPassword(employer.unitNumber));
+    delete employer.passwordHash;
     this.changed();
   }
 
@@ -765,7 +781,6 @@ export class BureauState {
   private insertEmployer(e: GeneratedEmployer): void {
     this.data.employers[e.taxpayerId] = {
       ...e,
-      passwordHash: passwordHash(e.taxpayerId, initialPassword(e.unitNumber)),
       accountFrozen: false,
     };
   }

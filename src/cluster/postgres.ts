@@ -3,7 +3,7 @@
 // 127.0.0.1 only. initdb and postgres refuse to run as root: as root they run as the
 // `postgres` user, which then owns the data folder.
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Log } from './child';
@@ -53,6 +53,13 @@ export class PrivatePostgres {
 
   /** initdb once; later starts find the folder and keep its data. */
   async init(): Promise<void> {
+    if (this.asPostgresUser) {
+      // DATA_DIR is owner-only (src/data-dir.ts): the postgres user may pass through it to its own
+      // folder (x), not list or read it. secureDataDir() keeps these bits while that folder is there.
+      const parent = path.dirname(this.dataDir);
+      mkdirSync(parent, { recursive: true, mode: 0o700 });
+      chmodSync(parent, (statSync(parent).mode & 0o7777) | 0o011);
+    }
     if (existsSync(path.join(this.dataDir, 'PG_VERSION'))) return;
     mkdirSync(this.dataDir, { recursive: true });
     if (this.asPostgresUser) {

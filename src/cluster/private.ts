@@ -39,8 +39,9 @@ export interface PrivateClusterOptions {
 
 /** Provisions (quick when built before), then describes the cluster; start it with start() or startTemporal(). */
 export async function privateCluster(o: PrivateClusterOptions): Promise<Cluster> {
-  // The private PostgreSQL runs as the postgres user when we are root: it must reach the folder.
-  chmodSync(o.dataDir, 0o755);
+  // The private PostgreSQL runs as the postgres user when we are root: it must pass through the
+  // folder (x), not read it (src/data-dir.ts).
+  chmodSync(o.dataDir, 0o711);
   // Temporal takes ten ports in a row; then PostgreSQL, the UI, the bureau and the APIs.
   const base = await freePortRange(13 + o.apis);
   return new Cluster({

@@ -13,6 +13,7 @@ import postgres from 'postgres';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { Child, sleep, type Log } from './child';
 import { PrivatePostgres } from './postgres';
+import { secureDataDir } from '../data-dir';
 import { WORKER_NODE_ARGS } from '../worker/heap';
 import { temporalUiLaunch } from '../temporal-ui';
 
@@ -283,7 +284,8 @@ export class Cluster {
   /** PostgreSQL and the Temporal server with its namespace: what a benchmark's own clients need. */
   async startTemporal(): Promise<void> {
     const { opts } = this;
-    mkdirSync(opts.dataDir, { recursive: true });
+    // Owner-only (the private PostgreSQL's own folder aside), and so is what the children write there.
+    secureDataDir(opts.dataDir, opts.log);
     await this.step(this.database.private ? `postgres: private server on 127.0.0.1:${opts.postgresPort} (${this.database.private.dataDir})` : 'postgres: DATABASE_URL', () => this.database.start());
     await this.step('temporal: schemas created or upgraded (temporal-sql-tool)', () => this.setupSchemas());
     await this.step(`temporal: server on ${opts.temporalAddress}`, () => this.temporal.start());

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
+import { repairDataFiles, secureDataDir } from '../data-dir';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -17,7 +18,7 @@ export interface Database {
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
 
-export async function openDatabase(opts: { url?: string | undefined; dataDir: string }): Promise<Database> {
+export async function openDatabase(opts: { url?: string | undefined; dataDir: string; warn?: (message: string) => void }): Promise<Database> {
   if (opts.url) {
     const { default: postgres } = await import('postgres');
     const { drizzle } = await import('drizzle-orm/postgres-js');
@@ -36,14 +37,20 @@ export async function openDatabase(opts: { url?: string | undefined; dataDir: st
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
+  // Owner-only: refused if another user's, repaired if it was left open (src/data-dir.ts).
+  secureDataDir(opts.dataDir, opts.warn ?? ((message) => console.warn(message)));
   const dir = path.join(opts.dataDir, 'pglite');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const client = new PGlite(dir, { extensions: { pg_trgm } });
   const db = drizzle(client, { schema });
   return {
     db: db as unknown as Db,
     driver: 'pglite',
     migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
-    close: () => client.close(),
+    // PGlite makes its files rw-rw-rw- (inside folders of 0700): put back to 0600 at rest.
+    close: async () => {
+      await client.close();
+      repairDataFiles(dir);
+    },
   };
 }

@@ -272,9 +272,43 @@ function decodeSafe(s: string): string {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Values JavaScript parses and PostgreSQL refuses (issue 26): page cursors, times, positions
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** Times of every shape: years past 9999 or before 1, days and hours that do not exist, extended years. */
+const oddTime: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('99999-01-01', '99999-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z', '-000001-01-01T00:00:00Z', '0000-01-01', '2026-02-30', '2026-02-30T00:00:00Z', '2026-04-31', '2026-01-01T24:00:00Z', '2026-01-01T23:59:60Z', '2026-13-01', '9999-12-31T23:59:59.9999999Z', '1e21', '2026-01-01 00:00:00'),
+  fc
+    .record({ y: fc.integer({ min: 0, max: 300_000 }), m: fc.integer({ min: 0, max: 13 }), d: fc.integer({ min: 0, max: 32 }), h: fc.integer({ min: 0, max: 25 }), time: fc.boolean() })
+    .map(({ y, m, d, h, time }) => `${y > 9999 ? y : pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}${time ? `T${pad(h, 2)}:00:00Z` : ''}`),
+);
+
+/** Page cursors (base64url of [time, id]) that decode in JavaScript but hold what PostgreSQL refuses. */
+const oddCursor: fc.Arbitrary<string> = fc
+  .tuple(fc.oneof(oddTime, fc.constant('2026-01-01T00:00:00.000000Z')), fc.oneof(fc.constantFrom('x', '\u0000', 'a\u0000b', '\uD800', 'a'.repeat(5000)), fc.string({ unit: 'binary', maxLength: 20 })))
+  .map((key) => Buffer.from(JSON.stringify(key)).toString('base64url'));
+
+/** Positions (bigint in PostgreSQL) past what a JavaScript number holds exactly, or past bigint. */
+const oddPosition = fc.constantFrom('99999999999999999999999', '9007199254740993', '9223372036854775807', '9223372036854775808', '1e21', '-9223372036854775809');
+
+/** An edge value for a parameter that is a cursor, a time or a position; undefined for the others. */
+function oddValueFor(name: string, s: JsonSchema): fc.Arbitrary<string> | undefined {
+  const types = typesOf(s);
+  if (types.includes('integer') || types.includes('number')) return oddPosition;
+  if (name === 'cursor') return oddCursor;
+  if (/^(from|to)$|From$|To$|At$/.test(name)) return oddTime;
+  return undefined;
+}
+
 /** A query string of known parameters (valid or hostile values) and unknown or polluting ones. */
 function queryArb(route: FuzzRoute, w: FuzzWorld): fc.Arbitrary<string> {
   const known = Object.entries(route.query);
+  const odd = known.flatMap(([k, s]) => {
+    const value = oddValueFor(k, s);
+    return value ? [fc.tuple(fc.constant(k), value)] : [];
+  });
   const pair: fc.Arbitrary<[string, string]> = fc.oneof(
     ...(known.length > 0
       ? [
@@ -282,6 +316,7 @@ function queryArb(route: FuzzRoute, w: FuzzWorld): fc.Arbitrary<string> {
           { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...known.map(([k]) => k)), hostileString.filter((x) => x.length < 5000)) },
         ]
       : []),
+    ...(odd.length > 0 ? [{ weight: 2, arbitrary: fc.oneof(...odd) }] : []),
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom('__proto__[polluted]', 'constructor[prototype][x]', '__proto__', 'a[b][c]', 'limit[]', ''), fc.constantFrom('1', 'yes', '')) },
     { weight: 1, arbitrary: fc.tuple(hostileString.filter((x) => x.length < 200), hostileString.filter((x) => x.length < 200)) },
   );

@@ -41,17 +41,27 @@ const ID_PATTERN = '^[A-Za-z0-9_:.-]+$';
 const WorkflowIdParam = Type.String({ minLength: 1, maxLength: 200, pattern: ID_PATTERN, description: 'workflow id' });
 
 /** `YYYY-MM-DD` is a day in China time (the bureau's calendar); `to` of a day includes it. */
+/** The times PostgreSQL and toISOString() agree on: years 1 to 9999 (JavaScript parses 99999-01-01 too). */
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
 function parseTime(value: string | undefined, name: 'from' | 'to'): Date | undefined {
   if (value === undefined) return undefined;
+  let t = Number.NaN;
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     const start = Date.parse(`${value}T00:00:00+08:00`);
-    if (Number.isFinite(start)) return new Date(name === 'to' ? start + 24 * 3600_000 : start);
+    // A day that does not exist (2026-02-30) is refused, not read as one in the next month.
+    const real = Number.isFinite(start) && new Date(start + 8 * 3600_000).toISOString().slice(0, 10) === value;
+    t = !real ? Number.NaN : name === 'to' ? start + 24 * 3600_000 : start;
   } else {
-    const t = Date.parse(value);
-    if (Number.isFinite(t)) return new Date(t);
+    t = Date.parse(value);
   }
+  if (Number.isFinite(t) && t >= EARLIEST && t <= LATEST) return new Date(t);
   throw new Problem(400, 'VALIDATION_FAILED', 'The request is not valid', `${name} must be an ISO 8601 time or a date YYYY-MM-DD, got "${value}"`);
 }
+
+/** A seq or chain position: PostgreSQL's bigint holds more, JavaScript numbers only this many exactly. */
+const Position = (minimum: number, description: string) => Type.Optional(Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER, description }));
 
 const DEFAULT_LIMIT = 100;
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_LIMIT, description: 'at most this many' }));
@@ -220,7 +230,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async (app, o
             type: TypeFilter,
             employerId: EmployerFilter,
             ...TimeRange,
-            cursor: Type.Optional(Type.Integer({ minimum: 1, description: 'entries archived before this one' })),
+            cursor: Position(1, 'entries archived before this one'),
             limit: Limit,
           },
           { additionalProperties: false },
@@ -293,7 +303,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async (app, o
             actor: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'an API key name, `system` or `bureau`' })),
             action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'a prefix, e.g. `payment.` or `declaration.accepted`' })),
             subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the id of what was acted on' })),
-            cursor: Type.Optional(Type.Integer({ minimum: 0, description: 'entries after this chainPos (asc) or before it (desc)' })),
+            cursor: Position(0, 'entries after this chainPos (asc) or before it (desc)'),
             order: Type.Optional(CloneType(Enum(['asc', 'desc'], 'chain order, or newest first'), { default: 'asc' })),
             limit: Limit,
           },

@@ -8,6 +8,7 @@ import { and, asc, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
 import { chainAudit } from '../../db/audit';
 import type { Db } from '../../db/client';
 import { auditLog } from '../../db/schema';
+import { Problem } from '../problem';
 import { Type, errors } from '../schemas/common';
 import { EventStream } from '../schemas/events';
 
@@ -16,6 +17,8 @@ export interface EventRoutesOptions {
   pollIntervalMs?: number;
   /** How often a comment line keeps the connection (and proxies) from timing out. Default 15 s. */
   heartbeatMs?: number;
+  /** Streams one actor may have open at once (EVENT_STREAMS_PER_ACTOR); one more answers 429. Default 5. */
+  maxStreamsPerActor?: number;
 }
 
 /** Entries sent per read; a longer backlog is read again at once. */
@@ -84,6 +87,14 @@ const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, o
   const pollIntervalMs = opts.pollIntervalMs ?? 500;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const mine = new Set<{ end(): void }>();
+  const maxPerActor = opts.maxStreamsPerActor ?? 5;
+  /** Open streams by actor name: each holds a connection and a poll, so one key cannot open hundreds. */
+  const perActor = new Map<string, number>();
+  const release = (actor: string) => {
+    const left = (perActor.get(actor) ?? 1) - 1;
+    if (left > 0) perActor.set(actor, left);
+    else perActor.delete(actor);
+  };
 
   // A hijacked reply is not closed by the server: end the streams, or closing would wait for them.
   app.addHook('preClose', async () => {
@@ -99,17 +110,31 @@ const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, o
         description:
           'Each event has `id: <seq>`, `event: <action>` (e.g. `declaration.accepted`) and data `{ seq, at, actor, action, subject, detail }`. ' +
           'A reconnecting client sends `Last-Event-ID` and gets what it missed; without it the stream starts with the next change ' +
-          '(or after `?after=<seq>`). A comment line every 15 s keeps the connection open.',
+          '(or after `?after=<seq>`). A comment line every 15 s keeps the connection open. ' +
+          'A stream opened with the session cookie ends when the session does (sign-out, expiry); an actor may have EVENT_STREAMS_PER_ACTOR (5) open at once.',
         tags: ['events'],
         headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'the seq of the last event received: resume after it' })) }),
-        querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0, description: 'start after this seq (0: from the beginning)' })) }, { additionalProperties: false }),
-        response: { 200: EventStream, ...errors(400, 401, 403) },
+        querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'start after this seq (0: from the beginning)' })) }, { additionalProperties: false }),
+        response: { 200: EventStream, ...errors(400, 401, 403, 429) },
       },
     },
     async (request, reply) => {
       const fromHeader = request.headers['last-event-id'];
       const after = typeof fromHeader === 'string' ? Number(fromHeader) : request.query.after;
-      let last = await positionAfter(app.db, after);
+      // The route is for signed-in actors only (access: read), so there is one.
+      const actor = request.actor!.name;
+      const opened = perActor.get(actor) ?? 0;
+      if (opened >= maxPerActor) {
+        throw new Problem(429, 'TOO_MANY_STREAMS', 'Too many open event streams', `at most ${maxPerActor} open streams per actor (EVENT_STREAMS_PER_ACTOR); close one first`);
+      }
+      perActor.set(actor, opened + 1); // taken before any wait, so simultaneous opens count each other
+      let last: number;
+      try {
+        last = await positionAfter(app.db, after);
+      } catch (err) {
+        release(actor);
+        throw err;
+      }
 
       const injected = '_lightMyRequest' in request.raw;
       reply.hijack();
@@ -131,6 +156,7 @@ const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, o
         end() {
           if (ended) return;
           ended = true;
+          release(actor);
           clearTimeout(timer);
           clearInterval(heartbeat);
           open.delete(stream);
@@ -148,6 +174,12 @@ const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, o
         if (ended) return;
         let full = false;
         try {
+          // Signed out, expired, or its key rotated out since the last poll: nothing more is sent.
+          if (request.stillSignedIn && !(await request.stillSignedIn())) {
+            if (!ended) res.write(': session ended\n\n');
+            stream.end();
+            return;
+          }
           const entries = await entriesAfter(app.db, last);
           full = entries.length === BATCH;
           for (const { chainPos, ...e } of entries) {

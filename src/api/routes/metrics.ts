@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
 import { createServiceMetrics, type ServiceMetrics } from '../../metrics';
 import { KeyRing, bearerKey } from '../auth';
+import { allowedHostNames, hostAllowed } from '../host-names';
 import { Problem } from '../problem';
 import { FileAnswer, errors } from '../schemas/common';
 
@@ -20,6 +21,8 @@ const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.decorate('metrics', metrics);
   const { metricsToken, metricsCacheSeconds } = app.config;
   const token = metricsToken ? new KeyRing([{ name: 'metrics', role: 'auditor', key: metricsToken }]) : undefined;
+  // Open without a key: only the names it is meant to be scraped by, not a page rebound to our address (DNS rebinding).
+  const hostNames = allowedHostNames({ bindHost: app.config.host, publicOrigin: app.config.publicOrigin, extra: app.config.allowedHosts });
   // Scrapes within the cache time (and concurrent ones) share one database read.
   let lastRead: { at: number; done: Promise<boolean> } | undefined;
   const refresh = () => {
@@ -46,10 +49,13 @@ const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'The Temporal SDK’s own worker metrics are served by each worker at WORKER_METRICS_PORT.',
         tags: ['health'],
         security: [],
-        response: { 200: FileAnswer('the metrics in the Prometheus text exposition format 0.0.4', 'text/plain'), ...errors(401) },
+        response: { 200: FileAnswer('the metrics in the Prometheus text exposition format 0.0.4', 'text/plain'), ...errors(401, 421) },
       },
     },
     async (request, reply) => {
+      if (!hostAllowed(request.headers.host, hostNames)) {
+        throw new Problem(421, 'HOST_NOT_ALLOWED', 'Not served under this host name', `/metrics answers only ${[...hostNames].join(', ')} as Host; ALLOWED_HOSTS adds names`);
+      }
       const presented = bearerKey(request);
       if (token && !(typeof presented === 'string' && token.find(presented))) {
         throw new Problem(401, 'UNAUTHENTICATED', 'The metrics token is required', 'send Authorization: Bearer <METRICS_TOKEN>');
