@@ -331,7 +331,7 @@ export interface paths {
         };
         /**
          * Hash every archived history again and compare with the SHA-256 the audit chain recorded when it was archived
-         * @description `changed`: a history (or its stored hash) differs from what the chain recorded; `missing`: a recorded history is gone; `unrecorded`: a history the archiver never recorded. `chain` is the audit log’s own check: the recorded hashes are only as good as it.
+         * @description `changed`: a history (or its stored hash) differs from what the chain recorded; `missing`: a recorded history is gone; `unrecorded`: a history the archiver never recorded; `lost`: a declaration, payment, void, batch, webhook delivery or certificate whose workflow is neither in Temporal nor in the archive (deleted before it was archived). `chain` is the audit log’s own check: the recorded hashes are only as good as it.
          */
         get: {
             parameters: {
@@ -375,15 +375,17 @@ export interface paths {
                             /** @description archived histories hashed again */
                             checked: number;
                             intact: boolean;
+                            /** @description started workflows not archived yet, found in Temporal */
+                            inTemporal: number;
                             problems: {
                                 detail: string;
                                 /**
-                                 * @description changed: differs from the recorded hash; missing: recorded, gone; unrecorded: never recorded by the archiver
+                                 * @description changed: differs from the recorded hash; missing: recorded, gone; unrecorded: never recorded by the archiver; lost: a workflow our records started whose history is neither in Temporal nor in the archive
                                  * @enum {string}
                                  */
-                                problem: "changed" | "missing" | "unrecorded";
-                                /** @description a run of the workflow (UUID) */
-                                runId: string;
+                                problem: "changed" | "missing" | "unrecorded" | "lost";
+                                /** @description null for a lost workflow: no history names its run */
+                                runId: string | (never | null);
                                 /** @description workflow id */
                                 workflowId: string;
                             }[];
@@ -1369,7 +1371,7 @@ export interface paths {
                                     batchId: string | null;
                                     /** @description why the run could not start its batch */
                                     error: {
-                                        /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE */
+                                        /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE, TRIGGER_UNATTRIBUTED */
                                         code: string;
                                         message: string;
                                     } | null;
@@ -1391,11 +1393,11 @@ export interface paths {
                                      */
                                     status: "started" | "failed";
                                     /**
-                                     * @description calendar: started by the Temporal Schedule; manual: POST …/trigger
+                                     * @description calendar: started by the Temporal Schedule at a calendar time; manual: POST …/trigger; outside_calendar: started in Temporal off the calendar (triggered or backfilled there, by someone unknown): nothing started, recorded as failed TRIGGER_UNATTRIBUTED
                                      * @enum {string}
                                      */
-                                    trigger: "calendar" | "manual";
-                                    /** @description the operator, or schedule:<id> for a calendar run */
+                                    trigger: "calendar" | "manual" | "outside_calendar";
+                                    /** @description the operator, schedule:<id> for a calendar run, temporal:unattributed for a run started in Temporal off the calendar */
                                     triggeredBy: string;
                                 } | null;
                                 name: string;
@@ -1540,7 +1542,7 @@ export interface paths {
                                 batchId: string | null;
                                 /** @description why the run could not start its batch */
                                 error: {
-                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE */
+                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE, TRIGGER_UNATTRIBUTED */
                                     code: string;
                                     message: string;
                                 } | null;
@@ -1562,11 +1564,11 @@ export interface paths {
                                  */
                                 status: "started" | "failed";
                                 /**
-                                 * @description calendar: started by the Temporal Schedule; manual: POST …/trigger
+                                 * @description calendar: started by the Temporal Schedule at a calendar time; manual: POST …/trigger; outside_calendar: started in Temporal off the calendar (triggered or backfilled there, by someone unknown): nothing started, recorded as failed TRIGGER_UNATTRIBUTED
                                  * @enum {string}
                                  */
-                                trigger: "calendar" | "manual";
-                                /** @description the operator, or schedule:<id> for a calendar run */
+                                trigger: "calendar" | "manual" | "outside_calendar";
+                                /** @description the operator, schedule:<id> for a calendar run, temporal:unattributed for a run started in Temporal off the calendar */
                                 triggeredBy: string;
                             } | null;
                             name: string;
@@ -1617,7 +1619,7 @@ export interface paths {
                                 batchId: string | null;
                                 /** @description why the run could not start its batch */
                                 error: {
-                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE */
+                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE, TRIGGER_UNATTRIBUTED */
                                     code: string;
                                     message: string;
                                 } | null;
@@ -1639,11 +1641,11 @@ export interface paths {
                                  */
                                 status: "started" | "failed";
                                 /**
-                                 * @description calendar: started by the Temporal Schedule; manual: POST …/trigger
+                                 * @description calendar: started by the Temporal Schedule at a calendar time; manual: POST …/trigger; outside_calendar: started in Temporal off the calendar (triggered or backfilled there, by someone unknown): nothing started, recorded as failed TRIGGER_UNATTRIBUTED
                                  * @enum {string}
                                  */
-                                trigger: "calendar" | "manual";
-                                /** @description the operator, or schedule:<id> for a calendar run */
+                                trigger: "calendar" | "manual" | "outside_calendar";
+                                /** @description the operator, schedule:<id> for a calendar run, temporal:unattributed for a run started in Temporal off the calendar */
                                 triggeredBy: string;
                             }[];
                             /** @description false while Temporal has not caught up with the latest change (it did not answer): the reconciler makes it */
@@ -1778,7 +1780,7 @@ export interface paths {
                                 batchId: string | null;
                                 /** @description why the run could not start its batch */
                                 error: {
-                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE */
+                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE, TRIGGER_UNATTRIBUTED */
                                     code: string;
                                     message: string;
                                 } | null;
@@ -1800,11 +1802,11 @@ export interface paths {
                                  */
                                 status: "started" | "failed";
                                 /**
-                                 * @description calendar: started by the Temporal Schedule; manual: POST …/trigger
+                                 * @description calendar: started by the Temporal Schedule at a calendar time; manual: POST …/trigger; outside_calendar: started in Temporal off the calendar (triggered or backfilled there, by someone unknown): nothing started, recorded as failed TRIGGER_UNATTRIBUTED
                                  * @enum {string}
                                  */
-                                trigger: "calendar" | "manual";
-                                /** @description the operator, or schedule:<id> for a calendar run */
+                                trigger: "calendar" | "manual" | "outside_calendar";
+                                /** @description the operator, schedule:<id> for a calendar run, temporal:unattributed for a run started in Temporal off the calendar */
                                 triggeredBy: string;
                             } | null;
                             name: string;
@@ -1855,7 +1857,7 @@ export interface paths {
                                 batchId: string | null;
                                 /** @description why the run could not start its batch */
                                 error: {
-                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE */
+                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE, TRIGGER_UNATTRIBUTED */
                                     code: string;
                                     message: string;
                                 } | null;
@@ -1877,11 +1879,11 @@ export interface paths {
                                  */
                                 status: "started" | "failed";
                                 /**
-                                 * @description calendar: started by the Temporal Schedule; manual: POST …/trigger
+                                 * @description calendar: started by the Temporal Schedule at a calendar time; manual: POST …/trigger; outside_calendar: started in Temporal off the calendar (triggered or backfilled there, by someone unknown): nothing started, recorded as failed TRIGGER_UNATTRIBUTED
                                  * @enum {string}
                                  */
-                                trigger: "calendar" | "manual";
-                                /** @description the operator, or schedule:<id> for a calendar run */
+                                trigger: "calendar" | "manual" | "outside_calendar";
+                                /** @description the operator, schedule:<id> for a calendar run, temporal:unattributed for a run started in Temporal off the calendar */
                                 triggeredBy: string;
                             }[];
                             /** @description false while Temporal has not caught up with the latest change (it did not answer): the reconciler makes it */
@@ -2084,7 +2086,7 @@ export interface paths {
                                 batchId: string | null;
                                 /** @description why the run could not start its batch */
                                 error: {
-                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE */
+                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE, TRIGGER_UNATTRIBUTED */
                                     code: string;
                                     message: string;
                                 } | null;
@@ -2106,11 +2108,11 @@ export interface paths {
                                  */
                                 status: "started" | "failed";
                                 /**
-                                 * @description calendar: started by the Temporal Schedule; manual: POST …/trigger
+                                 * @description calendar: started by the Temporal Schedule at a calendar time; manual: POST …/trigger; outside_calendar: started in Temporal off the calendar (triggered or backfilled there, by someone unknown): nothing started, recorded as failed TRIGGER_UNATTRIBUTED
                                  * @enum {string}
                                  */
-                                trigger: "calendar" | "manual";
-                                /** @description the operator, or schedule:<id> for a calendar run */
+                                trigger: "calendar" | "manual" | "outside_calendar";
+                                /** @description the operator, schedule:<id> for a calendar run, temporal:unattributed for a run started in Temporal off the calendar */
                                 triggeredBy: string;
                             } | null;
                             name: string;
@@ -2369,7 +2371,7 @@ export interface paths {
                                 batchId: string | null;
                                 /** @description why the run could not start its batch */
                                 error: {
-                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE */
+                                    /** @description e.g. NO_EMPLOYERS, UNKNOWN_EMPLOYERS, BATCH_TOO_LARGE, TRIGGER_UNATTRIBUTED */
                                     code: string;
                                     message: string;
                                 } | null;
@@ -2391,11 +2393,11 @@ export interface paths {
                                  */
                                 status: "started" | "failed";
                                 /**
-                                 * @description calendar: started by the Temporal Schedule; manual: POST …/trigger
+                                 * @description calendar: started by the Temporal Schedule at a calendar time; manual: POST …/trigger; outside_calendar: started in Temporal off the calendar (triggered or backfilled there, by someone unknown): nothing started, recorded as failed TRIGGER_UNATTRIBUTED
                                  * @enum {string}
                                  */
-                                trigger: "calendar" | "manual";
-                                /** @description the operator, or schedule:<id> for a calendar run */
+                                trigger: "calendar" | "manual" | "outside_calendar";
+                                /** @description the operator, schedule:<id> for a calendar run, temporal:unattributed for a run started in Temporal off the calendar */
                                 triggeredBy: string;
                             } | null;
                             name: string;
