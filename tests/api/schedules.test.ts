@@ -181,46 +181,45 @@ describe('declaration schedules (申报计划)', () => {
 
   it('fires by its own calendar: each run a batch named by its scheduled time', async () => {
     const c = await addSignedInEmployer(stack, 4, [PREVIOUS, CURRENT]);
-    // The short test calendar (SCHEDULE_TEST_INTERVAL_SECONDS): every 3 s instead of monthly.
+    // The short test calendar (SCHEDULE_TEST_INTERVAL_SECONDS): every 3 s instead of monthly. The
+    // process keeps it to the end: each run checks its time against it, even one that started
+    // just before the pause.
     stack.config.declarationSchedules.testIntervalSeconds = 3;
-    let id: string;
-    let fired: Awaited<ReturnType<typeof detail>>;
     try {
       const created = await create({ name: 'every 3 s (test)', employerIds: [c.id], period: 'current_month' });
       expect(created.response.status, JSON.stringify(created.error)).toBe(201);
-      id = created.data!.id;
+      const id = created.data!.id;
       expect(Date.parse(created.data!.nextRunAt!) - Date.now()).toBeLessThan(5_000);
-      // The process runs on this calendar until paused: a run checks its time against it.
-      fired = await eventually(() => detail(id), (v) => v.runs.some((r) => r.batch?.status === 'completed'), 60_000);
+      const fired = await eventually(() => detail(id), (v) => v.runs.some((r) => r.batch?.status === 'completed'), 60_000);
       // Stopped before looking closer: no more runs meanwhile.
       await stack.client.POST('/api/declaration-schedules/{id}/pause', { params: { path: { id } }, body: { note: 'seen enough' } });
+      const run = fired.runs.find((r) => r.batch?.status === 'completed')!;
+      expect(run).toMatchObject({ trigger: 'calendar', status: 'started', period: CURRENT, triggeredBy: `schedule:${id}` });
+      const batch = await completedBatch(run.batchId!);
+      expect(batch).toMatchObject({ period: CURRENT, total: 1, createdBy: `schedule:${id}` });
+      // The first run declared the employer's items; a later one finds nothing left to declare.
+      const outcomes = new Set<string>();
+      for (const r of (await detail(id)).runs) {
+        const b = await completedBatch(r.batchId!);
+        outcomes.add(b.employers[0]!.declaration?.status ?? b.employers[0]!.reason!.code);
+      }
+      expect(outcomes.has('accepted')).toBe(true);
+      expect([...outcomes].every((o) => o === 'accepted' || o === 'NO_DECLARABLE_ITEMS')).toBe(true);
+
+      // Each run is named by the time Temporal scheduled it (and started its workflow for).
+      const described = await stack.temporal.schedule.getHandle(fired.temporalScheduleId).describe();
+      const scheduledByTemporal = new Set(described.info.recentActions.map((a) => a.scheduledAt.toISOString()));
+      // Paused before describing: no action since; each action taken has its run (recorded by its workflow).
+      const { runs } = await eventually(() => detail(id), (v) => v.runs.length >= described.info.numActionsTaken, 20_000);
+      expect(runs).toHaveLength(described.info.numActionsTaken);
+      if (runs.length <= 10) expect(runs.map((r) => r.scheduledAt).sort()).toEqual([...scheduledByTemporal].sort()); // Temporal keeps the latest 10
+      const workflowIds = described.info.recentActions.map((a) => a.action.workflow.workflowId);
+      expect(workflowIds.every((w) => w.startsWith(fired.temporalScheduleId))).toBe(true);
+      expect(await stack.temporal.workflow.getHandle(workflowIds[0]!).result()).toMatchObject({ status: 'started', period: CURRENT });
+      await stack.client.DELETE('/api/declaration-schedules/{id}', { params: { path: { id } } });
     } finally {
       stack.config.declarationSchedules.testIntervalSeconds = undefined;
     }
-    const run = fired.runs.find((r) => r.batch?.status === 'completed')!;
-    expect(run).toMatchObject({ trigger: 'calendar', status: 'started', period: CURRENT, triggeredBy: `schedule:${id}` });
-    const batch = await completedBatch(run.batchId!);
-    expect(batch).toMatchObject({ period: CURRENT, total: 1, createdBy: `schedule:${id}` });
-    // The first run declared the employer's items; a later one finds nothing left to declare.
-    const outcomes = new Set<string>();
-    for (const r of (await detail(id)).runs) {
-      const b = await completedBatch(r.batchId!);
-      outcomes.add(b.employers[0]!.declaration?.status ?? b.employers[0]!.reason!.code);
-    }
-    expect(outcomes.has('accepted')).toBe(true);
-    expect([...outcomes].every((o) => o === 'accepted' || o === 'NO_DECLARABLE_ITEMS')).toBe(true);
-
-    // Each run is named by the time Temporal scheduled it (and started its workflow for).
-    const described = await stack.temporal.schedule.getHandle(fired.temporalScheduleId).describe();
-    const scheduledByTemporal = new Set(described.info.recentActions.map((a) => a.scheduledAt.toISOString()));
-    // Paused before describing: no action since; each action taken has its run (recorded by its workflow).
-    const { runs } = await eventually(() => detail(id), (v) => v.runs.length >= described.info.numActionsTaken, 20_000);
-    expect(runs).toHaveLength(described.info.numActionsTaken);
-    if (runs.length <= 10) expect(runs.map((r) => r.scheduledAt).sort()).toEqual([...scheduledByTemporal].sort()); // Temporal keeps the latest 10
-    const workflowIds = described.info.recentActions.map((a) => a.action.workflow.workflowId);
-    expect(workflowIds.every((w) => w.startsWith(fired.temporalScheduleId))).toBe(true);
-    expect(await stack.temporal.workflow.getHandle(workflowIds[0]!).result()).toMatchObject({ status: 'started', period: CURRENT });
-    await stack.client.DELETE('/api/declaration-schedules/{id}', { params: { path: { id } } });
   }, 120_000);
 
   it('a run Temporal starts off the calendar (triggered there, not through us) starts nothing and names nobody', async () => {
