@@ -3,8 +3,9 @@
 // its RSS read from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { CODEC_KEYS, type BenchEnv } from './env';
+
+export { freePort } from '../src/runtime/free-port';
 
 export interface Proc {
   name: string;
@@ -96,13 +97,6 @@ export function cpuSeconds(pid: number): number {
 
 const pids = (): number[] => readdirSync('/proc').map(Number).filter(Number.isInteger);
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The machine's CPU time so far, busy and in all, in clock ticks (from /proc/stat). */
 export function machineTicks(): { busy: number; total: number } {

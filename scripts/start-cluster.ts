@@ -7,6 +7,7 @@ import '../src/runtime/require-node'; // first: a wrong Node says so before anyt
 import path from 'node:path';
 import { formatApiKeys, generateDevKeys } from '../src/api/auth';
 import { Cluster, clusterTools } from '../src/cluster/topology';
+import { freePort } from '../src/runtime/free-port';
 import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
 import { secureDataDir } from '../src/data-dir';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     postgresPort: config.cluster.postgresPort,
     temporalAddress: config.temporalAddress,
     temporalUiPort: config.temporalUiPort,
+    temporalUiServerPort: await freePort(),
     namespace: config.temporalNamespace,
     retention: process.env.TEMPORAL_RETENTION || '720h', // "30d" too: deploy/temporal/register-namespace.sh
     bureauPort: config.bureauPort,

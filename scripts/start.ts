@@ -10,13 +10,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { formatApiKeys, generateDevKeys, parseApiKeys } from '../src/api/auth';
+import { allowedHostNames } from '../src/api/host-names';
 import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
 import { secureDataDir } from '../src/data-dir';
 import { retentionFlag } from '../src/domain/duration';
+import { freePort } from '../src/runtime/free-port';
 import { retentionUpdateArgs } from '../src/worker/retention';
 import { searchAttributeFlags } from '../src/search-attributes';
-import { temporalUiLaunch } from '../src/temporal-ui';
+import { startTemporalUiGate, temporalUiLaunch } from '../src/temporal-ui';
 import { demoEmployers, devSecret, keysAndEmployers } from './lib/demo';
 
 const config = loadConfig();
@@ -121,20 +123,23 @@ async function main(): Promise<void> {
     ]);
     await waitFor('Temporal', () => answers(temporalHost, temporalPort));
   }
-  // The web UI, read-only (src/temporal-ui.ts); it decrypts payloads through our /codec for anyone signed in.
-  const ui = temporalUiLaunch({
-    program: uiServerPath,
-    repoRoot: process.cwd(),
-    temporalAddress: config.temporalAddress,
-    port: config.temporalUiPort,
-    namespace: config.temporalNamespace,
-    apiOrigins: [`http://127.0.0.1:${config.port}`, `http://localhost:${config.port}`],
-  });
+  // The web UI, read-only (src/temporal-ui.ts), behind a gate that checks Host; it decrypts
+  // payloads through our /codec for anyone signed in.
   if (await answers('127.0.0.1', config.temporalUiPort)) {
     log(`something answers at 127.0.0.1:${config.temporalUiPort} already: taking it for the Temporal UI`);
   } else {
+    const ui = temporalUiLaunch({
+      program: uiServerPath,
+      repoRoot: process.cwd(),
+      temporalAddress: config.temporalAddress,
+      port: await freePort(),
+      namespace: config.temporalNamespace,
+      apiOrigins: [`http://127.0.0.1:${config.port}`, `http://localhost:${config.port}`],
+    });
     launch('temporal-ui', ui.command, ui.args, ui.env, ui.cwd);
-    await waitFor('the Temporal UI', httpOk(`http://127.0.0.1:${config.temporalUiPort}/`));
+    const upstreamPort = Number(ui.env.TEMPORAL_UI_PORT);
+    await waitFor('the Temporal UI', httpOk(`http://127.0.0.1:${upstreamPort}/`));
+    await startTemporalUiGate({ port: config.temporalUiPort, upstreamPort, hostNames: allowedHostNames({ publicOrigin: config.publicOrigin, extra: config.allowedHosts }) });
   }
   // How long Temporal keeps closed histories (TEMPORAL_RETENTION): the archive keeps them after that.
   const retention = retentionFlag(config.temporalRetentionSeconds);

@@ -42,8 +42,8 @@ export async function privateCluster(o: PrivateClusterOptions): Promise<Cluster>
   // The private PostgreSQL runs as the postgres user when we are root: it must pass through the
   // folder (x), not read it (src/data-dir.ts).
   chmodSync(o.dataDir, 0o711);
-  // Temporal takes ten ports in a row; then PostgreSQL, the UI, the bureau and the APIs.
-  const base = await freePortRange(13 + o.apis);
+  // Temporal takes ten ports in a row; then PostgreSQL, the UI's gate, the bureau, the UI server and the APIs.
+  const base = await freePortRange(14 + o.apis);
   return new Cluster({
     repoRoot: o.repoRoot,
     tools: clusterTools(o.repoRoot),
@@ -52,10 +52,11 @@ export async function privateCluster(o: PrivateClusterOptions): Promise<Cluster>
     postgresPort: base + 10,
     temporalAddress: `127.0.0.1:${base}`,
     temporalUiPort: base + 11,
+    temporalUiServerPort: base + 13,
     namespace: 'default',
     retention: '24h',
     bureauPort: base + 12,
-    apiPort: base + 13,
+    apiPort: base + 14,
     apis: o.apis,
     workers: o.workers,
     serviceEnv: o.serviceEnv,

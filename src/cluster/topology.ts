@@ -15,7 +15,8 @@ import { Child, sleep, type Log } from './child';
 import { PrivatePostgres } from './postgres';
 import { secureDataDir } from '../data-dir';
 import { WORKER_NODE_ARGS } from '../worker/heap';
-import { temporalUiLaunch } from '../temporal-ui';
+import { allowedHostNames, hostList } from '../api/host-names';
+import { startTemporalUiGate, temporalUiLaunch, type TemporalUiGate } from '../temporal-ui';
 
 const run = promisify(execFile);
 
@@ -55,7 +56,9 @@ export interface ClusterOptions {
   postgresPort: number;
   /** The Temporal frontend, host:port; the server's other ports follow from it (+1 … +9). */
   temporalAddress: string;
+  /** The UI for people (a Host-checking gate); ui-server itself listens on temporalUiServerPort. */
   temporalUiPort: number;
+  temporalUiServerPort: number;
   namespace: string;
   retention: string;
   bureauPort: number;
@@ -133,6 +136,7 @@ export class Cluster {
   readonly database: ClusterDatabase;
   readonly temporal: Child;
   readonly ui: Child;
+  private uiGate: TemporalUiGate | undefined;
   readonly bureau: Child;
   readonly workers: Child[];
   readonly apis: Child[];
@@ -178,7 +182,7 @@ export class Cluster {
       program: opts.tools.uiServer,
       repoRoot: opts.repoRoot,
       temporalAddress: frontend,
-      port: opts.temporalUiPort,
+      port: opts.temporalUiServerPort,
       namespace: opts.namespace,
       apiOrigins: Array.from({ length: opts.apis }, (_, i) => `http://127.0.0.1:${opts.apiPort + i}`),
     });
@@ -186,7 +190,7 @@ export class Cluster {
       name: 'temporal-ui',
       ...ui,
       output: this.outputFor('temporal-ui'),
-      ready: { check: httpOk(`http://127.0.0.1:${opts.temporalUiPort}/`) },
+      ready: { check: httpOk(`http://127.0.0.1:${opts.temporalUiServerPort}/`) },
     });
     this.bureau = new Child({
       name: 'bureau',
@@ -273,7 +277,10 @@ export class Cluster {
   async start(): Promise<void> {
     await this.startTemporal();
     const { opts } = this;
-    await this.step(`temporal: UI on http://127.0.0.1:${opts.temporalUiPort}`, () => this.ui.start());
+    await this.step(`temporal: UI on http://127.0.0.1:${opts.temporalUiPort}`, async () => {
+      await this.ui.start();
+      this.uiGate ??= await startTemporalUiGate({ port: opts.temporalUiPort, upstreamPort: opts.temporalUiServerPort, hostNames: allowedHostNames({ extra: hostList(process.env.ALLOWED_HOSTS) }) });
+    });
     await this.step('database: migrations applied', () => this.migrate());
     await this.step(`bureau: ${this.bureauUrl}`, () => this.bureau.start());
     // Workers bundle their workflows first (CPU-heavy): one after the other on small machines.
@@ -352,6 +359,8 @@ export class Cluster {
     this.stopping = true;
     await Promise.all(this.apis.map((a) => a.stop()));
     await Promise.all(this.workers.map((w) => w.stop(30_000)));
+    await this.uiGate?.close();
+    this.uiGate = undefined;
     for (const c of [this.bureau, this.ui, this.temporal]) await c.stop();
     await this.database.private?.stop();
     await Promise.all(this.outputs.map((o) => new Promise((r) => o.end(r))));

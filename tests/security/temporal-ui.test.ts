@@ -6,12 +6,15 @@
 // writes allowed show that they are the ones that did the damage.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { temporalUiLaunch } from '../../src/temporal-ui';
+import { allowedHostNames } from '../../src/api/host-names';
+import { freePort } from '../../src/runtime/free-port';
+import { startTemporalUiGate, temporalUiLaunch, type TemporalUiGate } from '../../src/temporal-ui';
 import { eventually } from '../support/flows';
 
 const program = readFileSync('.tools/temporal-ui-server-path', 'utf8').trim();
@@ -19,19 +22,13 @@ const namespace = 'default';
 let connection: Connection;
 let client: Client;
 const started: ChildProcess[] = [];
+const gates: TemporalUiGate[] = [];
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'sifee-ui-'));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
-/** Starts a UI server; `writable` runs it from a copy of our config with writes allowed (the control). */
+/**
+ * Starts a UI server behind its Host gate, as npm start and cluster mode do; `writable` runs it
+ * from a copy of our config with writes allowed (the control).
+ */
 async function startUi(writable = false): Promise<string> {
   const port = await freePort();
   const launch = temporalUiLaunch({ program, repoRoot: process.cwd(), temporalAddress: inject('temporalAddress'), port, namespace, apiOrigins: ['http://127.0.0.1:1'] });
@@ -44,9 +41,23 @@ async function startUi(writable = false): Promise<string> {
   }
   const proc = spawn(launch.command, launch.args, { cwd, env: launch.env, stdio: 'ignore' });
   started.push(proc);
-  const base = `http://127.0.0.1:${port}`;
-  await eventually(() => fetch(`${base}/healthz`).then((r) => r.status, () => 0), (s) => s === 200, 30_000);
-  return base;
+  await eventually(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), (s) => s === 200, 30_000);
+  const gate = await startTemporalUiGate({ port: 0, upstreamPort: port, hostNames: allowedHostNames({}) });
+  gates.push(gate);
+  return `http://127.0.0.1:${gate.port}`;
+}
+
+/** A request with the Host header a rebound page's would carry (fetch does not let one set Host). */
+function withHost(base: string, host: string, route: string): Promise<{ status: number; body: string }> {
+  const url = new URL(route, base);
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: url.hostname, port: url.port, path: url.pathname + url.search, headers: { host } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .once('error', reject);
+  });
 }
 
 /** The UI's own API as a browser page or a script would call it (the Authorization header skips its CSRF check). */
@@ -74,6 +85,7 @@ beforeAll(async () => {
   client = new Client({ connection, namespace });
 });
 afterAll(async () => {
+  for (const g of gates) await g.close();
   for (const p of started) p.kill('SIGTERM');
   await connection?.close();
   rmSync(scratch, { recursive: true, force: true });
@@ -108,6 +120,23 @@ describe('the Temporal UI is read-only (issue 26, finding 1)', { timeout: 90_000
     await eventually(() => client.schedule.getHandle(scheduleId).describe(), (d) => d.info.numActionsTaken === 1, 20_000);
     const [action] = (await client.schedule.getHandle(scheduleId).describe()).info.recentActions;
     expect((await call(ui, 'POST', `/workflows/${action!.action.workflow.workflowId}/terminate`, { reason: 'from the UI' })).status).toBe(200);
+    await client.schedule.getHandle(scheduleId).delete();
+  });
+
+  it('answers only our host names: a page rebound to 127.0.0.1 (DNS rebinding) gets 421, and reads nothing', async () => {
+    const ui = await startUi();
+    const scheduleId = await pausedSchedule();
+    const route = `/api/v1/namespaces/${namespace}/schedules/${scheduleId}`;
+    const rebound = await withHost(ui, 'attacker.example', route);
+    expect(rebound.status).toBe(421);
+    expect(JSON.parse(rebound.body)).toMatchObject({ code: 'HOST_NOT_ALLOWED' });
+    expect(rebound.body).not.toContain(scheduleId);
+    expect((await withHost(ui, `attacker.example:${new URL(ui).port}`, '/')).status).toBe(421);
+    for (const host of [`localhost:${new URL(ui).port}`, `127.0.0.1:${new URL(ui).port}`]) {
+      const read = await withHost(ui, host, route);
+      expect(read.status, host).toBe(200);
+      expect(read.body).toContain(scheduleId);
+    }
     await client.schedule.getHandle(scheduleId).delete();
   });
 
