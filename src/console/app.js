@@ -163,6 +163,8 @@ function toast(title, kind = 'ok', detail) {
     h('button', { type: 'button', class: 'close', 'aria-label': 'close', onclick: () => el.remove() }, '×'),
     h('strong', {}, title), detail ? h('div', { class: 'detail' }, detail) : null);
   const box = $('#toasts');
+  // A success means the problem shown before is behind the operator: its toast goes.
+  if (kind === 'ok') box.querySelectorAll('.toast.error').forEach((t) => t.remove());
   box.append(el);
   while (box.children.length > 4) box.firstChild.remove();
   setTimeout(() => el.remove(), kind === 'error' ? 20_000 : 6_000);
@@ -204,20 +206,25 @@ function openDialog({ title, body = [], fields = [], ok = 'OK 确定', cancel = 
     error ? h('p', { class: 'problem', role: 'alert' }, error) : null,
     ...fields.map((f) =>
       h('label', {}, f.label, h('input', { name: f.name, type: f.type ?? 'text', required: f.required !== false, value: f.value ?? '', autocomplete: 'off', pattern: f.pattern, placeholder: f.placeholder }))),
+    // OK is the form's only submit button, so Enter in a field confirms; Cancel (and Esc) close without values.
     h('menu', {},
-      cancel ? h('button', { type: 'submit', value: 'cancel', formnovalidate: true, class: 'secondary' }, cancel) : null,
+      cancel ? h('button', { type: 'button', value: 'cancel', class: 'secondary', onclick: () => dlg.close('cancel') }, cancel) : null,
       h('button', { type: 'submit', value: 'ok', class: danger ? 'danger' : '' }, ok)),
   ].filter(Boolean));
   dlg.dataset.dialog = id;
+  const returnFocus = document.activeElement;
   return new Promise((resolve) => {
     dlg.addEventListener('close', () => {
       const values = dlg.returnValue === 'ok' ? formValues(form) : null;
       delete dlg.dataset.dialog;
+      if (returnFocus?.isConnected) returnFocus.focus?.();
       resolve(values);
     }, { once: true });
     dlg.returnValue = '';
     dlg.showModal();
-    (form.querySelector('input') ?? form.querySelector('button[value=ok]'))?.focus();
+    // The first field still to fill (a change of password comes with the current one filled in).
+    const inputs = [...form.querySelectorAll('input')];
+    (inputs.find((i) => !i.value) ?? inputs[0] ?? form.querySelector('button[value=ok]'))?.focus();
   });
 }
 const confirmDialog = (title, body, ok, opts = {}) => dialog({ title, body: body.map((b) => (b instanceof Node ? b : h('p', {}, b))), ok, ...opts }).then((v) => v !== null);
@@ -232,7 +239,8 @@ async function retryingDialog(opts, action) {
       return await action(values);
     } catch (err) {
       if (err instanceof ApiError && (err.status === 400 || err.status === 422)) {
-        error = `${err.title}: ${err.detail ?? ''}`;
+        const left = err.problem?.attemptsLeft;
+        error = `${err.title}: ${err.detail ?? ''}${Number.isInteger(left) ? ` · ${left} ${left === 1 ? 'try' : 'tries'} left before the employer is locked 剩余尝试次数 ${left}` : ''}`;
         continue;
       }
       showError(err);

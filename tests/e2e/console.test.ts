@@ -115,6 +115,17 @@ async function answer(page: Page, id: string, fields: Record<string, string> = {
   await click(page, `#dialog button[value="${button}"]`);
 }
 
+/** Answers the dialog `id` with the keyboard only: the focus starts in its first empty field, Tab moves on, Enter confirms. */
+async function answerByKeyboard(page: Page, id: string, values: string[]) {
+  await page.waitForSelector(`#dialog[open][data-dialog="${id}"]`);
+  expect(await page.evaluate(() => document.activeElement === [...document.querySelectorAll<HTMLInputElement>('#dialog input')].find((i) => !i.value))).toBe(true);
+  for (const [i, value] of values.entries()) {
+    if (i > 0) await page.keyboard.press('Tab');
+    await page.keyboard.type(value);
+  }
+  await page.keyboard.press('Enter');
+}
+
 const text = (page: Page, selector: string) => page.$eval(selector, (el) => (el as HTMLElement).innerText);
 const tab = (page: Page, name: string) => click(page, `#tabs button[data-tab="${name}"]`);
 /** Downloads the fee items again (刷新) and waits for the download to finish. */
@@ -202,12 +213,18 @@ describe('an operator works through the flow in the console', () => {
     await page.type('#add-employer [name=password]', initialPassword(unitNumber));
     await click(page, '#add-employer button[type=submit]');
     // F-1.3: right after adding, the password is changed (typed twice), then sign-in.
-    await answer(page, 'change-password', { newPassword: NEW_PASSWORD, newPasswordConfirm: NEW_PASSWORD });
-    // A wrong password comes back in the dialog with the bureau's exact words, and may be retried.
-    await answer(page, 'sign-in', { password: 'Wrong2026x' });
+    // Typed twice and confirmed with Enter (Enter once cancelled every dialog: issue 30).
+    await answerByKeyboard(page, 'change-password', [NEW_PASSWORD, NEW_PASSWORD]);
+    // A wrong password comes back in the dialog with the bureau's exact words and the tries left, and may be retried.
+    await answerByKeyboard(page, 'sign-in', ['Wrong2026x']);
     await page.waitForSelector('#dialog[open][data-dialog="sign-in"] .problem');
     expect(await text(page, '#dialog .problem')).toContain(WRONG_PASSWORD_MESSAGE);
-    await answer(page, 'sign-in', { password: NEW_PASSWORD });
+    expect(await text(page, '#dialog .problem')).toMatch(/4 tries left/);
+    // Esc cancels: nothing is sent.
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.querySelector('#dialog[open]'));
+    await click(page, `${row('taxpayer-id', taxpayerId)} button[data-action="sign-in"]`);
+    await answerByKeyboard(page, 'sign-in', [NEW_PASSWORD]);
     await page.waitForFunction((t) => document.querySelector(`tr[data-taxpayer-id="${t}"]`)?.textContent?.includes('signed in'), {}, taxpayerId);
     employerId = await page.$eval(row('taxpayer-id', taxpayerId), (el) => (el as HTMLElement).dataset.employerId!);
     // Two more, added through the API, show the other states live: one must still change its password.
