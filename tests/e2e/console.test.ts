@@ -118,7 +118,7 @@ async function answer(page: Page, id: string, fields: Record<string, string> = {
 /** Answers the dialog `id` with the keyboard only: the focus starts in its first empty field, Tab moves on, Enter confirms. */
 async function answerByKeyboard(page: Page, id: string, values: string[]) {
   await page.waitForSelector(`#dialog[open][data-dialog="${id}"]`);
-  expect(await page.evaluate(() => document.activeElement === [...document.querySelectorAll<HTMLInputElement>('#dialog input')].find((i) => !i.value))).toBe(true);
+  expect(await page.evaluate(() => document.activeElement === Array.from(document.querySelectorAll<HTMLInputElement>('#dialog input')).find((i) => !i.value))).toBe(true);
   for (const [i, value] of values.entries()) {
     if (i > 0) await page.keyboard.press('Tab');
     await page.keyboard.type(value);
