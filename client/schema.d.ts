@@ -5675,6 +5675,15 @@ export interface paths {
                         "application/json": components["schemas"]["def-0"];
                     };
                 };
+                /** @description application/problem+json */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
             };
         };
         put?: never;
@@ -8241,7 +8250,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Whether Temporal, the database and the bureau answer */
+        /** Whether Temporal, the database and the bureau answer, and whether this process is draining */
         get: {
             parameters: {
                 query?: never;
@@ -8265,10 +8274,33 @@ export interface paths {
                             /** @description the Node.js this process runs on, e.g. v24.22.3 (a supported LTS: docs/operations.md) */
                             node: string;
                             /**
-                             * @description ok when every component answers
+                             * @description ok when every component answers; draining (503) while this process stops: send new requests to another
                              * @enum {string}
                              */
-                            status: "ok" | "degraded";
+                            status: "ok" | "degraded" | "draining";
+                            /** @enum {string} */
+                            temporal: "ok" | "down";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            bureau: "ok" | "down";
+                            /** @enum {string} */
+                            database: "ok" | "down";
+                            /** @description the Node.js this process runs on, e.g. v24.22.3 (a supported LTS: docs/operations.md) */
+                            node: string;
+                            /**
+                             * @description ok when every component answers; draining (503) while this process stops: send new requests to another
+                             * @enum {string}
+                             */
+                            status: "ok" | "degraded" | "draining";
                             /** @enum {string} */
                             temporal: "ok" | "down";
                         };

@@ -52,6 +52,8 @@ export interface Config {
   host: string;
   /** Host names /metrics answers besides the loopback ones, HOST and PUBLIC_ORIGIN's (ALLOWED_HOSTS; DNS rebinding). */
   allowedHosts: string[];
+  /** A stopping API: how long it says `draining` before it stops taking connections, and how long requests in flight get to finish (src/api/drain.ts). */
+  drain: { delaySeconds: number; timeoutSeconds: number };
   /** Open event streams (GET /api/events) per actor (EVENT_STREAMS_PER_ACTOR); more answer 429. */
   eventStreamsPerActor: number;
   /** Bearer token GET /metrics requires (METRICS_TOKEN); unset: open, like /health. */
@@ -171,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY || undefined,
     host: env.HOST || '127.0.0.1',
     allowedHosts: hostList(env.ALLOWED_HOSTS),
+    drain: { delaySeconds: Math.max(0, int(env, 'API_DRAIN_DELAY_SECONDS', 0)), timeoutSeconds: Math.max(1, int(env, 'API_DRAIN_TIMEOUT_SECONDS', 20)) },
     eventStreamsPerActor: Math.max(1, int(env, 'EVENT_STREAMS_PER_ACTOR', 5)),
     metricsToken: env.METRICS_TOKEN || undefined,
     metricsCacheSeconds: int(env, 'METRICS_CACHE_SECONDS', 5),

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { parseApiKeys } from './api/auth';
 import { buildApp } from './api/app';
+import { drainAndClose } from './api/drain';
 import { BureauClient } from './bureau/client';
 import { loadConfig } from './config';
 import { secureDataDir } from './data-dir';
@@ -103,16 +104,23 @@ export async function runService(parts: { api: boolean; worker: boolean }): Prom
     const schedulesSynced = await syncUnsyncedSchedules(temporal, database.db, config).catch((err: unknown) => log.warn({ err }, 'declaration schedules not synced with Temporal; the reconciler will retry'));
     if (schedulesSynced && schedulesSynced.examined > 0) log.info(schedulesSynced, 'declaration schedules brought to Temporal');
     await app.listen({ port: config.port, host: config.host });
-    stops.unshift(() => app.close());
+    stops.unshift(async () => {
+      if (!(await drainAndClose(app, config.drain))) log.warn({ timeoutSeconds: config.drain.timeoutSeconds }, 'requests still in flight after the drain timeout: stopping anyway');
+    });
   }
   stops.push(() => clientConnection.close(), stopChainer);
 
+  // The first signal stops the process; a repeat (a group signal that tsx also relays, an
+  // impatient Ctrl-C) must not cut the drain short by Node's default of exiting at once.
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    if (stopping) return log.info({ signal }, 'already stopping');
+    stopping = true;
     log.info({ signal }, 'stopping');
     for (const stop of stops) await stop().catch((err) => log.error({ err }, 'error while stopping'));
     await database.close();
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }

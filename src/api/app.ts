@@ -13,6 +13,7 @@ import type { BureauClient } from '../bureau/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import authPlugin, { type Access, type ApiKey } from './auth';
+import { Drain } from './drain';
 import idempotencyPlugin from './idempotency';
 import problemPlugin, { Problem } from './problem';
 import declarationRoutes from './routes/declarations';
@@ -127,8 +128,11 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   app.decorate('bureau', deps.bureau);
   app.decorate('config', deps.config);
   app.decorate('codec', deps.codec);
+  app.decorate('drain', new Drain());
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // A stopping process keeps no connection for the next request: that one goes elsewhere.
+    if (app.drain.draining) reply.header('connection', 'close');
   });
   // Ajv's type coercion turns "Infinity" and 1e400 into Infinity and lets it past minimum and
   // maximum, and JSON strings may hold NUL or a lone surrogate, which PostgreSQL refuses: all bad input (400).

@@ -357,7 +357,8 @@ export class Cluster {
   /** Everything down, in reverse order; PostgreSQL last. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.apis.map((a) => a.stop()));
+    // More than API_DRAIN_TIMEOUT_SECONDS' default (20 s): a draining API finishes its requests.
+    await Promise.all(this.apis.map((a) => a.stop(30_000)));
     await Promise.all(this.workers.map((w) => w.stop(30_000)));
     await this.uiGate?.close();
     this.uiGate = undefined;

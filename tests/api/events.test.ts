@@ -3,6 +3,7 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import authPlugin from '../../src/api/auth';
+import { Drain } from '../../src/api/drain';
 import problemPlugin from '../../src/api/problem';
 import eventRoutes, { openEventStreams } from '../../src/api/routes/events';
 import { appendAudit } from '../../src/db/audit';
@@ -217,6 +218,7 @@ describe('heartbeats and closing', () => {
   it('sends a comment line every heartbeat and ends open streams when the server closes', async () => {
     const app = Fastify();
     app.decorate('db', stack.database.db);
+    app.decorate('drain', new Drain());
     await app.register(problemPlugin);
     await app.register(authPlugin, { keys: KEYS });
     await app.register(eventRoutes, { prefix: '/api', heartbeatMs: 100, pollIntervalMs: 50 });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import authPlugin from '../../src/api/auth';
+import { Drain } from '../../src/api/drain';
 import problemPlugin from '../../src/api/problem';
 import eventRoutes from '../../src/api/routes/events';
 import { endSession, startSession } from '../../src/api/sessions';
@@ -122,6 +123,7 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean
 async function eventsApp(maxStreamsPerActor: number): Promise<string> {
   const app: FastifyInstance = Fastify();
   app.decorate('db', stack.database.db);
+  app.decorate('drain', new Drain());
   await app.register(problemPlugin);
   await app.register(authPlugin, { keys: KEYS, db: stack.database.db });
   await app.register(eventRoutes, { prefix: '/api', pollIntervalMs: 50, heartbeatMs: 60_000, maxStreamsPerActor });

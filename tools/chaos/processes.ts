@@ -269,6 +269,16 @@ export class ServiceProcess {
     await this.afterKill();
   }
 
+  /** SIGTERM to the whole process group, as a deploy stops it; resolves with how it ended. Nothing is started again. */
+  async terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const proc = this.proc;
+    if (!proc?.pid) throw new Error(`the ${this.kind.name} is not running`);
+    this.proc = undefined; // this exit is ours
+    process.kill(-proc.pid, 'SIGTERM');
+    await exited(proc);
+    return { code: proc.exitCode, signal: proc.signalCode };
+  }
+
   /** SIGKILL, then start it again (not awaited: see whenRunning). */
   async killAndRestart(): Promise<void> {
     if (!this.proc?.pid) return;

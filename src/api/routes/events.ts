@@ -97,9 +97,12 @@ const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, o
   };
 
   // A hijacked reply is not closed by the server: end the streams, or closing would wait for them.
-  app.addHook('preClose', async () => {
+  // A draining process ends them first, so consoles reconnect to another one (src/api/drain.ts).
+  const endAll = () => {
     for (const s of [...mine]) s.end();
-  });
+  };
+  app.addHook('preClose', async () => endAll());
+  app.drain.whenDraining(endAll);
 
   app.get(
     '/events',
@@ -115,7 +118,7 @@ const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, o
         tags: ['events'],
         headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'the seq of the last event received: resume after it' })) }),
         querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'start after this seq (0: from the beginning)' })) }, { additionalProperties: false }),
-        response: { 200: EventStream, ...errors(400, 401, 403, 429) },
+        response: { 200: EventStream, ...errors(400, 401, 403, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -123,6 +126,7 @@ const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, o
       const after = typeof fromHeader === 'string' ? Number(fromHeader) : request.query.after;
       // The route is for signed-in actors only (access: read), so there is one.
       const actor = request.actor!.name;
+      if (app.drain.draining) throw new Problem(503, 'DRAINING', 'This API process is stopping', 'open the stream again: another process serves it');
       const opened = perActor.get(actor) ?? 0;
       if (opened >= maxPerActor) {
         throw new Problem(429, 'TOO_MANY_STREAMS', 'Too many open event streams', `at most ${maxPerActor} open streams per actor (EVENT_STREAMS_PER_ACTOR); close one first`);

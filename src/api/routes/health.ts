@@ -14,7 +14,7 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'down'> {
 
 const Up = Enum(['ok', 'down']);
 const Health = Type.Object({
-  status: Enum(['ok', 'degraded'], 'ok when every component answers'),
+  status: Enum(['ok', 'degraded', 'draining'], 'ok when every component answers; draining (503) while this process stops: send new requests to another'),
   temporal: Up,
   database: Up,
   bureau: Up,
@@ -27,19 +27,20 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: 'public' },
       schema: {
-        summary: 'Whether Temporal, the database and the bureau answer',
+        summary: 'Whether Temporal, the database and the bureau answer, and whether this process is draining',
         tags: ['health'],
         security: [],
-        response: { 200: Health },
+        response: { 200: Health, 503: Health },
       },
     },
-    async () => {
+    async (_request, reply) => {
       const [temporal, database, bureau] = await Promise.all([
         probe(() => app.temporal.workflowService.getSystemInfo({})),
         probe(() => app.db.execute(sql`select 1`)),
         probe(() => app.bureau.health()),
       ]);
       const status = temporal === 'ok' && database === 'ok' && bureau === 'ok' ? ('ok' as const) : ('degraded' as const);
+      if (app.drain.draining) return reply.code(503).send({ status: 'draining' as const, temporal, database, bureau, node: process.version });
       return { status, temporal, database, bureau, node: process.version };
     },
   );
