@@ -823,6 +823,8 @@ export interface paths {
                                 /** @description the most `concurrency` may be */
                                 max: number;
                             };
+                            /** @description how long a declaration or void waits for the bureau’s result before it is fetched (RESULT_WAIT_SECONDS) */
+                            resultWaitSeconds: number;
                             temporalNamespace: string;
                             /** @description how long Temporal keeps a closed workflow’s history (TEMPORAL_RETENTION), as `temporal operator namespace update --retention` takes it; older ones are in the archive */
                             temporalRetention: string;

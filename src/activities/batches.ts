@@ -16,12 +16,12 @@ import { findEmployer } from '../db/employers';
 import {
   PASSWORD_CHANGE_REASON,
   batchDeclarationId,
-  chinaDay,
   planBatchDeclaration,
   type BatchCounts,
   type BatchEntryStatus,
   type BatchReason,
 } from '../domain/batch';
+import { chinaDay } from '../domain/china-time';
 import type { DeclarationStatus } from '../domain/declaration';
 import { callBureau } from './bureau-errors';
 import type { ActivityDeps } from './deps';

@@ -24,17 +24,32 @@ function h(tag, attrs = {}, ...children) {
 }
 
 const pad = (n) => String(n).padStart(2, '0');
-function time(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+// Times as an office in China reads them, whatever the browser's zone: 北京时间 (UTC+8, no summer
+// time), the zone said with every time, deadlines as the day they are (src/domain/china-time.ts).
+const chinaWall = (iso) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString();
+/** "2026-12-07 10:27 北京时间" */
+const time = (iso) => (iso ? `${chinaWall(iso).slice(0, 10)} ${chinaWall(iso).slice(11, 16)} 北京时间` : '');
+/** "10:27:05 北京时间": a time of today's work (attempts, sign-ins). */
+const clock = (iso) => (iso ? `${chinaWall(iso).slice(11, 19)} 北京时间` : '');
+/** "2027-03-31": the China day an instant falls on (a deadline is the end of its day). */
+const day = (iso) => (iso ? chinaWall(iso).slice(0, 10) : '');
+/** How long the service waits for the bureau's result before it fetches it (RESULT_WAIT_SECONDS). */
+const resultWait = () => duration(state.config?.resultWaitSeconds ?? 20);
+/** 3725 → "1 h 2 min 1小时2分钟"; under a minute in seconds. */
+function duration(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s ${s}秒`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h >= 48) return `${Math.round(h / 24)} days ${Math.round(h / 24)}天`;
+  return h ? `${h} h${m ? ` ${m} min` : ''} ${h}小时${m ? `${m}分钟` : ''}` : `${m} min ${m}分钟`;
 }
 function yuan(s) {
   if (s === undefined || s === null) return '';
   const [int, dec = '00'] = String(s).split('.');
   return `¥${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${dec}`;
 }
-const fenToYuan = (fen) => `${Math.floor(fen / 100)}.${pad(fen % 100)}`;
+const fenToYuan = (fen) => `${fen < 0 ? '-' : ''}${Math.floor(Math.abs(fen) / 100)}.${pad(Math.abs(fen) % 100)}`;
 function qs(params) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
@@ -580,7 +595,7 @@ async function restoreEmployer() {
 // F-1 Employers
 function employerState(e) {
   if (e.passwordChangeRequired) return ['warn', 'change the password first 需修改密码'];
-  if (e.signedInUntil && Date.parse(e.signedInUntil) > Date.now()) return ['ok', `signed in 已登录 · until ${time(e.signedInUntil).slice(11, 16)}`];
+  if (e.signedInUntil && Date.parse(e.signedInUntil) > Date.now()) return ['ok', `signed in 已登录 · until ${clock(e.signedInUntil)}`];
   return ['muted', 'signed out 未登录'];
 }
 
@@ -612,7 +627,7 @@ async function addEmployer(form) {
   const v = formValues(form);
   const added = await post('/api/employers', v);
   form.reset();
-  toast('Employer added 用人单位添加成功', 'ok', `${added.name}: change the initial declaration password now (F-1.3)`);
+  toast('Employer added 用人单位添加成功', 'ok', `${added.name}: change the initial declaration password now 请先修改初始申报密码`);
   remember([added]); // the newest: past the first page once there are many
   await loadEmployers();
   chooseEmployer(added.id);
@@ -632,7 +647,7 @@ async function changePassword(e, current = '') {
     ok: 'Change 确定',
   }, (v) => post(`/api/employers/${e.id}/password`, v));
   if (!changed) return;
-  toast('修改成功 Modified successfully', 'ok', 'now sign in with the new password 请使用新密码登录');
+  toast('Modified successfully 修改成功', 'ok', 'now sign in with the new password 请使用新密码登录');
   await loadEmployers();
   await signIn(changed);
 }
@@ -687,8 +702,8 @@ async function downloadItems() {
   bar.style.width = '';
   const started = performance.now();
   const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
-  text.textContent = '预处理信息下载进度 Downloading the assessed fee items from the bureau… 0.0 s';
-  const ticker = setInterval(() => (text.textContent = `预处理信息下载进度 Downloading the assessed fee items from the bureau… ${seconds()} s`), 100);
+  text.textContent = 'Downloading the assessed fee items from the bureau 预处理信息下载进度… 0.0 s';
+  const ticker = setInterval(() => (text.textContent = `Downloading the assessed fee items from the bureau 预处理信息下载进度… ${seconds()} s`), 100);
   try {
     const res = await get(`/api/employers/${encodeURIComponent(e.id)}/fee-items?${qs(itemFilter())}`, { raw: true });
     const total = Number(res.headers.get('content-length')) || 0;
@@ -707,7 +722,7 @@ async function downloadItems() {
     clearInterval(ticker);
     bar.style.width = '100%';
     box.dataset.state = 'done';
-    text.textContent = `下载完成 Downloaded ${data.downloaded} items in ${seconds()} s: ${data.items.length} declarable, ${data.excluded.length} not.`;
+    text.textContent = `Downloaded 下载完成: ${data.downloaded} items in ${seconds()} s, ${data.items.length} declarable, ${data.excluded.length} not.`;
     state.items = data;
     state.selectedItems.clear();
     renderItems();
@@ -715,7 +730,7 @@ async function downloadItems() {
     clearInterval(ticker);
     box.dataset.state = 'failed';
     bar.style.width = '0';
-    text.textContent = `下载失败 The download failed: ${err.title ?? ''} ${err.detail ?? err.message ?? ''}`;
+    text.textContent = `The download failed 下载失败: ${err.title ?? ''} ${err.detail ?? err.message ?? ''}`;
     state.items = null;
     renderItems(err);
     throw err;
@@ -748,7 +763,7 @@ function renderItems(err) {
       h('td', {}, i.insuranceName), h('td', { class: 'mono' }, i.unitNumber), h('td', {}, i.agency), h('td', {}, i.period), h('td', { class: 'num' }, i.headcount),
       h('td', { class: 'num' }, yuan(i.baseYuan)), h('td', { class: 'num' }, yuan(i.employerYuan)), h('td', { class: 'num' }, yuan(i.employeeYuan)),
       h('td', { class: 'num strong' }, yuan(i.amountYuan)), h('td', { class: 'mono' }, i.collectionOrder), h('td', {}, i.validUntil))),
-    '暂无可申报的应征费款 No declarable items: see why below, or refresh (刷新).');
+    'No declarable items 暂无可申报的应征费款: see why below, or refresh (刷新).');
   table($('#excluded-table'), ['Item 费款', 'Reason 原因', 'Explanation 说明'],
     data.excluded.map((x) => h('tr', { dataset: { itemId: x.itemId, reason: x.reason } }, h('td', { class: 'mono' }, x.itemId), h('td', {}, badge(x.reason)), h('td', {}, x.explanation))),
     'None 无');
@@ -779,7 +794,7 @@ async function declare() {
   const d = await post(`/api/employers/${encodeURIComponent(e.id)}/declarations`, { kind, itemIds: chosen.map((i) => i.itemId), headcountConfirmed: true }, { idempotent: true });
   state.watchDeclarations.set(d.id, 'result');
   state.selectedItems.clear();
-  toast('提交成功 Submitted successfully', 'ok', `declaration ${d.id}: the result comes within 20 s by itself, or fetch it now (立即获取) in the records.`);
+  toast('Submitted 提交成功', 'ok', `declaration ${d.id}: the result comes within ${resultWait()} by itself, or fetch it now (立即获取) in the records.`);
   await showTab('declarations');
   await downloadItems().catch(() => undefined);
 }
@@ -798,7 +813,7 @@ async function loadDeclarations(more = false) {
       h('td', { class: 'mono' }, d.id), all ? h('td', {}, employerName(d.employerId)) : null, h('td', { class: 'nowrap' }, KIND[d.kind] ?? d.kind),
       h('td', {}, badge(d.status, DECLARATION_STATUS)), h('td', {}, ['accepted', 'voiding', 'void_rejected'].includes(d.status) ? badge(d.paymentStatus, PAID_STATUS) : h('span', { class: 'muted' }, '—')),
       h('td', { class: 'num' }, yuan(d.totalYuan)), h('td', { class: 'nowrap' }, time(d.declaredAt)),
-      h('td', { class: 'small' }, d.result ? [d.result.serial ? h('span', { class: 'mono' }, d.result.serial) : '', d.result.reason ? ` ${d.result.reason}` : ''] : h('span', { class: 'muted' }, 'within 20 s 20秒内')),
+      h('td', { class: 'small' }, d.result ? [d.result.serial ? h('span', { class: 'mono' }, d.result.serial) : '', d.result.reason ? ` ${d.result.reason}` : ''] : h('span', { class: 'muted' }, `within ${resultWait()}内`)),
       h('td', {}, temporalLink(d.workflowId)),
       h('td', { class: 'actions' },
         readButton('View 查看', 'view-declaration', () => viewDeclaration(d.id)),
@@ -820,7 +835,7 @@ async function loadDeclarations(more = false) {
 function failingNote(e) {
   if (!e) return null;
   return h('div', { class: e.attempts >= 5 ? 'problem small' : 'small muted', dataset: { failing: String(e.attempts) } },
-    `${e.attempts >= 5 ? '⚠ ' : ''}${e.activity} failed ${e.attempts}× 重试中, last at ${time(e.at).slice(11)}: ${e.message}`);
+    `${e.attempts >= 5 ? '⚠ ' : ''}${e.activity} failed ${e.attempts}× 重试中, last at ${clock(e.at)}: ${e.message}`);
 }
 
 async function viewDeclaration(id) {
@@ -855,23 +870,23 @@ async function fetchResult(id) {
 async function declarationDecided(id) {
   const d = await get(`/api/declarations/${encodeURIComponent(id)}`).catch(() => null);
   if (!d) return;
-  if (d.status === 'rejected') return void toast('申报失败 The declaration was rejected', 'error', `${d.id}: ${d.result?.reason ?? ''}`);
+  if (d.status === 'rejected') return void toast('The declaration was rejected 申报失败', 'error', `${d.id}: ${d.result?.reason ?? ''}`);
   if (d.status === 'result_unknown') return void toast('No result from the bureau yet 结果未知', 'warn', `${d.id}: fetch it later (立即获取)`);
   if (d.status !== 'accepted') return;
-  toast('获取申报结果成功 The declaration was accepted', 'ok', `${d.id}: serial ${d.result?.serial ?? ''}`);
+  toast('The declaration was accepted 获取申报结果成功', 'ok', `${d.id}: serial ${d.result?.serial ?? ''}`);
   if (d.payNowPrompt && canWrite()) {
     const yes = await confirmDialog('Pay now? 是否立即缴费？', [PAY_NOW, 'Accepted records are unpaid or partly paid. OK goes to the payment; Cancel ends the declaration as successful.'], 'Pay now 立即缴费', { id: 'pay-now' });
     if (yes) await goPay(d.employerId, d.id);
-    else toast('申报成功 Declared successfully', 'ok', d.id);
+    else toast('Declared successfully 申报成功', 'ok', d.id);
   }
 }
 
-/** F-5.3: "void this record?", then the result within 20 s or at once. */
+/** F-5.3: "void this record?", then the result within RESULT_WAIT_SECONDS or at once. */
 async function voidDeclaration(d) {
   if (!(await confirmDialog('Void this record? 是否作废该记录？', [`${d.id} · ${KIND[d.kind]} · ${yuan(d.totalYuan)} · ${employerName(d.employerId)}`], 'Void 作废', { danger: true, id: 'confirm-void' }))) return;
   state.watchDeclarations.set(d.id, 'void');
   await post(`/api/declarations/${encodeURIComponent(d.id)}/void`, undefined, { idempotent: true });
-  toast('Void submitted 作废已提交', 'ok', `${d.id}: the result comes within 20 s, or fetch it now (立即获取)`);
+  toast('Void submitted 作废已提交', 'ok', `${d.id}: the result comes within ${resultWait()}, or fetch it now (立即获取)`);
   await loadDeclarations();
 }
 async function fetchVoidResult(id) {
@@ -924,7 +939,7 @@ async function loadPayables() {
       } }) : ''),
       h('td', { class: 'mono' }, l.declarationId), h('td', {}, l.insuranceName), h('td', {}, l.agency), h('td', {}, l.period),
       h('td', { class: 'num' }, yuan(l.amountYuan)), h('td', { class: 'num' }, yuan(l.paidYuan)), h('td', { class: 'num strong' }, yuan(l.dueYuan)), h('td', {}, l.validUntil))),
-    '暂无应缴费款 Nothing declared is unpaid. Refresh (刷新) if a fresh declaration is missing.');
+    'Nothing declared is unpaid 暂无应缴费款. Refresh (刷新) if a fresh declaration is missing.');
   const form = $('#pay-form');
   const agreements = detail.agreements ?? [];
   // A refresh (an event) keeps what the operator chose.
@@ -1005,7 +1020,7 @@ async function loadPayments(more = false) {
       return h('tr', { dataset: { paymentId: p.id, status: p.status, attempts: String(p.attempts.length) } },
         h('td', { class: 'mono' }, p.id), all ? h('td', {}, employerName(p.employerId)) : null, h('td', { class: 'nowrap' }, METHOD[p.method] ?? p.method), h('td', { class: 'num' }, yuan(p.totalYuan)),
         h('td', {}, badge(p.status, PAYMENT_STATUS), p.reason && p.status !== 'paid' ? h('div', { class: 'small muted' }, p.reason) : null, failingNote(p.lastError)),
-        h('td', { class: 'small' }, p.method === 'three_party' ? [`${p.attempts.length}×`, last ? ` · last 最近: ${last.outcome}${last.code ? ` ${last.code}` : ''} ${time(last.at).slice(11)}` : ''] : ''),
+        h('td', { class: 'small' }, p.method === 'three_party' ? [`${p.attempts.length}×`, last ? ` · last 最近: ${last.outcome}${last.code ? ` ${last.code}` : ''} ${clock(last.at)}` : ''] : ''),
         h('td', { class: 'nowrap' }, p.nextRetryAt && p.status === 'awaiting_retry' ? [time(p.nextRetryAt), h('div', { class: 'small muted', dataset: { until: p.nextRetryAt } }, countdown(p.nextRetryAt))] : ''),
         h('td', {}, p.voucher ? [h('span', { class: 'mono' }, p.voucher.voucherNumber), ' ', p.voucher.pdf ? h('a', { href: p.voucher.pdf, target: '_blank', rel: 'noopener' }, 'PDF') : ''] : ''),
         h('td', {}, temporalLink(p.workflowId)),
@@ -1026,8 +1041,7 @@ async function loadPayments(more = false) {
 }
 function countdown(iso) {
   const s = Math.round((Date.parse(iso) - Date.now()) / 1000);
-  if (s <= 0) return 'due now 即将重试';
-  return `in 还有 ${s >= 3600 ? `${Math.floor(s / 3600)}h ` : ''}${s >= 60 ? `${Math.floor((s % 3600) / 60)}m ` : ''}${s % 60}s`;
+  return s <= 0 ? 'due now 即将重试' : `in 还有 ${duration(s)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1070,8 +1084,8 @@ async function printCertificate(url, body, what) {
   const link = `/api/certificates/${encodeURIComponent(id)}/pdf`;
   const box = $('#cert-result');
   box.hidden = false;
-  box.replaceChildren('打印成功 Printed successfully: ', what, ' ', h('a', { href: link, target: '_blank', rel: 'noopener', dataset: { certificateId: id } }, `${id}.pdf`));
-  toast('打印成功 Printed successfully', 'ok', what);
+  box.replaceChildren('Printed successfully 打印成功: ', what, ' ', h('a', { href: link, target: '_blank', rel: 'noopener', dataset: { certificateId: id } }, `${id}.pdf`));
+  toast('Printed successfully 打印成功', 'ok', what);
   await loadCertificates();
 }
 async function loadCertificates(more = false) {
@@ -1116,7 +1130,7 @@ async function loadAttention() {
     data.items.map((i) => h('tr', { dataset: { kind: i.kind, subjectType: i.subject.type, subjectId: i.subject.id } },
       h('td', {}, badge(i.kind, ATTENTION_KIND)), h('td', {}, i.employerId ? employerName(i.employerId) : h('span', { class: 'muted' }, '—')),
       h('td', {}, i.detail, i.nextRetryAt ? h('div', { class: 'small muted', dataset: { until: i.nextRetryAt } }, countdown(i.nextRetryAt)) : null),
-      h('td', { class: 'nowrap' }, time(i.since)), h('td', { class: 'nowrap' }, time(i.deadline)),
+      h('td', { class: 'nowrap' }, time(i.since)), h('td', { class: 'nowrap' }, day(i.deadline)),
       h('td', { class: 'actions' }, attentionActions(i)))),
     state.attentionKind ? 'Nothing of this kind 暂无此类待办' : 'Nothing needs attention 暂无待办 ✓');
 }
@@ -1157,7 +1171,7 @@ async function loadSchedules() {
   const data = await readList('#schedules-table', '/api/declaration-schedules');
   table($('#schedules-table'), ['Name 名称', 'When 时间', 'Period 所属期', 'Employers 单位', 'State 状态', 'Next run 下次运行', 'Last run 最近运行', ''],
     data.schedules.map((s) => h('tr', { dataset: { scheduleId: s.id, paused: String(s.paused) }, class: s.id === state.scheduleId ? 'current' : '' },
-      h('td', {}, s.name, h('div', { class: 'small muted mono' }, s.id)), h('td', { class: 'nowrap' }, `day ${s.dayOfMonth} 每月${s.dayOfMonth}日 ${s.time}`),
+      h('td', {}, s.name, h('div', { class: 'small muted mono' }, s.id)), h('td', { class: 'nowrap' }, `day ${s.dayOfMonth} 每月${s.dayOfMonth}日 ${s.time} 北京时间`),
       h('td', {}, PERIOD_RULE[s.period]), h('td', {}, s.allEmployers ? 'all 全部' : `${s.employerIds.length}`),
       h('td', {}, s.paused ? h('span', { class: 'badge muted', title: s.note ?? '' }, 'paused 已暂停') : h('span', { class: 'badge ok' }, 'active 启用'), s.synced ? '' : h('span', { class: 'badge warn', title: 'Temporal has not caught up yet' }, 'syncing')),
       h('td', { class: 'nowrap' }, time(s.nextRunAt)), h('td', {}, s.lastRun ? runSummary(s.lastRun) : ''),
@@ -1186,7 +1200,7 @@ async function showSchedule(id, reloadList = true) {
   const s = await get(`/api/declaration-schedules/${encodeURIComponent(id)}`);
   $('#schedule-detail').hidden = false;
   $('#schedule-title').textContent = `Runs 运行记录 · ${s.name}`;
-  $('#schedule-next').textContent = s.nextRunTimes.length ? `Next runs 之后运行 (this browser’s time): ${s.nextRunTimes.map(time).join(' · ')}; each at 北京时间 ${s.time} China time` : 'No runs coming (paused) 暂无计划运行';
+  $('#schedule-next').textContent = s.nextRunTimes.length ? `Next runs 之后运行: ${s.nextRunTimes.map(time).join(' · ')}` : 'No runs coming (paused) 暂无计划运行';
   table($('#schedule-runs-table'), ['For 计划时间', 'Trigger 触发', 'Period 所属期', 'Status 状态', 'Batch 批次', 'Progress 进度', 'By 操作人'],
     s.runs.map((r) => h('tr', { dataset: { scheduledAt: r.scheduledAt, batchId: r.batchId ?? '' } },
       h('td', { class: 'nowrap' }, time(r.scheduledAt)), h('td', {}, r.trigger === 'manual' ? 'manual 手动' : 'calendar 定时'), h('td', {}, r.period),
@@ -1305,7 +1319,7 @@ async function showDeliveries(w) {
     deliveries.map((d) => h('tr', { dataset: { deliveryId: d.id, status: d.status } },
       h('td', {}, h('code', {}, d.type)), h('td', { class: 'mono' }, d.subject), h('td', { class: 'nowrap' }, time(d.eventAt)),
       h('td', {}, badge(d.status), d.round > 1 ? h('span', { class: 'small muted' }, ` round ${d.round}`) : ''),
-      h('td', { class: 'small' }, d.attempts.map((a) => h('div', {}, `${a.round}.${a.n} ${time(a.at).slice(11)} → ${a.statusCode ?? a.error ?? '?'} (${a.durationMs} ms)`))),
+      h('td', { class: 'small' }, d.attempts.map((a) => h('div', {}, `${a.round}.${a.n} ${clock(a.at)} → ${a.statusCode ?? a.error ?? '?'} (${a.durationMs} ms)`))),
       h('td', { class: 'nowrap' }, time(d.nextAttemptAt)),
       h('td', { class: 'actions' }, d.status === 'pending' ? null : writeButton('Redeliver 重新投递', 'redeliver', async () => {
         await post(`/api/webhooks/${encodeURIComponent(w.id)}/deliveries/${encodeURIComponent(d.id)}/redeliver`);
@@ -1370,13 +1384,16 @@ function showReplay(results) {
     bad.map((r) => `${r.workflowId}: ${r.error}`).join('; ') || 'the histories replay against the current workflow code');
 }
 
-function isoOf(local) {
-  return local ? new Date(local).toISOString() : '';
+/** "2026-12-07" or "2026-12-07 09:30", China time, as an instant; a day alone as its start, or as its end for `to`. */
+function isoOf(china, end = false) {
+  if (!china) return '';
+  const [d, t] = china.split(' ');
+  return new Date(`${d}T${t ? `${t}:00.000` : end ? '23:59:59.999' : '00:00:00.000'}+08:00`).toISOString();
 }
 async function loadAuditLog(more = false) {
   state.loaded.add('auditLog');
   const v = formValues($('#audit-filter'));
-  const data = await readList('#audit-table', `/api/audit/log?${qs({ from: isoOf(v.from), to: isoOf(v.to), actor: v.actor, action: v.action, subject: v.subject, order: 'desc', limit: 100, cursor: more ? state.auditCursor : '' })}`);
+  const data = await readList('#audit-table', `/api/audit/log?${qs({ from: isoOf(v.from), to: isoOf(v.to, true), actor: v.actor, action: v.action, subject: v.subject, order: 'desc', limit: 100, cursor: more ? state.auditCursor : '' })}`);
   const entries = listOf(data, 'entries', 'log', 'items');
   state.auditEntries = more ? [...state.auditEntries, ...entries] : entries;
   state.auditCursor = data.nextCursor ?? null;
@@ -1384,8 +1401,20 @@ async function loadAuditLog(more = false) {
   table($('#audit-table'), ['Seq', 'At 时间', 'Actor 操作人', 'Action 操作', 'Subject 对象', 'Detail 详情'],
     state.auditEntries.map((e) => h('tr', { dataset: { seq: e.seq } },
       h('td', { class: 'num' }, e.seq), h('td', { class: 'nowrap' }, time(e.at)), h('td', {}, e.actor), h('td', {}, h('code', {}, e.action)), h('td', { class: 'mono' }, e.subject),
-      h('td', { class: 'small detail', title: JSON.stringify(e.detail ?? {}, null, 1) }, JSON.stringify(e.detail ?? {})))),
+      h('td', { class: 'small detail', title: JSON.stringify(e.detail ?? {}, null, 1) }, detailText(e.detail ?? {})))),
     'No entries 暂无记录');
+}
+/** An audit entry's detail for people: "total ¥403,888.32 · paidAt 2026-12-07 10:27 北京时间"; the raw JSON is its tooltip. */
+function detailText(value, key = '') {
+  if (typeof value === 'number' && key.endsWith('Fen')) return yuan(fenToYuan(value));
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value) && !Number.isNaN(Date.parse(value))) return time(value);
+  if (typeof value === 'string' && /^\d{2}:\d{2}$/.test(value)) return `${value} 北京时间`; // a schedule's time of day
+  if (Array.isArray(value)) return value.map((v) => detailText(v)).join(', ');
+  if (value && typeof value === 'object') {
+    const fields = Object.entries(value).map(([k, v]) => `${k.endsWith('Fen') ? k.slice(0, -3) : k} ${detailText(v, k)}`);
+    return key ? `(${fields.join(' · ')})` : fields.join(' · ');
+  }
+  return String(value);
 }
 async function verifyLog() {
   const r = await get('/api/audit/log/verify');

@@ -2,8 +2,9 @@
 // first. The queries (src/db/attention.ts) read each kind from the records' current state, so an
 // item leaves the list by itself once what it is about is resolved; here are the pure parts:
 // the kinds, what each item says and offers, and the order.
+import { chinaTime } from './china-time';
 import type { Fen } from './money';
-import { formatYuan } from './money';
+import { formatYuanGrouped } from './money';
 
 export const ATTENTION_KINDS = [
   'payment_awaiting_retry', // a deduction failed (e.g. 余额不足); the next try is scheduled before the deadline
@@ -59,7 +60,8 @@ export interface AttentionRow {
   code: string | null;
 }
 
-const yuan = (fen: Fen | null) => `¥${formatYuan(fen ?? 0)}`;
+/** Amounts as a person reads them: yuan with separators. */
+const yuan = (fen: Fen | null) => `¥${formatYuanGrouped(fen ?? 0)}`;
 const SUBJECT: Record<AttentionKind, AttentionSubject> = {
   payment_awaiting_retry: 'payment',
   payment_failed: 'payment',
@@ -78,7 +80,7 @@ function describeItem(kind: AttentionKind, r: AttentionRow): { detail: string; a
   switch (kind) {
     case 'payment_awaiting_retry':
       return {
-        detail: `deduction of ${yuan(r.amountFen)} failed (${r.text ?? 'no reason given'}); the next try is at ${r.nextRetryAt?.toISOString() ?? 'its scheduled time'}: top up the account (or cancel)`,
+        detail: `deduction of ${yuan(r.amountFen)} failed (${r.text ?? 'no reason given'}); the next try is at ${r.nextRetryAt ? chinaTime(r.nextRetryAt) : 'its scheduled time'}: top up the account (or cancel)`,
         action: { label: 'retry now (after a top-up)', method: 'POST', path: `/api/payments/${id}/retry` },
       };
     case 'payment_failed':

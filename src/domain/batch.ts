@@ -148,8 +148,3 @@ export function runRange(cursor: number, total: number, every: number): { from: 
   const to = Math.min(total, cursor + Math.max(1, every));
   return { from: cursor, to, last: to >= total };
 }
-
-/** Today in China (the bureau's calendar), YYYY-MM-DD. */
-export function chinaDay(now: Date): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}

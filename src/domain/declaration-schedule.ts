@@ -1,7 +1,7 @@
 // Declaration schedules (申报计划): a batch declaration (批量申报) every month on a day and at a time,
 // China time, for the month before or the month running. The pure rules: which fee period a
 // run declares, and when a schedule fires.
-import { chinaDay } from './batch';
+import { chinaDay } from './china-time';
 
 /** The bureau's calendar: every schedule fires in China time (no daylight saving). */
 export const SCHEDULE_TIMEZONE = 'Asia/Shanghai';

@@ -2,7 +2,7 @@
 // deductions by their idempotency key and counter payments by voucher number, against the
 // payments we recorded as paid.
 import type { Fen } from './money';
-import { chinaDay } from './batch';
+import { chinaDay } from './china-time';
 
 export type CollectionKind = 'deduction' | 'counter_payment';
 
@@ -48,9 +48,6 @@ export interface Reconciliation extends Record<ReconciliationStatus, number> {
 
 /** A reconciliation without its items, as the workflow reports it. */
 export type ReconciliationSummary = Omit<Reconciliation, 'items'> & { ranAt: string; ranBy: string };
-
-// The day of a moment in China, the bureau's calendar: one definition, in batch.ts.
-export { chinaDay };
 
 /** The China day before the one a moment falls in: what the nightly reconciliation checks. */
 export function previousChinaDay(at: Date): string {

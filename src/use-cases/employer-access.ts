@@ -2,6 +2,7 @@
 // "change the initial password first" / "sign in first" (F-1.3, F-1.4) before any action.
 import { BureauBusinessError } from '../bureau/client';
 import { changePasswordFailures, findEmployer, type EmployerRow } from '../db/employers';
+import { chinaTime } from '../domain/china-time';
 import { NO_FAILURES, WRONG_PASSWORD_CODE, attemptsLeft, countAttempt, lockedUntil, uncountAttempt } from '../domain/password';
 import { Problem, notFound } from '../api/problem';
 import type { Services } from './context';
@@ -12,7 +13,7 @@ function lockedProblem(until: Date): Problem {
     429,
     'PASSWORD_LOCKED',
     'Too many wrong declaration passwords',
-    `this employer is locked until ${until.toISOString()} after repeated wrong passwords; try again then, or ask tax bureau staff to reset the password`,
+    `this employer is locked until ${chinaTime(until)} after repeated wrong passwords; try again then, or ask tax bureau staff to reset the password`,
     { lockedUntil: until.toISOString(), retryAfterSeconds: seconds },
   );
 }
@@ -64,7 +65,7 @@ export async function openEmployer(app: Pick<Services, 'db'>, id: string): Promi
       409,
       'SIGN_IN_REQUIRED',
       'Sign in to this employer first',
-      `sign in with the declaration password: POST /api/employers/${employer.id}/sign-in${employer.signedInUntil ? ` (the last sign-in ended at ${employer.signedInUntil.toISOString()})` : ''}`,
+      `sign in with the declaration password: POST /api/employers/${employer.id}/sign-in${employer.signedInUntil ? ` (the last sign-in ended at ${chinaTime(employer.signedInUntil)})` : ''}`,
     );
   }
   return employer;

@@ -11,7 +11,7 @@
 import type { BureauClient } from '../bureau/client';
 import { heldItemIds } from '../db/declarations';
 import type { EmployerRow } from '../db/employers';
-import { chinaDay } from '../domain/batch';
+import { chinaDay } from '../domain/china-time';
 import { partitionItems, type DeclarationKind, type FeeItem, type FeeItemFilter } from '../domain/fee-items';
 import type { Services } from './context';
 import { openEmployer } from './employer-access';

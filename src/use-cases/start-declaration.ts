@@ -18,7 +18,7 @@ import {
   ItemsAlreadyDeclaredError,
   type DeclarationRecord,
 } from '../db/declarations';
-import { chinaDay } from '../domain/batch';
+import { chinaDay } from '../domain/china-time';
 import { partitionItems, type DeclarationKind, type FeeItem } from '../domain/fee-items';
 import { singlePeriod } from '../search-attributes';
 import type { DeclarationInput } from '../workflows/declaration';

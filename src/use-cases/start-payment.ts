@@ -5,6 +5,7 @@
 import type { VoucherAccount } from '../bureau/contract';
 import type { EmployerRow } from '../db/employers';
 import { LinesNotPayableError, createPayment, listPayables, type Payable, type PaymentRecord } from '../db/payments';
+import { chinaTime } from '../domain/china-time';
 import { AMOUNT_CHECK, maskAccount, paymentDeadline, type PaymentMethod } from '../domain/payment';
 import { singlePeriod } from '../search-attributes';
 import type { ThreePartyPaymentInput, VoucherPaymentInput } from '../workflows/payment-inputs';
@@ -56,7 +57,7 @@ async function payableLines(services: Services, employer: EmployerRow, lineIds: 
   const lines = lineIds.map((id) => byId.get(id)!);
   const deadline = paymentDeadline(lines.map((l) => l.validUntil));
   if (deadline.getTime() < Date.now()) {
-    throw new Problem(409, 'PAYMENT_DEADLINE_PASSED', 'The payment deadline has passed', `the collection order was valid until ${deadline.toISOString()}: ask the agency to assess the fees again`);
+    throw new Problem(409, 'PAYMENT_DEADLINE_PASSED', 'The payment deadline has passed', `the collection order was valid until ${chinaTime(deadline)}: ask the agency to assess the fees again`);
   }
   return { lines, deadline };
 }

@@ -3,7 +3,7 @@
 // of the same keyed request finds the start it recorded and carries on with it.
 import { randomBytes } from 'node:crypto';
 import type { Transaction } from '../db/audit';
-import { chinaDay } from '../domain/batch';
+import { chinaDay } from '../domain/china-time';
 import {
   dispatchStart,
   findStart,

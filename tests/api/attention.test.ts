@@ -7,8 +7,8 @@ import type { paths } from '../../client';
 import { clearActivityFailure, recordActivityFailure } from '../../src/db/activity-failures';
 import { declarationLines } from '../../src/db/schema';
 import { recordPrintError } from '../../src/db/vouchers';
-import { chinaDay } from '../../src/domain/batch';
-import { formatYuan } from '../../src/domain/money';
+import { chinaDay } from '../../src/domain/china-time';
+import { formatYuanGrouped } from '../../src/domain/money';
 import { schedulePeriod } from '../../src/domain/declaration-schedule';
 import { paymentDeadline } from '../../src/domain/payment';
 import { addSignedInEmployer } from '../support/employers';
@@ -229,7 +229,7 @@ describe('the attention list (待办)', () => {
         action: { label: 'pay', method: 'GET', path: `/api/employers/${employer.id}/payables` },
       },
     ]);
-    expect(items[0]!.detail).toContain(`¥${formatYuan(near!.dueFen)}`);
+    expect(items[0]!.detail).toContain(`¥${formatYuanGrouped(near!.dueFen)}`);
 
     const res = await payThreeParty(stack, employer.id, { lineIds: [near!.lineId], agreementId });
     expect(res.response.status, JSON.stringify(res.error)).toBe(202);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, declarationLines, paymentAttempts } from '../../src/db/schema';
 import { INSURANCE_NAMES, type InsuranceType } from '../../src/domain/fee-items';
 import { formatYuanGrouped, toChineseCapitals } from '../../src/domain/money';
-import { chinaDay } from '../../src/domain/reconciliation';
+import { chinaDay } from '../../src/domain/china-time';
 import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { startStack, type Stack } from '../support/stack';
 import { cells, lineWith, pdfText } from '../render/pdf-text';

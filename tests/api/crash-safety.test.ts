@@ -7,7 +7,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencySecret } from '../../src/api/app';
 import { requestFingerprint, requestRef } from '../../src/api/idempotency';
-import { chinaDay } from '../../src/domain/batch';
+import { chinaDay } from '../../src/domain/china-time';
 import { loadFeeItems } from '../../src/use-cases/fee-items';
 import { loadConfig } from '../../src/config';
 import { insertDeclaration } from '../../src/db/declarations';

@@ -6,7 +6,7 @@
 import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chinaDay } from '../../src/domain/reconciliation';
+import { chinaDay } from '../../src/domain/china-time';
 import { NEW_PASSWORD } from '../support/employers';
 import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { startStack, type Stack } from '../support/stack';

@@ -4,7 +4,7 @@ import type { BureauEmployer } from '../../src/bureau/contract';
 import { INSURANCE_TYPES, type FeeItem } from '../../src/domain/fee-items';
 import { checkTaxpayerId } from '../../src/domain/taxpayer-id';
 import { startBureau, type TestBureau } from './support';
-import { chinaDay } from '../../src/domain/batch';
+import { chinaDay } from '../../src/domain/china-time';
 
 const PERIODS = ['2026-10', '2026-11'];
 const RATES: Record<string, [number, number]> = {

@@ -176,6 +176,7 @@ describe('the console is served with no key', () => {
         temporalNamespace: 'default',
         temporalRetention: '720h',
         temporalRetentionDays: 30,
+        resultWaitSeconds: stack.config.declaration.resultWaitSeconds,
         batchConcurrency: { default: DEFAULT_BATCH_CONCURRENCY, max: MAX_BATCH_CONCURRENCY },
         auditActions: [...AUDIT_ACTIONS],
       });
@@ -247,7 +248,7 @@ describe('an operator works through the flow in the console', () => {
   it('downloads the items with progress, filters, exports, and declares with the headcount warning (F-2)', async () => {
     await tab(page, 'items');
     await page.waitForSelector('#items-progress[data-state="done"]');
-    expect(await text(page, '#items-progress')).toMatch(/下载完成 Downloaded 5 items/);
+    expect(await text(page, '#items-progress')).toMatch(/Downloaded 下载完成: 5 items/);
     expect(await page.$$eval('#items-table tbody tr[data-item-id]', (rows) => rows.length)).toBe(4);
     expect(await text(page, '#excluded-table')).toContain('征集单已撤销');
     // The export links carry the filters.
@@ -308,7 +309,7 @@ describe('an operator works through the flow in the console', () => {
     const waiting = await text(page, row('payment-id', paymentId));
     expect(waiting).toContain('awaiting retry 等待重试');
     expect(waiting).toContain('INSUFFICIENT_BALANCE');
-    expect(waiting).toMatch(/in 还有 (59m|1h)/);
+    expect(waiting).toMatch(/in 还有 (59 min|1 h)/);
     await shot(page, 'payment-awaiting-retry', true);
 
     // The attention list has it, counted, with "retry now" one click away.
@@ -633,6 +634,21 @@ describe('an auditor in the console', () => {
     expect(await text(page, '#dialog')).toContain('企业职工基本养老保险费');
     await shot(page, 'auditor');
     await answer(page, 'view-declaration');
+  });
+
+  it('writes every time in China time with its zone, deadlines as days and amounts with separators, on every tab', async () => {
+    const found: string[] = [];
+    for (const name of ['attention', 'employers', 'items', 'declarations', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks', 'audit']) {
+      await tab(page, name);
+      await page.waitForSelector(`#tab-${name}:not([hidden])`);
+      await new Promise((r) => setTimeout(r, 500));
+      const shown = await text(page, `#tab-${name}`);
+      for (const m of shown.matchAll(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[^\s]*/g)) found.push(`${name}: ISO timestamp "${m[0]}"`);
+      // A time of day is always followed by its zone.
+      for (const m of shown.matchAll(/\b\d{2}:\d{2}(?::\d{2})?(?! ?北京时间)(?![\d:])/g)) found.push(`${name}: time without its zone "${shown.slice(Math.max(0, m.index - 12), m.index + 12)}"`);
+      for (const m of shown.matchAll(/¥-?\d{4,}/g)) found.push(`${name}: amount without separators "${m[0]}"`);
+    }
+    expect(found.join('\n')).toBe('');
   });
 
   it('lists workflows, exports a history, replays it and verifies the audit log', async (ctx) => {

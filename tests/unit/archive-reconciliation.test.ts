@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkArchive } from '../../src/domain/archive';
 import { parseRetention, retentionFlag } from '../../src/domain/duration';
-import { chinaDay, previousChinaDay, reconcile, type Collection, type OurCollection } from '../../src/domain/reconciliation';
+import { chinaDay } from '../../src/domain/china-time';
+import { previousChinaDay, reconcile, type Collection, type OurCollection } from '../../src/domain/reconciliation';
 import { loadConfig } from '../../src/config';
 
 describe('TEMPORAL_RETENTION', () => {

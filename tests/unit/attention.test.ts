@@ -54,6 +54,11 @@ describe('attentionItem', () => {
       action: { method: 'POST', path: '/api/payments/P1/retry' },
     });
     expect(item('payment_awaiting_retry').detail).toContain('¥123.45');
+    // Written for people: yuan with separators, China time with its zone, no ISO instant.
+    const retry = item('payment_awaiting_retry', { amountFen: 61797120, nextRetryAt: new Date('2026-12-07T02:27:05.110Z') }).detail;
+    expect(retry).toContain('¥617,971.20');
+    expect(retry).toContain('2026-12-07 10:27 北京时间');
+    expect(retry).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
     expect(item('unpaid_near_deadline', { subjectId: 'D1', n: 3 })).toMatchObject({ subject: { type: 'declaration', id: 'D1' }, action: { method: 'GET', path: '/api/employers/E1/payables' } });
     expect(item('declaration_result_unknown', { subjectId: 'D2' }).action).toEqual({ label: 'fetch the result', method: 'POST', path: '/api/declarations/D2/fetch-result' });
     expect(item('voucher_print_failed', { subjectId: 'V1' }).action.path).toBe('/api/vouchers/V1/reprint');

@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   batchDeclarationId,
-  chinaDay,
   countBatch,
   describeExclusions,
   planBatchDeclaration,
@@ -107,10 +106,5 @@ describe('ids, failures, counts, runs', () => {
     expect(runRange(150, 200, 50)).toEqual({ from: 150, to: 200, last: true });
     expect(runRange(180, 200, 50)).toEqual({ from: 180, to: 200, last: true });
     expect(runRange(0, 3, 0)).toEqual({ from: 0, to: 1, last: false }); // never stuck
-  });
-
-  it("uses China's calendar day", () => {
-    expect(chinaDay(new Date('2026-11-26T16:30:00Z'))).toBe('2026-11-27');
-    expect(chinaDay(new Date('2026-11-26T15:59:59Z'))).toBe('2026-11-26');
   });
 });

@@ -66,6 +66,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       temporalNamespace: app.config.temporalNamespace,
       temporalRetention: retentionFlag(app.config.temporalRetentionSeconds),
       temporalRetentionDays: app.config.temporalRetentionSeconds / 86400,
+      resultWaitSeconds: app.config.declaration.resultWaitSeconds,
       batchConcurrency: { default: DEFAULT_BATCH_CONCURRENCY, max: MAX_BATCH_CONCURRENCY },
       auditActions: [...AUDIT_ACTIONS],
     }),

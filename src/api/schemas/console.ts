@@ -8,6 +8,7 @@ export const ConsoleConfig = Type.Object({
     description: 'how long Temporal keeps a closed workflow’s history (TEMPORAL_RETENTION), as `temporal operator namespace update --retention` takes it; older ones are in the archive',
   }),
   temporalRetentionDays: Type.Number({ description: 'the same, in days' }),
+  resultWaitSeconds: Type.Integer({ minimum: 0, description: 'how long a declaration or void waits for the bureau’s result before it is fetched (RESULT_WAIT_SECONDS)' }),
   batchConcurrency: Type.Object(
     {
       default: Type.Integer({ minimum: 1, description: 'what a batch declaration takes without `concurrency`' }),
