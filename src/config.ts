@@ -58,6 +58,8 @@ export interface Config {
   eventStreamsPerActor: number;
   /** Bearer token GET /metrics requires (METRICS_TOKEN); unset: open, like /health. */
   metricsToken: string | undefined;
+  /** The issuer (填票人) printed on tax payment certificates (CERTIFICATE_ISSUER): an office's name or a clerk's, never a key's. */
+  certificateIssuer: string;
   /** A scrape reads the database at most this often (METRICS_CACHE_SECONDS); scrapes between answer the last read. */
   metricsCacheSeconds: number;
   /** How long Temporal keeps a closed workflow's history (TEMPORAL_RETENTION); the archive keeps it after that. */
@@ -176,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drain: { delaySeconds: Math.max(0, int(env, 'API_DRAIN_DELAY_SECONDS', 0)), timeoutSeconds: Math.max(1, int(env, 'API_DRAIN_TIMEOUT_SECONDS', 20)) },
     eventStreamsPerActor: Math.max(1, int(env, 'EVENT_STREAMS_PER_ACTOR', 5)),
     metricsToken: env.METRICS_TOKEN || undefined,
+    certificateIssuer: env.CERTIFICATE_ISSUER?.trim() || '电子税务局',
     metricsCacheSeconds: int(env, 'METRICS_CACHE_SECONDS', 5),
     temporalRetentionSeconds: parseRetention(env.TEMPORAL_RETENTION || '30d'),
     archiveEverySeconds: parseDurationSeconds(env.ARCHIVE_EVERY || '5m', 'ARCHIVE_EVERY'),

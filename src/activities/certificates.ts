@@ -5,6 +5,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { certificateEmployer, declaredLines, findCertificate, insertCertificate, paidLines, printedTaxCertificates, type CertificateEmployer } from '../db/certificates';
+import { chinaDay } from '../domain/china-time';
 import { paymentCertificateRefusal, reprintTarget, taxFirstPrintRefusal, type CertificateInput, type CertificateKind, type CertificateRefusal } from '../domain/certificates';
 import { monthRange, type PaymentCertificateRow, type TaxCertificateRow } from '../render';
 import { callBureau } from './bureau-errors';
@@ -28,11 +29,6 @@ export interface StoredCertificate {
   sha256: string;
 }
 
-/** YYYY-MM-DD in China (UTC+8) at the given moment. */
-function chinaDate(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
-
 /** Where a certificate's file is stored, relative to the files folder. */
 export function certificateFile(certificateId: string): string {
   return path.posix.join('certificates', `${certificateId}.pdf`);
@@ -42,7 +38,7 @@ const refuse = (r: CertificateRefusal): never => {
   throw ApplicationFailure.nonRetryable(r.message, r.code);
 };
 
-export function certificateActivities({ db, bureau, renderer, filesDir }: ActivityDeps) {
+export function certificateActivities({ db, bureau, renderer, filesDir, config }: ActivityDeps) {
   async function taxRows(employerId: string, period: string): Promise<TaxCertificateRow[]> {
     const { start, end } = monthRange(period);
     return (await paidLines(db, employerId, period)).map((l) => ({
@@ -50,7 +46,7 @@ export function certificateActivities({ db, bureau, renderer, filesDir }: Activi
       insuranceType: l.insuranceType,
       periodStart: start,
       periodEnd: end,
-      paidIntoTreasuryDate: chinaDate(l.paidAt),
+      paidIntoTreasuryDate: chinaDay(l.paidAt),
       amountFen: l.amountFen,
     }));
   }
@@ -60,7 +56,7 @@ export function certificateActivities({ db, bureau, renderer, filesDir }: Activi
     async gatherCertificate(input: CertificateInput): Promise<CertificateData> {
       const employer = await certificateEmployer(db, input.employerId);
       if (!employer) throw ApplicationFailure.nonRetryable(`no employer ${input.employerId}`, 'UNKNOWN_EMPLOYER');
-      const base = { kind: input.kind, employer, reprintOf: null, certificateNumber: null, issueDate: null, issuer: input.actor, paymentRows: [], taxRows: [] };
+      const base = { kind: input.kind, employer, reprintOf: null, certificateNumber: null, issueDate: null, issuer: config.certificateIssuer, paymentRows: [], taxRows: [] };
 
       if (input.kind === 'payment') {
         const period = input.period ?? refuse({ code: 'PERIOD_REQUIRED', message: 'a payment certificate needs a period' });
@@ -79,7 +75,7 @@ export function certificateActivities({ db, bureau, renderer, filesDir }: Activi
             paidFen: l.paidFen,
             collectionSerial: l.collectionOrder,
           }));
-        return { ...base, period, issueDate: chinaDate(new Date()), paymentRows };
+        return { ...base, period, issueDate: chinaDay(new Date()), paymentRows };
       }
 
       const printed = await printedTaxCertificates(db, input.employerId);
@@ -102,7 +98,6 @@ export function certificateActivities({ db, bureau, renderer, filesDir }: Activi
           reprintOf: o.id,
           certificateNumber: o.certificateNumber,
           issueDate: o.issueDate,
-          issuer: o.createdBy,
           taxRows: await taxRows(input.employerId, o.period),
         };
       }
@@ -116,7 +111,7 @@ export function certificateActivities({ db, bureau, renderer, filesDir }: Activi
     /** The tax certificate's number (完税证明号码) from the bureau, idempotent by the certificate id. */
     async issueTaxCertificateNumber(input: { certificateId: string; taxpayerId: string; period: string }): Promise<{ certificateNumber: string; issueDate: string }> {
       const issued = await callBureau(() => bureau.issueCertificate({ key: input.certificateId, taxpayerId: input.taxpayerId, period: input.period }));
-      return { certificateNumber: issued.certificateNumber, issueDate: chinaDate(new Date(issued.issuedAt)) };
+      return { certificateNumber: issued.certificateNumber, issueDate: chinaDay(new Date(issued.issuedAt)) };
     },
 
     /** Renders the certificate and stores the file; answers where, with its SHA-256. */

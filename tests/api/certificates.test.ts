@@ -12,10 +12,12 @@ import { startStack, type Stack } from '../support/stack';
 import { cells, lineWith, pdfText } from '../render/pdf-text';
 
 const PERIOD = '2026-10';
+/** The office's clerk printed as 填票人 on tax certificates. */
+const ISSUER = '贵阳财税代理 王芳';
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ resultDelayMs: 100, config: { payment: { retryScheduleSeconds: [3], statusPollSeconds: 1, counterPollSeconds: 1 } } });
+  stack = await startStack({ resultDelayMs: 100, config: { certificateIssuer: ISSUER, payment: { retryScheduleSeconds: [3], statusPollSeconds: 1, counterPollSeconds: 1 } } });
 });
 afterAll(async () => {
   await stack?.close();
@@ -142,7 +144,9 @@ describe('a fully paid period', () => {
       expect(cells(lineWith(taxText, name))).toEqual([attempt!.deductionKey, name, name, '2026-10-01至2026-10-31', today, yuan(l.amountFen)]);
     }
     expect(cells(lineWith(taxText, '金额合计'))).toEqual(['金额合计', `（大写）${toChineseCapitals(total)}`, `¥${yuan(total)}`]);
-    expect(lineWith(taxText, '填票人')).toContain('填票人：olivia');
+    // The issuer is the office's configured clerk (CERTIFICATE_ISSUER), never the name of the key that printed it.
+    expect(lineWith(taxText, '填票人')).toContain(`填票人：${ISSUER}`);
+    expect(taxText).not.toContain('olivia');
     expect(taxText).not.toContain('补打');
 
     // Only once (F-7.1).
