@@ -446,6 +446,8 @@ export interface paths {
                     limit?: number;
                     /** @description chain order, or newest first */
                     order?: "asc" | "desc";
+                    /** @description false: without the service’s own upkeep (workflow.archived) */
+                    routine?: boolean;
                     /** @description the id of what was acted on */
                     subject?: string;
                     /** @description ISO 8601 time (exclusive), or a day YYYY-MM-DD (China time): to its end */
@@ -7819,6 +7821,8 @@ export interface paths {
                     limit?: number;
                     /** @description fee period 费款所属期, YYYY-MM */
                     period?: string;
+                    /** @description false: without the service’s own upkeep (reconciler, archiver, webhook dispatcher) */
+                    routine?: boolean;
                     /** @description the execution status; `closed`: anything but running */
                     status?: "running" | "completed" | "failed" | "cancelled" | "terminated" | "continued_as_new" | "timed_out" | "closed";
                     /** @description a short name (declaration, void, three_party_payment, voucher_payment, declaration_batch, certificate, reconciliation) or the workflow type */

@@ -1026,18 +1026,35 @@ async function loadPayments(more = false) {
         h('td', {}, temporalLink(p.workflowId)),
         h('td', { class: 'actions' }, p.status === 'awaiting_retry' ? [
           writeButton('Retry now 立即重试', 'retry-payment', async () => {
-            state.watchPayments.add(p.id);
-            await post(`/api/payments/${encodeURIComponent(p.id)}/retry`);
-            toast('Retrying the deduction now 正在重新扣款', 'ok', p.id);
-            await loadPayments();
+            if (await retryDeduction(p.id, p.nextRetryAt)) await loadPayments();
           }),
           writeButton('Cancel 取消', 'cancel-payment', async () => {
-            if (!(await confirmDialog('Cancel this payment? 取消该缴费？', [`${p.id}: stop retrying; its lines can be paid again.`], 'Cancel payment 取消缴费', { danger: true, cancel: 'Keep 保留' }))) return;
-            await post(`/api/payments/${encodeURIComponent(p.id)}/cancel`);
-            await Promise.all([loadPayments(), loadPayables()]);
+            if (await cancelPayment(p.id)) await Promise.all([loadPayments(), loadPayables()]);
           }, { class: 'danger' }),
         ] : null));
     }), runningOnly ? 'No running payments 暂无进行中的缴费' : 'No payments 暂无缴费记录');
+}
+/**
+ * F-4.7: a deduction tried again at once, after a warning: a try that fails again (the account not
+ * topped up yet) counts like any other and puts the next one further off. True when it was sent.
+ */
+async function retryDeduction(id, nextRetryAt) {
+  const ok = await confirmDialog('Retry the deduction now? 立即重试扣款？', [
+    'Only once the account has been topped up 请先确认账户余额充足: a try that fails again counts as one of the retries, and the next one comes later.',
+    nextRetryAt ? `Otherwise the next try comes by itself ${countdown(nextRetryAt)} (${time(nextRetryAt)}).` : '',
+  ].filter(Boolean), 'Retry now 立即重试', { id: 'confirm-retry' });
+  if (!ok) return false;
+  state.watchPayments.add(id);
+  const p = await post(`/api/payments/${encodeURIComponent(id)}/retry`);
+  toast('Retrying the deduction now 正在重新扣款', 'ok', `${id}: ${PAYMENT_STATUS[p.status] ?? p.status}; the outcome shows here as it comes`);
+  return true;
+}
+/** Stops a payment's retries after a confirmation; its lines can be paid again. True when cancelled. */
+async function cancelPayment(id) {
+  if (!(await confirmDialog('Cancel this payment? 取消该缴费？', [`${id}: stop retrying; its lines can be paid again.`], 'Cancel payment 取消缴费', { danger: true, cancel: 'Keep 保留', id: 'confirm-cancel-payment' }))) return false;
+  await post(`/api/payments/${encodeURIComponent(id)}/cancel`);
+  toast('Payment cancelled 已取消缴费', 'ok', id);
+  return true;
 }
 function countdown(iso) {
   const s = Math.round((Date.parse(iso) - Date.now()) / 1000);
@@ -1137,6 +1154,15 @@ async function loadAttention() {
 /** An item's next step: a POST as a (write) button; a GET opens where the operator acts (the console's own view, or the file). */
 function attentionActions(i) {
   const { label, method, path } = i.action;
+  // The text offers both: retry (with its warning) or cancel.
+  if (i.kind === 'payment_awaiting_retry') return [
+    writeButton(label, 'attention-action', async () => {
+      if (await retryDeduction(i.subject.id, i.nextRetryAt)) await loadAttention();
+    }),
+    writeButton('Cancel payment 取消缴费', 'attention-cancel', async () => {
+      if (await cancelPayment(i.subject.id)) await loadAttention();
+    }, { class: 'danger' }),
+  ];
   const done = async () => {
     toast('Done 已执行', 'ok', `${label}: ${i.subject.id}`);
     await loadAttention();
@@ -1350,7 +1376,8 @@ async function loadWorkflows() {
   state.loaded.add('workflows');
   const v = formValues($('#workflows-filter'));
   const mine = $('#workflows-filter [name=currentEmployer]').checked;
-  const data = await readList('#workflows-table', `/api/workflows?${qs({ type: v.type, status: v.status, period: v.period, businessStatus: v.businessStatus, employerId: mine ? state.employerId : '' })}`);
+  const routine = $('#workflows-filter [name=routine]').checked;
+  const data = await readList('#workflows-table', `/api/workflows?${qs({ type: v.type, status: v.status, period: v.period, businessStatus: v.businessStatus, employerId: mine ? state.employerId : '', routine })}`);
   state.workflows = listOf(data, 'workflows', 'executions', 'items');
   table($('#workflows-table'), ['Workflow ID', 'Type 类型', 'Status 状态', 'Business 业务状态', 'Started 开始', 'Closed 结束', 'History 历史', 'Replay 重放', ''],
     state.workflows.map((w) => {
@@ -1393,7 +1420,7 @@ function isoOf(china, end = false) {
 async function loadAuditLog(more = false) {
   state.loaded.add('auditLog');
   const v = formValues($('#audit-filter'));
-  const data = await readList('#audit-table', `/api/audit/log?${qs({ from: isoOf(v.from), to: isoOf(v.to, true), actor: v.actor, action: v.action, subject: v.subject, order: 'desc', limit: 100, cursor: more ? state.auditCursor : '' })}`);
+  const data = await readList('#audit-table', `/api/audit/log?${qs({ from: isoOf(v.from), to: isoOf(v.to, true), actor: v.actor, action: v.action, subject: v.subject, routine: $('#audit-filter [name=routine]').checked, order: 'desc', limit: 100, cursor: more ? state.auditCursor : '' })}`);
   const entries = listOf(data, 'entries', 'log', 'items');
   state.auditEntries = more ? [...state.auditEntries, ...entries] : entries;
   state.auditCursor = data.nextCursor ?? null;
@@ -1468,6 +1495,8 @@ function bindStatic() {
   onSubmit('#add-webhook', addWebhook);
   onSubmit('#audit-filter', () => loadAuditLog());
   $('#workflows-filter [name=currentEmployer]').addEventListener('change', () => act(null, loadWorkflows));
+  $('#workflows-filter [name=routine]').addEventListener('change', () => act(null, loadWorkflows));
+  $('#audit-filter [name=routine]').addEventListener('change', () => act(null, () => loadAuditLog()));
   $('#items-filter').addEventListener('input', updateExportLinks);
   $('#pay-form').addEventListener('change', updatePayMethod);
   $('#payments-running').addEventListener('change', () => act(null, loadPayments));

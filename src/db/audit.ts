@@ -2,7 +2,7 @@
 // so an edited or deleted entry breaks the chain. Writers only insert (no lock, no hashing);
 // one chainer at a time hashes the committed entries just after, in order (docs/audit-chain.md).
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, gt, gte, isNotNull, isNull, like, lt, sql, type ColumnsSelection, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, like, lt, notInArray, sql, type ColumnsSelection, type SQL } from 'drizzle-orm';
 import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
 import type { Db } from './client';
 import { auditLog } from './schema';
@@ -273,6 +273,8 @@ export interface AuditQuery {
   actor?: string | undefined;
   action?: string | undefined; // a prefix, e.g. `payment.` or `declaration.accepted`
   subject?: string | undefined;
+  /** Actions left out (the service's own upkeep). */
+  excludeActions?: readonly string[] | undefined;
   /** Entries after this chain position (oldest first) or before it (newest first). */
   cursor?: number | undefined;
   order?: 'asc' | 'desc';
@@ -295,6 +297,7 @@ export async function queryAudit(db: Db, q: AuditQuery): Promise<AuditRow[]> {
     q.actor ? eq(auditLog.actor, q.actor) : undefined,
     q.action ? like(auditLog.action, `${q.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
     q.subject ? eq(auditLog.subject, q.subject) : undefined,
+    q.excludeActions?.length ? notInArray(auditLog.action, [...q.excludeActions]) : undefined,
     q.cursor !== undefined ? (order === 'asc' ? gt(auditLog.chainPos, q.cursor) : lt(auditLog.chainPos, q.cursor)) : undefined,
   );
   const rows = await db

@@ -31,8 +31,16 @@ function literal(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+/**
+ * The service's own upkeep, not anyone's business: the reconciler (every 30 s), the archiver and
+ * the webhook dispatcher. Lists for people leave them out unless asked (`routine`).
+ */
+export const ROUTINE_WORKFLOW_TYPES = ['reconcilerWorkflow', 'archiveWorkflow', 'webhookDispatcherWorkflow'] as const;
+
 export interface WorkflowFilter {
   type?: string | undefined;
+  /** false: without ROUTINE_WORKFLOW_TYPES (a `type` asked for is still listed). */
+  routine?: boolean | undefined;
   status?: ExecutionStatus | undefined;
   employerId?: string | undefined;
   period?: string | undefined;
@@ -43,6 +51,7 @@ export interface WorkflowFilter {
 export function visibilityQuery(taskQueue: string, f: WorkflowFilter): string {
   const parts = [`TaskQueue = ${literal(taskQueue)}`];
   if (f.type) parts.push(`WorkflowType = ${literal(WORKFLOW_TYPES[f.type as keyof typeof WORKFLOW_TYPES] ?? f.type)}`);
+  else if (f.routine === false) for (const t of ROUTINE_WORKFLOW_TYPES) parts.push(`WorkflowType != ${literal(t)}`);
   if (f.status === 'closed') parts.push(`ExecutionStatus != 'Running'`);
   else if (f.status) parts.push(`ExecutionStatus = ${literal(EXECUTION_STATUSES[f.status])}`);
   if (f.employerId) parts.push(`${EmployerId.name} = ${literal(f.employerId)}`);

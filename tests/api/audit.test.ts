@@ -4,6 +4,8 @@
 // closed workflows; the audit log read by time and subject, verified, then tampered with in SQL.
 import { execFileSync } from 'node:child_process';
 import { historyFromJSON, historyToJSON } from '../../src/worker/history-json';
+import { ROUTINE_WORKFLOW_TYPES } from '../../src/worker/visibility';
+import { ensureWebhookDispatcher } from '../../src/starts/webhook-dispatcher';
 import { Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
@@ -114,6 +116,18 @@ describe('workflows from Temporal visibility', () => {
     await stack.client.POST('/api/declarations/{id}/fetch-result', { params: { path: { id: declarationId } } });
     const done = await listUntil({ employerId: employer.id }, (ws) => ws[0]?.status === 'completed');
     expect(done[0]).toMatchObject({ status: 'completed', businessStatus: 'accepted' });
+  });
+
+  it('leaves the service’s own upkeep out when asked (routine=false), as the console does by default', async () => {
+    const dispatcher = await ensureWebhookDispatcher(stack.temporal, stack.config.taskQueue);
+    try {
+      await listUntil({}, (ws) => ws.some((w) => w.workflowId === dispatcher));
+      const forPeople = await list({ routine: false });
+      expect(forPeople.filter((w) => (ROUTINE_WORKFLOW_TYPES as readonly string[]).includes(w.type))).toEqual([]);
+      expect(forPeople.map((w) => w.workflowId)).toContain(`payment-${paymentId}`);
+    } finally {
+      await stack.temporal.workflow.getHandle(dispatcher).terminate('test over');
+    }
   });
 
   it('refuses unknown filters with 400', async () => {
@@ -232,6 +246,14 @@ describe('the audit log', () => {
     expect((await log({ from: chinaDay, to: chinaDay, limit: 1000 })).entries.map((e) => e.seq)).toContain(payments.entries[1]!.seq);
     expect((await log({ from: '2999-01-01' })).entries).toEqual([]);
     expect((await auditor().GET('/api/audit/log', { params: { query: { from: 'yesterday' } } })).response.status).toBe(400);
+  });
+
+  it('leaves the archiver’s entries out when asked (routine=false); the chain keeps them', async () => {
+    // The worker archives each workflow as it closes: the paid payment's is there by now or soon.
+    await eventually(() => log({ action: 'workflow.archived', limit: 1 }), (l) => l.entries.length === 1, 30_000);
+    const forPeople = await log({ routine: false, limit: 1000 });
+    expect(forPeople.entries.filter((e) => e.action === 'workflow.archived')).toEqual([]);
+    expect(forPeople.entries.map((e) => e.action)).toContain('payment.paid');
   });
 
   it('takes entries without a lock and chains them in the order they commit, also a late one', async () => {

@@ -326,7 +326,12 @@ describe('an operator works through the flow in the console', () => {
     await shot(page, 'attention');
 
     await stack.admin(`/admin/employers/${taxpayerId}`, { balanceFen: 100_000_000_00 }, 'PATCH');
+    // Cancel is offered beside the retry, and the retry warns first that a failed try is counted.
+    expect(await page.$(`${item} button[data-action="attention-cancel"]`)).not.toBeNull();
     await click(page, `${item} button[data-action="attention-action"]`);
+    await page.waitForSelector('#dialog[open][data-dialog="confirm-retry"]');
+    expect(await text(page, '#dialog')).toContain('请先确认账户余额充足');
+    await answer(page, 'confirm-retry');
     // Paid: it leaves the list as the events arrive.
     await page.waitForFunction((sel) => !document.querySelector(sel), {}, item);
     await page.waitForFunction(() => (document.querySelector('#attention-counts button[data-kind="payment_awaiting_retry"]') as HTMLElement | null)?.dataset.count === '0');
@@ -636,7 +641,7 @@ describe('an auditor in the console', () => {
     await answer(page, 'view-declaration');
   });
 
-  it('writes every time in China time with its zone, deadlines as days and amounts with separators, on every tab', async () => {
+  it('writes every time in China time with its zone, deadlines as days and amounts with separators, on every tab; the service’s routine hidden', async () => {
     const found: string[] = [];
     for (const name of ['attention', 'employers', 'items', 'declarations', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks', 'audit']) {
       await tab(page, name);
@@ -649,6 +654,10 @@ describe('an auditor in the console', () => {
       for (const m of shown.matchAll(/¥-?\d{4,}/g)) found.push(`${name}: amount without separators "${m[0]}"`);
     }
     expect(found.join('\n')).toBe('');
+    // The audit log leaves the archiver's routine out, one click away.
+    expect(await text(page, '#audit-table')).not.toContain('workflow.archived');
+    await click(page, '#audit-filter [name=routine]');
+    await page.waitForFunction(() => document.querySelector('#audit-table')?.textContent?.includes('workflow.archived'));
   });
 
   it('lists workflows, exports a history, replays it and verifies the audit log', async (ctx) => {

@@ -13,6 +13,12 @@ describe('the visibility query of GET /api/workflows', () => {
     expect(visibilityQuery('q', { status: 'cancelled' })).toBe(`TaskQueue = 'q' AND ExecutionStatus = 'Canceled'`);
   });
 
+  it('leaves out the service’s own upkeep for routine=false, unless a type is asked for', () => {
+    expect(visibilityQuery('q', { routine: false })).toBe(`TaskQueue = 'q' AND WorkflowType != 'reconcilerWorkflow' AND WorkflowType != 'archiveWorkflow' AND WorkflowType != 'webhookDispatcherWorkflow'`);
+    expect(visibilityQuery('q', { routine: false, type: 'declaration' })).toBe(`TaskQueue = 'q' AND WorkflowType = 'declarationWorkflow'`);
+    expect(visibilityQuery('q', { routine: true })).toBe(`TaskQueue = 'q'`);
+  });
+
   it('quotes literals, so a value cannot end the string', () => {
     expect(visibilityQuery(`it's`, { employerId: `x' OR 'a'='a` })).toBe(`TaskQueue = 'it\\'s' AND EmployerId = 'x\\' OR \\'a\\'=\\'a'`);
   });

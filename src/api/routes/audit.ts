@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CloneType } from '@sinclair/typebox';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { listArchived, type ArchivedSummary } from '../../db/archive';
+import { ARCHIVED_ACTION, listArchived, type ArchivedSummary } from '../../db/archive';
 import { verifyArchiveAndRecords } from '../../use-cases/verify-archive';
 import { queryAudit, verifyAuditLog } from '../../db/audit';
 import { BusinessStatus, EmployerId, FeePeriod } from '../../search-attributes';
@@ -69,6 +69,11 @@ const TimeRange = {
   from: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601 time, or a day YYYY-MM-DD (China time): from its start' })),
   to: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601 time (exclusive), or a day YYYY-MM-DD (China time): to its end' })),
 };
+/** Whether a list for people includes the service's own upkeep; `false` leaves it out. */
+const Routine = (what: string) => Type.Optional(Type.Boolean({ default: true, description: `false: without ${what}` }));
+/** The audit entries of the service's own upkeep: each archived history (the chain keeps them all). */
+const ROUTINE_AUDIT_ACTIONS = [ARCHIVED_ACTION];
+
 const TypeFilter = Type.Optional(
   Enum(TYPE_NAMES, `a short name (${Object.keys(WORKFLOW_TYPES).join(', ')}) or the workflow type`),
 );
@@ -112,6 +117,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async (app, o
         querystring: Type.Object(
           {
             type: TypeFilter,
+            routine: Routine('the service’s own upkeep (reconciler, archiver, webhook dispatcher)'),
             status: Type.Optional(Enum([...EXECUTION_STATUS_NAMES, 'closed'], 'the execution status; `closed`: anything but running')),
             employerId: EmployerFilter,
             period: Type.Optional(Period),
@@ -303,6 +309,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async (app, o
             actor: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'an API key name, `system` or `bureau`' })),
             action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'a prefix, e.g. `payment.` or `declaration.accepted`' })),
             subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the id of what was acted on' })),
+            routine: Routine(`the service’s own upkeep (${ROUTINE_AUDIT_ACTIONS.join(', ')})`),
             cursor: Position(0, 'entries after this chainPos (asc) or before it (desc)'),
             order: Type.Optional(CloneType(Enum(['asc', 'desc'], 'chain order, or newest first'), { default: 'asc' })),
             limit: Limit,
@@ -313,8 +320,8 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async (app, o
       },
     },
     async (request) => {
-      const { from, to, limit = DEFAULT_LIMIT, order = 'asc', ...q } = request.query;
-      const rows = await queryAudit(app.db, { ...q, from: parseTime(from, 'from'), to: parseTime(to, 'to'), order, limit });
+      const { from, to, limit = DEFAULT_LIMIT, order = 'asc', routine, ...q } = request.query;
+      const rows = await queryAudit(app.db, { ...q, from: parseTime(from, 'from'), to: parseTime(to, 'to'), order, limit, ...(routine === false ? { excludeActions: ROUTINE_AUDIT_ACTIONS } : {}) });
       return {
         entries: rows.map((r) => ({ ...r, at: r.at.toISOString(), detail: r.detail as Record<string, unknown> })),
         nextCursor: rows.length === limit ? rows.at(-1)!.chainPos : null,
