@@ -4386,10 +4386,69 @@ export interface paths {
                             downloadedAt: string;
                             /** @description employer id */
                             employerId: string;
-                            /** @description the items of the filter that cannot be declared */
+                            /** @description the items of the filter that cannot be declared, each with the item itself (insurance, period, amount) */
                             excluded: {
                                 /** @description the reason in words, with what to do */
                                 explanation: string;
+                                item: {
+                                    /** @description social insurance agency 社保经办机构 */
+                                    agency: string;
+                                    /** @description fen (分) */
+                                    amountFen: number;
+                                    /**
+                                     * @description yuan, for display
+                                     * @example 84079.24
+                                     */
+                                    amountYuan: string;
+                                    /** @description fen (分) */
+                                    baseFen: number;
+                                    /**
+                                     * @description yuan, for display
+                                     * @example 84079.24
+                                     */
+                                    baseYuan: string;
+                                    /** @description collection order 征集单号 */
+                                    collectionOrder: string;
+                                    /** @description fen (分) */
+                                    employeeFen: number;
+                                    /**
+                                     * @description yuan, for display
+                                     * @example 84079.24
+                                     */
+                                    employeeYuan: string;
+                                    /** @description fen (分) */
+                                    employerFen: number;
+                                    /**
+                                     * @description yuan, for display
+                                     * @example 84079.24
+                                     */
+                                    employerYuan: string;
+                                    /** @description headcount 缴费人数 */
+                                    headcount: number;
+                                    /** @description the insurance’s Chinese name, as printed on documents */
+                                    insuranceName: string;
+                                    /**
+                                     * @description insurance 险种
+                                     * @enum {string}
+                                     */
+                                    insuranceType: "pension" | "medical" | "unemployment" | "work_injury" | "maternity";
+                                    /** @description fee item id as the bureau assigns it: one assessed item of one employer, period, insurance type and kind */
+                                    itemId: string;
+                                    /**
+                                     * @description regular 日常申报 or special 特殊缴费申报
+                                     * @enum {string}
+                                     */
+                                    kind: "regular" | "special";
+                                    /** @description fee period 费款所属期, YYYY-MM */
+                                    period: string;
+                                    /** @description unit number 单位编号: the employer’s number at the social insurance agency; its last 6 characters are the initial declaration password */
+                                    unitNumber: string;
+                                    /**
+                                     * Format: date
+                                     * @description last day the collection order is valid, YYYY-MM-DD
+                                     */
+                                    validUntil: string;
+                                };
                                 /** @description fee item id as the bureau assigns it: one assessed item of one employer, period, insurance type and kind */
                                 itemId: string;
                                 /**

@@ -87,6 +87,8 @@ const PAYMENT_STATUS = {
 };
 const RUNNING_PAYMENTS = ['deducting', 'awaiting_retry', 'voucher_issued'];
 const VOUCHER_STATUS = { issued: 'issued 已开具', paid: 'paid 已缴款', voided: 'voided 已作废', expired: 'expired 已过期' };
+/** F-2.8's reasons in words (the codes stay in the API). */
+const EXCLUSION_REASON = { ALREADY_DECLARED: 'already declared 已申报', NOT_NORMAL_DATA: 'no normal payment data 无正常缴费数据', REVOKED: 'order revoked 征集单已撤销', EXPIRED: 'order expired 征集单已过期' };
 const KIND = { regular: 'daily 日常', special: 'special 特殊' };
 const METHOD = { three_party: 'three-party 三方协议', bank_voucher: 'voucher 银行端凭证' };
 const ROLE = { operator: 'operator 操作员', auditor: 'auditor 审计员 · read-only 只读', staff: 'staff 税务人员' };
@@ -764,8 +766,11 @@ function renderItems(err) {
       h('td', { class: 'num' }, yuan(i.baseYuan)), h('td', { class: 'num' }, yuan(i.employerYuan)), h('td', { class: 'num' }, yuan(i.employeeYuan)),
       h('td', { class: 'num strong' }, yuan(i.amountYuan)), h('td', { class: 'mono' }, i.collectionOrder), h('td', {}, i.validUntil))),
     'No declarable items 暂无可申报的应征费款: see why below, or refresh (刷新).');
-  table($('#excluded-table'), ['Item 费款', 'Reason 原因', 'Explanation 说明'],
-    data.excluded.map((x) => h('tr', { dataset: { itemId: x.itemId, reason: x.reason } }, h('td', { class: 'mono' }, x.itemId), h('td', {}, badge(x.reason)), h('td', {}, x.explanation))),
+  table($('#excluded-table'), ['Insurance 险种', 'Period 所属期', 'Amount 金额', 'Reason 原因', 'What to do 说明', ''],
+    data.excluded.map((x) => h('tr', { dataset: { itemId: x.itemId, reason: x.reason }, title: x.itemId },
+      h('td', {}, x.item.insuranceName), h('td', {}, x.item.period), h('td', { class: 'num' }, yuan(x.item.amountYuan)),
+      h('td', {}, badge(x.reason, EXCLUSION_REASON)), h('td', {}, x.explanation),
+      h('td', { class: 'actions' }, x.reason === 'ALREADY_DECLARED' ? readButton('Its declaration 查看申报记录', 'open-declarations', () => openOnTab(state.employerId, 'declarations')) : ''))),
     'None 无');
   updateDeclareButton();
 }
@@ -1298,7 +1303,7 @@ async function showBatch(id) {
       h('td', { class: 'num' }, e.n + 1), h('td', {}, e.name), h('td', { class: 'mono' }, e.taxpayerId), h('td', {}, badge(e.status, BATCH_ENTRY)),
       h('td', {}, e.declaration ? [h('span', { class: 'mono' }, e.declaration.id), ' ', badge(e.declaration.status, DECLARATION_STATUS), e.declaration.serial ? h('div', { class: 'small muted' }, e.declaration.serial) : null] : ''),
       h('td', { class: 'num' }, e.declaration ? yuan(e.declaration.totalYuan) : ''),
-      h('td', { class: 'small' }, e.declaration?.reason ?? '', e.reason ? [h('code', {}, e.reason.code), ' ', e.reason.message, ...e.reason.excluded.map((x) => h('div', { class: 'muted' }, JSON.stringify(x)))] : ''),
+      h('td', { class: 'small' }, e.declaration?.reason ?? '', e.reason ? [h('code', {}, e.reason.code), ' ', e.reason.message, ...e.reason.excluded.map((x) => h('div', { class: 'muted', title: x.itemId }, `${EXCLUSION_REASON[x.reason] ?? x.reason}: ${x.explanation}`))] : ''),
       h('td', { class: 'nowrap' }, time(e.updatedAt)))),
     'No employers 无单位');
 }

@@ -11,7 +11,7 @@ const PERIOD = '2026-10';
 
 const addEmployer = (n: number) => addSignedInEmployer(stack, n, [PERIOD]);
 
-type FeeItems = { items: { itemId: string; amountFen: number; agency: string; period: string }[]; excluded: { itemId: string; reason: string; explanation: string }[] };
+type FeeItems = { items: { itemId: string; amountFen: number; agency: string; period: string }[]; excluded: { itemId: string; reason: string; explanation: string; item: { itemId: string; insuranceName: string; period: string; amountFen: number } }[] };
 
 async function feeItems(employerId: string, query: { agency?: string; period?: string } = {}) {
   const res = await stack.client.GET('/api/employers/{id}/fee-items', { params: { path: { id: employerId }, query: { kind: 'regular', ...query } } });
@@ -109,6 +109,8 @@ describe('fee items (F-2.1, F-2.2, F-2.8)', () => {
       [declaredItem!.itemId]: 'ALREADY_DECLARED',
     });
     for (const e of after.excluded) expect(e.explanation.length).toBeGreaterThan(20);
+    // Each with the item itself, so a person reads insurance, period and amount, not an id.
+    for (const e of after.excluded) expect(e.item).toMatchObject({ itemId: e.itemId, insuranceName: expect.stringContaining('保险'), period: expect.stringMatching(/^\d{4}-\d{2}$/), amountFen: expect.any(Number) });
     expect(after.items.map((i) => i.itemId)).not.toContain(revoked!.itemId);
 
     const agency = after.items[0]!.agency;

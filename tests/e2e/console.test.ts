@@ -48,7 +48,7 @@ beforeAll(async () => {
     headless: true,
     args: [...CHROMIUM_FLAGS],
     userDataDir,
-    defaultViewport: { width: 1280, height: 800 },
+    defaultViewport: { width: 1366, height: 800 }, // the office's usual screen
   });
   mkdirSync(SCREENSHOTS, { recursive: true });
 });
@@ -250,7 +250,11 @@ describe('an operator works through the flow in the console', () => {
     await page.waitForSelector('#items-progress[data-state="done"]');
     expect(await text(page, '#items-progress')).toMatch(/Downloaded 下载完成: 5 items/);
     expect(await page.$$eval('#items-table tbody tr[data-item-id]', (rows) => rows.length)).toBe(4);
-    expect(await text(page, '#excluded-table')).toContain('征集单已撤销');
+    const excluded = await text(page, '#excluded-table');
+    expect(excluded).toContain('征集单已撤销');
+    // In words: the insurance, period and amount, not the item id or the reason's code.
+    expect(excluded).toMatch(/保险费\t2026-\d{2}\t¥[\d,]+\.\d{2}/);
+    expect(excluded).not.toMatch(/REVOKED|NOT_NORMAL_DATA|ALREADY_DECLARED/);
     // The export links carry the filters.
     const csv = await page.$eval('#export-csv', (a) => (a as HTMLAnchorElement).href);
     expect(csv).toContain(`/api/employers/${employerId}/fee-items/export?kind=regular&format=csv`);
@@ -654,6 +658,9 @@ describe('an auditor in the console', () => {
       for (const m of shown.matchAll(/¥-?\d{4,}/g)) found.push(`${name}: amount without separators "${m[0]}"`);
     }
     expect(found.join('\n')).toBe('');
+    // Its tables fit the screen: no column cut off at the right edge.
+    const overflowing = await page.$$eval('#tab-audit table', (tables) => tables.filter((t) => t.scrollWidth > t.parentElement!.clientWidth + 1).map((t) => t.id));
+    expect(overflowing).toEqual([]);
     // The audit log leaves the archiver's routine out, one click away.
     expect(await text(page, '#audit-table')).not.toContain('workflow.archived');
     await click(page, '#audit-filter [name=routine]');

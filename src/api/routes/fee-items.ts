@@ -51,7 +51,15 @@ const feeItemRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const kind = request.query.kind ?? DEFAULT_KIND;
       const { employer, all, items, excluded } = await employerFeeItems(app, request.params.id, { ...request.query, kind });
-      return { employerId: employer.id, kind, downloaded: all.length, downloadedAt: new Date().toISOString(), items: items.map(feeItemView), excluded };
+      const byId = new Map(all.map((i) => [i.itemId, i]));
+      return {
+        employerId: employer.id,
+        kind,
+        downloaded: all.length,
+        downloadedAt: new Date().toISOString(),
+        items: items.map(feeItemView),
+        excluded: excluded.map((x) => ({ ...x, item: feeItemView(byId.get(x.itemId)!) })),
+      };
     },
   );
 

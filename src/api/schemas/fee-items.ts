@@ -41,5 +41,5 @@ export const FeeItemList = Type.Object({
   downloaded: Type.Integer({ description: 'how many items came down from the bureau, before the filter' }),
   downloadedAt: Timestamp,
   items: Type.Array(FeeItemView, { description: 'the items that can be declared' }),
-  excluded: Type.Array(ExcludedItem, { description: 'the items of the filter that cannot be declared' }),
+  excluded: Type.Array(Type.Object({ ...ExcludedItem.properties, item: FeeItemView }), { description: 'the items of the filter that cannot be declared, each with the item itself (insurance, period, amount)' }),
 });
