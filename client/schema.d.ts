@@ -2498,6 +2498,8 @@ export interface paths {
                     /** @description employer id */
                     employerId?: string;
                     limit?: number;
+                    /** @description only declarations with a line of this fee period (费款所属期), YYYY-MM */
+                    period?: string;
                     /** @description submitted 已提交 (waiting for the bureau), accepted 申报成功, rejected 申报失败, result_unknown (no result by the deadline: an operator must look), voiding 作废中, voided 已作废, void_rejected 作废失败 (the declaration stands) */
                     status?: "submitted" | "accepted" | "rejected" | "result_unknown" | "voiding" | "voided" | "void_rejected";
                 };
@@ -2538,6 +2540,8 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 paymentStatus: "unpaid" | "partially_paid" | "paid";
+                                /** @description the fee periods (费款所属期) of its lines, oldest first */
+                                periods: string[];
                                 /** @description the bureau’s decision; null while submitted */
                                 result: {
                                     /**
@@ -2710,6 +2714,8 @@ export interface paths {
                             paymentStatus: "unpaid" | "partially_paid" | "paid";
                             /** @description F-2.7: ask "pay now?" (accepted and not fully paid) */
                             payNowPrompt: boolean;
+                            /** @description the fee periods (费款所属期) of its lines, oldest first */
+                            periods: string[];
                             /** @description the bureau’s decision; null while submitted */
                             result: {
                                 /**
@@ -2879,6 +2885,8 @@ export interface paths {
                             paymentStatus: "unpaid" | "partially_paid" | "paid";
                             /** @description F-2.7: ask "pay now?" (accepted and not fully paid) */
                             payNowPrompt: boolean;
+                            /** @description the fee periods (费款所属期) of its lines, oldest first */
+                            periods: string[];
                             /** @description the bureau’s decision; null while submitted */
                             result: {
                                 /**
@@ -3057,6 +3065,8 @@ export interface paths {
                             paymentStatus: "unpaid" | "partially_paid" | "paid";
                             /** @description F-2.7: ask "pay now?" (accepted and not fully paid) */
                             payNowPrompt: boolean;
+                            /** @description the fee periods (费款所属期) of its lines, oldest first */
+                            periods: string[];
                             /** @description the bureau’s decision; null while submitted */
                             result: {
                                 /**
@@ -3246,6 +3256,8 @@ export interface paths {
                             paymentStatus: "unpaid" | "partially_paid" | "paid";
                             /** @description F-2.7: ask "pay now?" (accepted and not fully paid) */
                             payNowPrompt: boolean;
+                            /** @description the fee periods (费款所属期) of its lines, oldest first */
+                            periods: string[];
                             /** @description the bureau’s decision; null while submitted */
                             result: {
                                 /**
@@ -4239,6 +4251,8 @@ export interface paths {
                             paymentStatus: "unpaid" | "partially_paid" | "paid";
                             /** @description F-2.7: ask "pay now?" (accepted and not fully paid) */
                             payNowPrompt: boolean;
+                            /** @description the fee periods (费款所属期) of its lines, oldest first */
+                            periods: string[];
                             /** @description the bureau’s decision; null while submitted */
                             result: {
                                 /**
@@ -5174,10 +5188,16 @@ export interface paths {
                                  * @example 84079.24
                                  */
                                 amountYuan: string;
+                                /** @description declaration id */
+                                declarationId: string;
+                                /** @description the insurance’s Chinese name, as documents print it */
+                                insuranceName: string;
                                 /** @description fee item id */
                                 itemId: string;
                                 /** @description declaration line id */
                                 lineId: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
                             }[];
                             /**
                              * @description three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)
@@ -5189,6 +5209,8 @@ export interface paths {
                              * @description awaiting_retry: when the deduction is tried again (F-4.7)
                              */
                             nextRetryAt: string | null;
+                            /** @description the fee periods (费款所属期) of its lines, oldest first */
+                            periods: string[];
                             /** @description why it failed, was cancelled, voided or expired */
                             reason: string | null;
                             /**
@@ -5776,6 +5798,8 @@ export interface paths {
                     /** @description employer id */
                     employerId?: string;
                     limit?: number;
+                    /** @description only payments with a line of this fee period (费款所属期), YYYY-MM */
+                    period?: string;
                     /** @description deducting and awaiting_retry (三方协议) or voucher_issued (银行端凭证) while running; paid, failed, cancelled, voucher_voided or voucher_expired at the end */
                     status?: "deducting" | "awaiting_retry" | "paid" | "failed" | "cancelled" | "voucher_issued" | "voucher_voided" | "voucher_expired";
                 };
@@ -5855,10 +5879,16 @@ export interface paths {
                                      * @example 84079.24
                                      */
                                     amountYuan: string;
+                                    /** @description declaration id */
+                                    declarationId: string;
+                                    /** @description the insurance’s Chinese name, as documents print it */
+                                    insuranceName: string;
                                     /** @description fee item id */
                                     itemId: string;
                                     /** @description declaration line id */
                                     lineId: string;
+                                    /** @description fee period 费款所属期, YYYY-MM */
+                                    period: string;
                                 }[];
                                 /**
                                  * @description three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)
@@ -5870,6 +5900,8 @@ export interface paths {
                                  * @description awaiting_retry: when the deduction is tried again (F-4.7)
                                  */
                                 nextRetryAt: string | null;
+                                /** @description the fee periods (费款所属期) of its lines, oldest first */
+                                periods: string[];
                                 /** @description why it failed, was cancelled, voided or expired */
                                 reason: string | null;
                                 /**
@@ -6038,10 +6070,16 @@ export interface paths {
                                  * @example 84079.24
                                  */
                                 amountYuan: string;
+                                /** @description declaration id */
+                                declarationId: string;
+                                /** @description the insurance’s Chinese name, as documents print it */
+                                insuranceName: string;
                                 /** @description fee item id */
                                 itemId: string;
                                 /** @description declaration line id */
                                 lineId: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
                             }[];
                             /**
                              * @description three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)
@@ -6053,6 +6091,8 @@ export interface paths {
                              * @description awaiting_retry: when the deduction is tried again (F-4.7)
                              */
                             nextRetryAt: string | null;
+                            /** @description the fee periods (费款所属期) of its lines, oldest first */
+                            periods: string[];
                             /** @description why it failed, was cancelled, voided or expired */
                             reason: string | null;
                             /**
@@ -6222,10 +6262,16 @@ export interface paths {
                                  * @example 84079.24
                                  */
                                 amountYuan: string;
+                                /** @description declaration id */
+                                declarationId: string;
+                                /** @description the insurance’s Chinese name, as documents print it */
+                                insuranceName: string;
                                 /** @description fee item id */
                                 itemId: string;
                                 /** @description declaration line id */
                                 lineId: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
                             }[];
                             /**
                              * @description three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)
@@ -6237,6 +6283,8 @@ export interface paths {
                              * @description awaiting_retry: when the deduction is tried again (F-4.7)
                              */
                             nextRetryAt: string | null;
+                            /** @description the fee periods (费款所属期) of its lines, oldest first */
+                            periods: string[];
                             /** @description why it failed, was cancelled, voided or expired */
                             reason: string | null;
                             /**
@@ -6422,10 +6470,16 @@ export interface paths {
                                  * @example 84079.24
                                  */
                                 amountYuan: string;
+                                /** @description declaration id */
+                                declarationId: string;
+                                /** @description the insurance’s Chinese name, as documents print it */
+                                insuranceName: string;
                                 /** @description fee item id */
                                 itemId: string;
                                 /** @description declaration line id */
                                 lineId: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
                             }[];
                             /**
                              * @description three_party: real-time deduction by a three-party agreement (三方协议); bank_voucher: a voucher paid at a bank counter (银行端查询缴费凭证)
@@ -6437,6 +6491,8 @@ export interface paths {
                              * @description awaiting_retry: when the deduction is tried again (F-4.7)
                              */
                             nextRetryAt: string | null;
+                            /** @description the fee periods (费款所属期) of its lines, oldest first */
+                            periods: string[];
                             /** @description why it failed, was cancelled, voided or expired */
                             reason: string | null;
                             /**

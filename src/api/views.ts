@@ -60,11 +60,12 @@ export function declarationLineView(l: DeclarationLineRow) {
   };
 }
 
-export function declarationView(d: DeclarationRow) {
+export function declarationView(d: DeclarationRow & { periods: string[] }) {
   return {
     id: d.id,
     employerId: d.employerId,
     kind: d.kind,
+    periods: d.periods,
     status: d.status as DeclarationStatus,
     paymentStatus: d.paymentStatus as PaymentStatus,
     ...money('total', d.totalFen),

@@ -810,12 +810,12 @@ async function loadDeclarations(more = false) {
   state.loaded.add('declarations');
   const v = formValues($('#declarations-filter'));
   const all = $('#declarations-filter [name=allEmployers]').checked || !state.employerId;
-  const data = await readList('#declarations-table', `/api/declarations?${qs({ employerId: all ? '' : state.employerId, status: v.status, declaredFrom: v.declaredFrom, declaredTo: v.declaredTo })}`, { list: 'declarations', more });
+  const data = await readList('#declarations-table', `/api/declarations?${qs({ employerId: all ? '' : state.employerId, status: v.status, period: v.period, declaredFrom: v.declaredFrom, declaredTo: v.declaredTo })}`, { list: 'declarations', more });
   $('#pay-now-banner').hidden = !data.payNowPrompt;
   table($('#declarations-table'),
-    ['Declaration 申报编号', all ? 'Employer 单位' : null, 'Kind 类型', 'Status 状态', 'Payment 缴费状态', 'Total 金额', 'Declared 申报时间', 'Result 结果', 'Workflow', ''],
+    ['Declaration 申报编号', all ? 'Employer 单位' : null, 'Period 所属期', 'Kind 类型', 'Status 状态', 'Payment 缴费状态', 'Total 金额', 'Declared 申报时间', 'Result 结果', 'Workflow', ''],
     state.pages.declarations.map((d) => h('tr', { dataset: { declarationId: d.id, status: d.status, paymentStatus: d.paymentStatus } },
-      h('td', { class: 'mono' }, d.id), all ? h('td', {}, employerName(d.employerId)) : null, h('td', { class: 'nowrap' }, KIND[d.kind] ?? d.kind),
+      h('td', { class: 'mono' }, d.id), all ? h('td', {}, employerName(d.employerId)) : null, h('td', { class: 'nowrap' }, d.periods.join(' ')), h('td', { class: 'nowrap' }, KIND[d.kind] ?? d.kind),
       h('td', {}, badge(d.status, DECLARATION_STATUS)), h('td', {}, ['accepted', 'voiding', 'void_rejected'].includes(d.status) ? badge(d.paymentStatus, PAID_STATUS) : h('span', { class: 'muted' }, '—')),
       h('td', { class: 'num' }, yuan(d.totalYuan)), h('td', { class: 'nowrap' }, time(d.declaredAt)),
       h('td', { class: 'small' }, d.result ? [d.result.serial ? h('span', { class: 'mono' }, d.result.serial) : '', d.result.reason ? ` ${d.result.reason}` : ''] : h('span', { class: 'muted' }, `within ${resultWait()}内`)),
@@ -1016,18 +1016,22 @@ async function loadPayments(more = false) {
   state.loaded.add('payments');
   const all = $('#payments-all').checked || !state.employerId;
   const runningOnly = $('#payments-running').checked;
-  await readList('#payments-table', `/api/payments?${qs({ employerId: all ? '' : state.employerId })}`, { list: 'payments', more });
+  const period = $('#payments-period').validity.valid ? $('#payments-period').value.trim() : '';
+  await readList('#payments-table', `/api/payments?${qs({ employerId: all ? '' : state.employerId, period })}`, { list: 'payments', more });
   const shown = state.pages.payments.filter((p) => !runningOnly || RUNNING_PAYMENTS.includes(p.status) || state.watchPayments.has(p.id) || Date.now() - Date.parse(p.updatedAt) < 120_000);
   table($('#payments-table'),
-    ['Payment 缴费编号', all ? 'Employer 单位' : null, 'Method 方式', 'Total 金额', 'Status 状态', 'Attempts 扣款', 'Next retry 下次重试', 'Voucher 凭证', 'Workflow', ''],
+    ['Payment 缴费编号', all ? 'Employer 单位' : null, 'Period 所属期', 'Declarations 申报', 'Method 方式', 'Total 金额', 'Status 状态', 'Attempts 扣款', 'Next retry 下次重试', 'Voucher 凭证', 'Workflow', ''],
     shown.map((p) => {
       const last = p.attempts.at(-1);
       return h('tr', { dataset: { paymentId: p.id, status: p.status, attempts: String(p.attempts.length) } },
-        h('td', { class: 'mono' }, p.id), all ? h('td', {}, employerName(p.employerId)) : null, h('td', { class: 'nowrap' }, METHOD[p.method] ?? p.method), h('td', { class: 'num' }, yuan(p.totalYuan)),
+        h('td', { class: 'mono' }, p.id), all ? h('td', {}, employerName(p.employerId)) : null, h('td', { class: 'nowrap' }, p.periods.join(' ')),
+        h('td', { class: 'small' }, [...new Set(p.lines.map((l) => l.declarationId))].map((id) => readButton(id, 'view-payment-declaration', () => viewDeclaration(id)))),
+        h('td', { class: 'nowrap' }, METHOD[p.method] ?? p.method), h('td', { class: 'num' }, yuan(p.totalYuan)),
         h('td', {}, badge(p.status, PAYMENT_STATUS), p.reason && p.status !== 'paid' ? h('div', { class: 'small muted' }, p.reason) : null, failingNote(p.lastError)),
         h('td', { class: 'small' }, p.method === 'three_party' ? [`${p.attempts.length}×`, last ? ` · last 最近: ${last.outcome}${last.code ? ` ${last.code}` : ''} ${clock(last.at)}` : ''] : ''),
         h('td', { class: 'nowrap' }, p.nextRetryAt && p.status === 'awaiting_retry' ? [time(p.nextRetryAt), h('div', { class: 'small muted', dataset: { until: p.nextRetryAt } }, countdown(p.nextRetryAt))] : ''),
-        h('td', {}, p.voucher ? [h('span', { class: 'mono' }, p.voucher.voucherNumber), ' ', p.voucher.pdf ? h('a', { href: p.voucher.pdf, target: '_blank', rel: 'noopener' }, 'PDF') : ''] : ''),
+        h('td', {}, p.voucher ? [h('span', { class: 'mono' }, p.voucher.voucherNumber), ' ', p.voucher.pdf ? h('a', { href: p.voucher.pdf, target: '_blank', rel: 'noopener' }, 'PDF') : '',
+          h('div', { class: 'small muted' }, `pay by 限缴日期 ${p.voucher.deadline}`)] : ''),
         h('td', {}, temporalLink(p.workflowId)),
         h('td', { class: 'actions' }, p.status === 'awaiting_retry' ? [
           writeButton('Retry now 立即重试', 'retry-payment', async () => {
@@ -1506,6 +1510,7 @@ function bindStatic() {
   $('#pay-form').addEventListener('change', updatePayMethod);
   $('#payments-running').addEventListener('change', () => act(null, loadPayments));
   $('#payments-all').addEventListener('change', () => act(null, loadPayments));
+  $('#payments-period').addEventListener('change', () => act(null, loadPayments));
   $('#declarations-filter [name=allEmployers]').addEventListener('change', () => act(null, loadDeclarations));
   const statusSelect = $('#declarations-filter [name=status]');
   for (const [value, words] of Object.entries(DECLARATION_STATUS)) statusSelect.append(h('option', { value }, words));

@@ -196,21 +196,26 @@ export interface DeclarationQuery {
   status?: DeclarationStatus | undefined;
   declaredFrom?: string | undefined; // YYYY-MM-DD, inclusive
   declaredTo?: string | undefined; // YYYY-MM-DD, inclusive
+  period?: string | undefined; // YYYY-MM: declarations with a line of this fee period
   after?: PageKey | undefined; // the page starts after this declaration
   limit: number;
 }
 
 /** A page of declarations, newest first; each filter has an index ending in (declared_at, id). */
-export async function listDeclarations(db: Db, q: DeclarationQuery): Promise<{ rows: DeclarationRow[]; nextCursor: string | null }> {
+/** The fee periods of a declaration's lines, oldest first (spelt out: drizzle leaves columns unqualified in a select list). */
+const periodsOf = sql<string[]>`array(select distinct dl.period from declaration_lines dl where dl.declaration_id = "declarations"."id" order by 1)`;
+
+export async function listDeclarations(db: Db, q: DeclarationQuery): Promise<{ rows: (DeclarationRow & { periods: string[] })[]; nextCursor: string | null }> {
   const conditions = [
     q.employerId ? eq(declarations.employerId, q.employerId) : undefined,
     q.status ? eq(declarations.status, q.status) : undefined,
     q.declaredFrom ? gte(declarations.declaredAt, new Date(`${q.declaredFrom}T00:00:00+08:00`)) : undefined,
     q.declaredTo ? lt(declarations.declaredAt, sql`(${`${q.declaredTo}T00:00:00+08:00`}::timestamptz + interval '1 day')`) : undefined,
+    q.period ? sql`exists (select 1 from ${declarationLines} where ${declarationLines.declarationId} = ${declarations.id} and ${declarationLines.period} = ${q.period})` : undefined,
     afterKey(declarations.declaredAt, declarations.id, q.after, 'desc'),
   ];
   const rows = await db
-    .select({ ...getTableColumns(declarations), pageAt: keyText(declarations.declaredAt) })
+    .select({ ...getTableColumns(declarations), periods: periodsOf, pageAt: keyText(declarations.declaredAt) })
     .from(declarations)
     .where(and(...conditions))
     .orderBy(desc(declarations.declaredAt), desc(declarations.id))

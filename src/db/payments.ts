@@ -205,9 +205,12 @@ export async function finishPayment(db: Db, id: string, state: PaymentState, rea
   });
 }
 
+/** A paid line with the declaration it belongs to and its fee period. */
+export type PaymentLine = PaymentLineRow & { declarationId: string; period: string; insuranceType: string };
+
 export interface PaymentRecord extends PaymentRow {
   attempts: AttemptRow[];
-  lines: PaymentLineRow[];
+  lines: PaymentLine[];
   voucher: VoucherRow | null;
   /** Its workflow's activity that is failing and being retried, if any. */
   failing: ActivityFailureRow | null;
@@ -224,7 +227,12 @@ async function withDetails(db: Db, rows: PaymentRow[]): Promise<PaymentRecord[]>
   const ids = rows.map((r) => r.id);
   const [attempts, lines, voucherRows, failing] = await Promise.all([
     db.select().from(paymentAttempts).where(inArray(paymentAttempts.paymentId, ids)).orderBy(paymentAttempts.n),
-    db.select().from(paymentLines).where(inArray(paymentLines.paymentId, ids)),
+    db
+      .select({ ...getTableColumns(paymentLines), declarationId: declarationLines.declarationId, period: declarationLines.period, insuranceType: declarationLines.insuranceType })
+      .from(paymentLines)
+      .innerJoin(declarationLines, eq(declarationLines.id, paymentLines.lineId))
+      .where(inArray(paymentLines.paymentId, ids))
+      .orderBy(paymentLines.lineId),
     db.select().from(vouchers).where(inArray(vouchers.paymentId, ids)),
     latestFailures(db, rows.map((r) => r.workflowId)),
   ]);
@@ -240,7 +248,7 @@ async function withDetails(db: Db, rows: PaymentRow[]): Promise<PaymentRecord[]>
 /** A page of payments with their details, newest first; each filter has an index ending in (created_at, id). */
 export async function listPayments(
   db: Db,
-  q: { employerId?: string | undefined; status?: PaymentState | undefined; after?: PageKey | undefined; limit: number },
+  q: { employerId?: string | undefined; status?: PaymentState | undefined; period?: string | undefined; after?: PageKey | undefined; limit: number },
 ): Promise<{ rows: PaymentRecord[]; nextCursor: string | null }> {
   const rows = await db
     .select({ ...getTableColumns(payments), pageAt: keyText(payments.createdAt) })
@@ -249,6 +257,9 @@ export async function listPayments(
       and(
         q.employerId ? eq(payments.employerId, q.employerId) : undefined,
         q.status ? eq(payments.status, q.status) : undefined,
+        q.period
+          ? sql`exists (select 1 from ${paymentLines} join ${declarationLines} on ${declarationLines.id} = ${paymentLines.lineId} where ${paymentLines.paymentId} = ${payments.id} and ${declarationLines.period} = ${q.period})`
+          : undefined,
         afterKey(payments.createdAt, payments.id, q.after, 'desc'),
       ),
     )

@@ -1,7 +1,7 @@
 // Lists page with a cursor (issue 16): every row exactly once across pages, with filters, also when
 // rows are added between pages; `q` finds employers; a cursor that is not ours is a 400 problem.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificates, declarationBatches, declarations, employers, payments } from '../../src/db/schema';
+import { certificates, declarationBatches, declarationLines, declarations, employers, paymentLines, payments } from '../../src/db/schema';
 import { auth, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -9,6 +9,7 @@ const EMPLOYERS = 13;
 const T0 = Date.parse('2026-01-05T02:00:00Z');
 // Several rows share each timestamp, so the id must break ties for a page to end between them.
 const at = (i: number) => new Date(T0 + Math.floor(i / 3) * 60_000);
+const periodOf = (i: number) => (i % 2 ? '2025-12' : '2026-01');
 
 beforeAll(async () => {
   stack = await startStack();
@@ -50,6 +51,26 @@ beforeAll(async () => {
       createdAt: at(i),
     })),
   );
+  // One line each: odd declarations are of 2025-12, even ones of 2026-01; payment LPi pays line LLi.
+  await db.insert(declarationLines).values(
+    Array.from({ length: 40 }, (_, i) => ({
+      id: `LL${String(i).padStart(3, '0')}`,
+      declarationId: `LD${String(i).padStart(3, '0')}`,
+      itemId: `LI${i}`,
+      unitNumber: '77000000',
+      insuranceType: 'pension',
+      agency: '测试社保中心',
+      period: periodOf(i),
+      headcount: 1,
+      baseFen: 100,
+      employerFen: 16,
+      employeeFen: 8,
+      amountFen: 24,
+      collectionOrder: `CO${i}`,
+      validUntil: '2026-12-31',
+    })),
+  );
+  await db.insert(paymentLines).values(Array.from({ length: 23 }, (_, i) => ({ paymentId: `LP${String(i).padStart(3, '0')}`, lineId: `LL${String(i).padStart(3, '0')}`, itemId: `LI${i}`, amountFen: 24, open: false })));
   await db.insert(declarationBatches).values(
     Array.from({ length: 7 }, (_, i) => ({
       id: `LB${i}`,
@@ -158,6 +179,26 @@ describe('cursor paging', () => {
       return { items: ids(r.data?.payments ?? []), nextCursor: r.data?.nextCursor ?? null, status: r.response.status };
     });
     expect(failed.items).toEqual(byNewest(seeded.filter((p) => p.status === 'failed')));
+  });
+
+  it('filters declarations and payments by fee period, and names each one’s periods and a payment’s declarations', async () => {
+    const declared = await walk(async (cursor) => {
+      const r = await stack.client.GET('/api/declarations', { params: { query: { period: '2025-12', limit: 4, ...(cursor ? { cursor } : {}) } } });
+      return { items: r.data?.declarations ?? [], nextCursor: r.data?.nextCursor ?? null, status: r.response.status };
+    });
+    expect(ids(declared.items)).toEqual(byNewest(Array.from({ length: 40 }, (_, i) => ({ id: `LD${String(i).padStart(3, '0')}`, at: at(i) })).filter((_, i) => i % 2 === 1)));
+    expect(declared.items.map((d) => d.periods)).toEqual(declared.items.map(() => ['2025-12']));
+
+    const paid = await walk(async (cursor) => {
+      const r = await stack.client.GET('/api/payments', { params: { query: { period: '2026-01', limit: 4, ...(cursor ? { cursor } : {}) } } });
+      return { items: r.data?.payments ?? [], nextCursor: r.data?.nextCursor ?? null, status: r.response.status };
+    });
+    expect(ids(paid.items)).toEqual(byNewest(Array.from({ length: 23 }, (_, i) => ({ id: `LP${String(i).padStart(3, '0')}`, at: at(i) })).filter((_, i) => i % 2 === 0)));
+    const lp002 = paid.items.find((p) => p.id === 'LP002')!;
+    expect(lp002.periods).toEqual(['2026-01']);
+    expect(lp002.lines).toEqual([{ lineId: 'LL002', itemId: 'LI2', declarationId: 'LD002', period: '2026-01', insuranceName: '企业职工基本养老保险费', amountFen: 24, amountYuan: '0.24' }]);
+    const bad = await stack.client.GET('/api/payments', { params: { query: { period: '2026-13' } } });
+    expect(bad.response.status).toBe(400);
   });
 
   it('walks the batches and an employer’s certificates', async () => {

@@ -2,7 +2,8 @@
 // whole stack listening on a real port: an operator works through F-1 … F-7 and sees state
 // changes arrive live; an auditor sees everything and can change nothing.
 // Screenshots go to tests/.artifacts/screenshots; with UPDATE_SCREENSHOTS=1 to docs/screenshots.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -124,6 +125,23 @@ async function answerByKeyboard(page: Page, id: string, values: string[]) {
     await page.keyboard.type(value);
   }
   await page.keyboard.press('Enter');
+}
+
+/**
+ * axe-core, run in the page through the DevTools protocol as @axe-core/puppeteer does (that
+ * package wants the full `puppeteer` as a peer, a second browser download): evaluated, not a
+ * script tag, so the console's Content-Security-Policy stays as it is.
+ */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+async function seriousAccessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact?: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const { violations } = await axe.run(document, { resultTypes: ['violations'] });
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ')}${v.nodes.length > 4 ? ` … ${v.nodes.length} in all` : ''}`);
+  });
 }
 
 const text = (page: Page, selector: string) => page.$eval(selector, (el) => (el as HTMLElement).innerText);
@@ -402,6 +420,11 @@ describe('an operator works through the flow in the console', () => {
     // Heard live: voucher.issued names the payment the console waits on.
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('缴费凭证开具完成')));
     await page.waitForSelector('#payments-table tr[data-status="voucher_issued"] a[href$="/pdf"]');
+    // Its row says the period, links its declaration and says the voucher's deadline.
+    const paymentRow = await text(page, '#payments-table tr[data-status="voucher_issued"]');
+    expect(paymentRow).toContain(PERIOD);
+    expect(paymentRow).toMatch(/限缴日期 \d{4}-\d{2}-\d{2}/);
+    expect(await page.$(`#payments-table tr[data-status="voucher_issued"] button[data-action="view-payment-declaration"]`)).not.toBeNull();
 
     await tab(page, 'vouchers');
     await page.waitForSelector('#vouchers-table tr[data-status="issued"] a[href$="/pdf"]');
@@ -438,6 +461,17 @@ describe('an operator works through the flow in the console', () => {
     expect(shown).toContain('The period’s declared fees are not all paid');
     expect(shown).toContain('nothing is declared for 2026-09');
     expect(shown).toContain('NOT_PAID');
+  });
+
+  it('has no serious or critical accessibility violation on any tab (axe-core)', async () => {
+    const found: string[] = [];
+    for (const name of ['attention', 'employers', 'items', 'declarations', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks', 'audit']) {
+      await tab(page, name);
+      await page.waitForSelector(`#tab-${name}:not([hidden])`);
+      await new Promise((r) => setTimeout(r, 500));
+      for (const v of await seriousAccessibilityViolations(page)) found.push(`${name}: ${v}`);
+    }
+    expect([...new Set(found)].join('\n')).toBe('');
   });
 
   it('signs out', async () => {

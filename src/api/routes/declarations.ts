@@ -68,7 +68,7 @@ const declarationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .catch(() => null);
     }
     const failing = known === 'new' ? new Map() : await latestFailures(app.db, [record.workflowId, ...(record.voidWorkflowId ? [record.voidWorkflowId] : [])]);
-    const view = declarationView(record);
+    const view = declarationView({ ...record, periods: [...new Set(record.lines.map((l) => l.period))].sort() });
     return {
       ...view,
       items: record.lines.map(declarationLineView),

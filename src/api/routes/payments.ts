@@ -32,7 +32,15 @@ function paymentView(p: PaymentRecord) {
     method: p.method,
     status: p.status as PaymentState,
     ...money('total', p.totalFen),
-    lines: p.lines.map((l) => ({ lineId: l.lineId, itemId: l.itemId, ...money('amount', l.amountFen) })),
+    periods: [...new Set(p.lines.map((l) => l.period))].sort(),
+    lines: p.lines.map((l) => ({
+      lineId: l.lineId,
+      itemId: l.itemId,
+      declarationId: l.declarationId,
+      period: l.period,
+      insuranceName: INSURANCE_NAMES[l.insuranceType as InsuranceType],
+      ...money('amount', l.amountFen),
+    })),
     agreementId: p.agreementId,
     account: p.accountMasked,
     attempts: p.attempts.map((a) => ({ n: a.n, at: a.at.toISOString(), outcome: a.outcome as AttemptOutcome, code: a.code, reason: a.reason })),
@@ -123,7 +131,7 @@ const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query;
       // Validation filled in the default; the type cannot know.
-      const page = await listPayments(app.db, { employerId: q.employerId, status: q.status, after: pageKey(q.cursor), limit: q.limit ?? PAYMENTS_LIMIT });
+      const page = await listPayments(app.db, { employerId: q.employerId, status: q.status, period: q.period, after: pageKey(q.cursor), limit: q.limit ?? PAYMENTS_LIMIT });
       return { payments: page.rows.map(paymentView), nextCursor: page.nextCursor };
     },
   );

@@ -68,6 +68,7 @@ export const PaymentsQuery = Type.Object(
   {
     employerId: Type.Optional(Type.String({ maxLength: 100, description: 'employer id' })),
     status: Type.Optional(PaymentState),
+    period: Type.Optional({ ...Period, description: 'only payments with a line of this fee period (费款所属期), YYYY-MM' }),
     cursor: Type.Optional(PageCursor),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: PAYMENTS_LIMIT })),
   },
@@ -88,7 +89,17 @@ export const PaymentView = Type.Object({
   method: PaymentMethod,
   status: PaymentState,
   ...Money('total'),
-  lines: Type.Array(Type.Object({ lineId: Id('declaration line'), itemId: Id('fee item'), ...Money('amount') })),
+  periods: Type.Array(Period, { description: 'the fee periods (费款所属期) of its lines, oldest first' }),
+  lines: Type.Array(
+    Type.Object({
+      lineId: Id('declaration line'),
+      itemId: Id('fee item'),
+      declarationId: Id('declaration'),
+      period: Period,
+      insuranceName: Type.String({ description: 'the insurance’s Chinese name, as documents print it' }),
+      ...Money('amount'),
+    }),
+  ),
   agreementId: Nullable({ ...AgreementId, description: 'three_party: the agreement deducted by' }),
   account: Nullable(Type.String({ description: 'bank_voucher: the bank and the masked account, e.g. 中国工商银行 **** 1234' })),
   attempts: Type.Array(
