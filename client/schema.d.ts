@@ -3333,6 +3333,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/declarations/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the declaration records (申报记录) that the list’s filters select, as CSV or XLSX */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description YYYY-MM-DD */
+                    declaredFrom?: string;
+                    /** @description YYYY-MM-DD */
+                    declaredTo?: string;
+                    /** @description employer id */
+                    employerId?: string;
+                    /** @description CSV (UTF-8 with a BOM) or XLSX */
+                    format?: "csv" | "xlsx";
+                    /** @description only declarations with a line of this fee period (费款所属期), YYYY-MM */
+                    period?: string;
+                    /** @description submitted 已提交 (waiting for the bureau), accepted 申报成功, rejected 申报失败, result_unknown (no result by the deadline: an operator must look), voiding 作废中, voided 已作废, void_rejected 作废失败 (the declaration stands) */
+                    status?: "submitted" | "accepted" | "rejected" | "result_unknown" | "voiding" | "voided" | "void_rejected";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the declaration records, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/employers": {
         parameters: {
             query?: never;
@@ -6584,6 +6661,79 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the payments (缴费记录) that the list’s filters select, as CSV or XLSX */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description employer id */
+                    employerId?: string;
+                    /** @description CSV (UTF-8 with a BOM) or XLSX */
+                    format?: "csv" | "xlsx";
+                    /** @description only payments with a line of this fee period (费款所属期), YYYY-MM */
+                    period?: string;
+                    /** @description deducting and awaiting_retry (三方协议) or voucher_issued (银行端凭证) while running; paid, failed, cancelled, voucher_voided or voucher_expired at the end */
+                    status?: "deducting" | "awaiting_retry" | "paid" | "failed" | "cancelled" | "voucher_issued" | "voucher_voided" | "voucher_expired";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the payments, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

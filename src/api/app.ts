@@ -22,6 +22,7 @@ import employerRoutes from './routes/employers';
 import feeItemRoutes from './routes/fee-items';
 import healthRoutes from './routes/health';
 import paymentRoutes from './routes/payments';
+import recordExportRoutes from './routes/record-exports';
 import voucherRoutes from './routes/vouchers';
 import certificateRoutes from './routes/certificates';
 import codecRoutes from './routes/codec';
@@ -201,6 +202,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(declarationRoutes, { prefix: '/api' });
   await app.register(declarationBatchRoutes, { prefix: '/api' });
   await app.register(paymentRoutes, { prefix: '/api' });
+  await app.register(recordExportRoutes, { prefix: '/api' });
   await app.register(voucherRoutes, { prefix: '/api' });
   await app.register(certificateRoutes, { prefix: '/api' });
   await app.register(auditRoutes, { prefix: '/api', workflowBundle: deps.workflowBundle });

@@ -682,13 +682,17 @@ function itemFilter() {
   const v = formValues($('#items-filter'));
   return { kind: v.kind, unitNumber: v.unitNumber, agency: v.agency, period: v.period };
 }
-function updateExportLinks() {
-  const e = employer();
+/** Points the CSV and XLSX links `#<prefix>-csv`, `#<prefix>-xlsx` at `path` with the list's filters (no link without a path). */
+function exportLinks(prefix, path, filters) {
   for (const format of ['csv', 'xlsx']) {
-    const a = $(`#export-${format}`);
-    if (e) a.href = `/api/employers/${encodeURIComponent(e.id)}/fee-items/export?${qs({ ...itemFilter(), format })}`;
+    const a = $(`#${prefix}-${format}`);
+    if (path) a.href = `${path}?${qs({ ...filters, format })}`;
     else a.removeAttribute('href');
   }
+}
+function updateExportLinks() {
+  const e = employer();
+  exportLinks('export', e && `/api/employers/${encodeURIComponent(e.id)}/fee-items/export`, itemFilter());
 }
 
 /** F-2.1: downloads the items with a progress indicator (预处理信息下载进度). */
@@ -810,7 +814,9 @@ async function loadDeclarations(more = false) {
   state.loaded.add('declarations');
   const v = formValues($('#declarations-filter'));
   const all = $('#declarations-filter [name=allEmployers]').checked || !state.employerId;
-  const data = await readList('#declarations-table', `/api/declarations?${qs({ employerId: all ? '' : state.employerId, status: v.status, period: v.period, declaredFrom: v.declaredFrom, declaredTo: v.declaredTo })}`, { list: 'declarations', more });
+  const filters = { employerId: all ? '' : state.employerId, status: v.status, period: v.period, declaredFrom: v.declaredFrom, declaredTo: v.declaredTo };
+  exportLinks('declarations-export', '/api/declarations/export', filters);
+  const data = await readList('#declarations-table', `/api/declarations?${qs(filters)}`, { list: 'declarations', more });
   $('#pay-now-banner').hidden = !data.payNowPrompt;
   table($('#declarations-table'),
     ['Declaration 申报编号', all ? 'Employer 单位' : null, 'Period 所属期', 'Kind 类型', 'Status 状态', 'Payment 缴费状态', 'Total 金额', 'Declared 申报时间', 'Result 结果', 'Workflow', ''],
@@ -1017,7 +1023,9 @@ async function loadPayments(more = false) {
   const all = $('#payments-all').checked || !state.employerId;
   const runningOnly = $('#payments-running').checked;
   const period = $('#payments-period').validity.valid ? $('#payments-period').value.trim() : '';
-  await readList('#payments-table', `/api/payments?${qs({ employerId: all ? '' : state.employerId, period })}`, { list: 'payments', more });
+  const filters = { employerId: all ? '' : state.employerId, period };
+  exportLinks('payments-export', '/api/payments/export', filters);
+  await readList('#payments-table', `/api/payments?${qs(filters)}`, { list: 'payments', more });
   const shown = state.pages.payments.filter((p) => !runningOnly || RUNNING_PAYMENTS.includes(p.status) || state.watchPayments.has(p.id) || Date.now() - Date.parse(p.updatedAt) < 120_000);
   table($('#payments-table'),
     ['Payment 缴费编号', all ? 'Employer 单位' : null, 'Period 所属期', 'Declarations 申报', 'Method 方式', 'Total 金额', 'Status 状态', 'Attempts 扣款', 'Next retry 下次重试', 'Voucher 凭证', 'Workflow', ''],

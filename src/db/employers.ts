@@ -1,5 +1,5 @@
 // Employers (用人单位) as this service knows them; the bureau remains the source of their data.
-import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { appendAudit } from './audit';
 import type { Db } from './client';
 import { NO_FAILURES, type PasswordFailures } from '../domain/password';
@@ -14,6 +14,13 @@ export async function findEmployer(db: Db, id: string): Promise<EmployerRow | un
 
 export async function findEmployerByTaxpayerId(db: Db, taxpayerId: string): Promise<EmployerRow | undefined> {
   return db.query.employers.findFirst({ where: eq(employers.taxpayerId, taxpayerId) });
+}
+
+/** The names of these employers, by id (an export's human column). */
+export async function employerNames(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: employers.id, name: employers.name }).from(employers).where(inArray(employers.id, [...new Set(ids)]));
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 /** Every employer's id, oldest first (a batch for all employers). */

@@ -1,5 +1,6 @@
 // Lists page with a cursor (issue 16): every row exactly once across pages, with filters, also when
 // rows are added between pages; `q` finds employers; a cursor that is not ours is a 400 problem.
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificates, declarationBatches, declarationLines, declarations, employers, paymentLines, payments } from '../../src/db/schema';
 import { auth, startStack, type Stack } from '../support/stack';
@@ -199,6 +200,28 @@ describe('cursor paging', () => {
     expect(lp002.lines).toEqual([{ lineId: 'LL002', itemId: 'LI2', declarationId: 'LD002', period: '2026-01', insuranceName: '企业职工基本养老保险费', amountFen: 24, amountYuan: '0.24' }]);
     const bad = await stack.client.GET('/api/payments', { params: { query: { period: '2026-13' } } });
     expect(bad.response.status).toBe(400);
+  });
+
+  it('exports the declarations and payments a filter selects, every page of them, as CSV and XLSX for people', async () => {
+    const csv = await stack.app.inject({ method: 'GET', url: '/api/declarations/export?period=2025-12&format=csv', headers: auth() });
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-disposition']).toContain('declarations-2025-12.csv');
+    const [header, ...rows] = csv.body.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    expect(header).toContain('申报编号 declaration');
+    expect(rows).toHaveLength(20); // every odd declaration, however many pages the export reads
+    const ld037 = rows.find((r) => r.startsWith('LD037,'))!;
+    expect(ld037.split(',')).toEqual(['LD037', 'Lists Test Employer 1', '2025-12', '日常申报 regular', '申报成功 accepted', '未缴费 unpaid', '37.00', '2026-01-05 10:12 北京时间', 'seed', '']);
+
+    const xlsx = await stack.app.inject({ method: 'GET', url: '/api/payments/export?period=2026-01&format=xlsx', headers: auth('auditor') });
+    expect(xlsx.statusCode).toBe(200);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(new Uint8Array(xlsx.rawPayload).buffer);
+    const sheet = workbook.getWorksheet('缴费记录')!;
+    expect(sheet.rowCount).toBe(1 + 12); // LP000, LP002 … LP022
+    const lp002 = sheet.getRows(2, 12)!.find((r) => r.getCell(1).value === 'LP002')!;
+    expect(lp002.getCell(4).value).toBe('LD002');
+    expect(lp002.getCell(6).value).toBe('1.00');
+    expect((await stack.app.inject({ method: 'GET', url: '/api/payments/export?cursor=x', headers: auth() })).statusCode).toBe(400);
   });
 
   it('walks the batches and an employer’s certificates', async () => {

@@ -425,6 +425,12 @@ describe('an operator works through the flow in the console', () => {
     expect(paymentRow).toContain(PERIOD);
     expect(paymentRow).toMatch(/限缴日期 \d{4}-\d{2}-\d{2}/);
     expect(await page.$(`#payments-table tr[data-status="voucher_issued"] button[data-action="view-payment-declaration"]`)).not.toBeNull();
+    // The list exports as it is filtered.
+    const exportHref = await page.$eval('#payments-export-csv', (a) => (a as HTMLAnchorElement).href);
+    expect(exportHref).toContain('/api/payments/export?');
+    const exportedPayments = await page.evaluate((u) => fetch(u).then((r) => r.text()), exportHref);
+    expect(exportedPayments).toContain('限缴日期 voucher deadline');
+    expect(exportedPayments).toContain('凭证已开具 voucher_issued');
 
     await tab(page, 'vouchers');
     await page.waitForSelector('#vouchers-table tr[data-status="issued"] a[href$="/pdf"]');
