@@ -1,7 +1,7 @@
 // The operator console (社保费申报缴费): a plain ES module, no framework, no build step. It
 // talks to the API under /api with the session cookie that POST /api/session sets, and
 // follows state changes live through EventSource on /api/events.
-/* global document, window, location, history, localStorage, fetch, EventSource, console, setTimeout, clearTimeout, setInterval, clearInterval, performance, TextDecoder, Blob, CSS, URLSearchParams, FormData, Node, crypto */
+/* global document, window, location, history, localStorage, fetch, EventSource, console, setTimeout, clearTimeout, setInterval, clearInterval, performance, TextDecoder, Blob, CSS, URLSearchParams, FormData, Node, HTMLInputElement, crypto */
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -194,6 +194,37 @@ function showError(err) {
   if (!(err instanceof ApiError)) err = new ApiError({ title: 'Something went wrong 出错了', detail: String(err?.message ?? err) }, 0);
   toast(err.title, 'error', problemText(err));
 }
+/** The field a refusal is about, by its code: its message goes next to that field. */
+const PROBLEM_FIELD = {
+  TAXPAYER_ID_INVALID: 'taxpayerId', TAXPAYER_ID_MISMATCH: 'taxpayerIdConfirm', UNIT_NUMBER_MISMATCH: 'unitNumber', EMPLOYER_EXISTS: 'taxpayerId',
+  PASSWORD_INVALID: 'password', NEW_PASSWORD_INVALID: 'newPassword',
+};
+/** Marks `input` invalid with `message` beside it (read out with it); the mark goes at the next input. */
+function markInvalid(input, message) {
+  const id = `error-${input.name}`;
+  input.parentElement.querySelector(`#${id}`)?.remove();
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', id);
+  input.after(h('span', { class: 'field-error', id, role: 'alert' }, message));
+  input.addEventListener('input', () => {
+    input.removeAttribute('aria-invalid');
+    input.removeAttribute('aria-describedby');
+    input.parentElement?.querySelector(`#${id}`)?.remove();
+  }, { once: true });
+}
+/** A form's action: a refusal about one of its fields is shown at that field (focused), any other as a toast. */
+async function withFieldErrors(form, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    const input = err instanceof ApiError && form.elements.namedItem(PROBLEM_FIELD[err.code] ?? '');
+    if (!(input instanceof HTMLInputElement)) throw err;
+    markInvalid(input, `${err.title}: ${err.detail ?? ''}`);
+    input.focus();
+    input.select();
+    return undefined;
+  }
+}
 /** Runs an action, showing its problem to the operator; disables the button meanwhile. */
 async function act(button, fn) {
   if (button) button.disabled = true;
@@ -214,13 +245,14 @@ function dialog(opts) {
   dialogChain = shown.catch(() => undefined);
   return shown;
 }
-function openDialog({ title, body = [], fields = [], ok = 'OK 确定', cancel = 'Cancel 取消', danger = false, error = null, id = 'dialog' }) {
+function openDialog({ title, body = [], fields = [], ok = 'OK 确定', cancel = 'Cancel 取消', danger = false, error = null, errorField = null, id = 'dialog' }) {
   const dlg = $('#dialog');
   const form = $('#dialog-form');
+  const atField = fields.some((f) => f.name === errorField);
   form.replaceChildren(...[
     h('h2', {}, title),
     ...body,
-    error ? h('p', { class: 'problem', role: 'alert' }, error) : null,
+    error && !atField ? h('p', { class: 'problem', role: 'alert' }, error) : null,
     ...fields.map((f) =>
       h('label', {}, f.label, h('input', { name: f.name, type: f.type ?? 'text', required: f.required !== false, value: f.value ?? '', autocomplete: 'off', pattern: f.pattern, placeholder: f.placeholder }))),
     // OK is the form's only submit button, so Enter in a field confirms; Cancel (and Esc) close without values.
@@ -239,9 +271,11 @@ function openDialog({ title, body = [], fields = [], ok = 'OK 确定', cancel = 
     }, { once: true });
     dlg.returnValue = '';
     dlg.showModal();
-    // The first field still to fill (a change of password comes with the current one filled in).
+    // The field a refusal is about, else the first still to fill (a change of password comes with the current one filled in).
     const inputs = [...form.querySelectorAll('input')];
-    (inputs.find((i) => !i.value) ?? inputs[0] ?? form.querySelector('button[value=ok]'))?.focus();
+    const invalid = atField ? form.elements.namedItem(errorField) : null;
+    if (invalid) markInvalid(invalid, error);
+    (invalid ?? inputs.find((i) => !i.value) ?? inputs[0] ?? form.querySelector('button[value=ok]'))?.focus();
   });
 }
 const confirmDialog = (title, body, ok, opts = {}) => dialog({ title, body: body.map((b) => (b instanceof Node ? b : h('p', {}, b))), ok, ...opts }).then((v) => v !== null);
@@ -249,8 +283,10 @@ const confirmDialog = (title, body, ok, opts = {}) => dialog({ title, body: body
 /** A dialog whose action may be refused with a problem the operator can fix (a wrong password): asked again with the problem shown. */
 async function retryingDialog(opts, action) {
   let error = null;
+  let errorField = null;
+  let fields = opts.fields ?? [];
   for (;;) {
-    const values = await dialog({ ...opts, error });
+    const values = await dialog({ ...opts, fields, error, errorField });
     if (!values) return undefined;
     try {
       return await action(values);
@@ -258,6 +294,9 @@ async function retryingDialog(opts, action) {
       if (err instanceof ApiError && (err.status === 400 || err.status === 422)) {
         const left = err.problem?.attemptsLeft;
         error = `${err.title}: ${err.detail ?? ''}${Number.isInteger(left) ? ` · ${left} ${left === 1 ? 'try' : 'tries'} left before the employer is locked 剩余尝试次数 ${left}` : ''}`;
+        // Asked again with what was typed, the field at fault emptied and marked.
+        errorField = PROBLEM_FIELD[err.code] ?? null;
+        fields = fields.map((f) => ({ ...f, value: f.name === errorField ? '' : values[f.name] }));
         continue;
       }
       showError(err);
@@ -627,7 +666,8 @@ async function loadEmployers(more = false) {
 
 async function addEmployer(form) {
   const v = formValues(form);
-  const added = await post('/api/employers', v);
+  const added = await withFieldErrors(form, () => post('/api/employers', v));
+  if (!added) return;
   form.reset();
   toast('Employer added 用人单位添加成功', 'ok', `${added.name}: change the initial declaration password now 请先修改初始申报密码`);
   remember([added]); // the newest: past the first page once there are many

@@ -227,18 +227,28 @@ describe('an operator works through the flow in the console', () => {
     await tab(page, 'employers');
 
     await page.type('#add-employer [name=taxpayerId]', taxpayerId);
-    await page.type('#add-employer [name=taxpayerIdConfirm]', taxpayerId);
+    // Typed differently the second time: the refusal is shown at that field, which gets the focus.
+    const mistyped = `${taxpayerId.slice(0, -1)}${taxpayerId.endsWith('0') ? '1' : '0'}`;
+    await page.type('#add-employer [name=taxpayerIdConfirm]', mistyped);
     await page.type('#add-employer [name=unitNumber]', unitNumber);
     await page.type('#add-employer [name=password]', initialPassword(unitNumber));
     await click(page, '#add-employer button[type=submit]');
+    await page.waitForSelector('#add-employer [name=taxpayerIdConfirm][aria-invalid="true"]');
+    expect(await text(page, '#add-employer #error-taxpayerIdConfirm')).not.toBe('');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('taxpayerIdConfirm');
+    await page.keyboard.type(taxpayerId); // the mistyped value is selected: typing replaces it
+    expect(await page.$('#add-employer [aria-invalid]')).toBeNull();
+    await page.keyboard.press('Enter');
     // F-1.3: right after adding, the password is changed (typed twice), then sign-in.
     // Typed twice and confirmed with Enter (Enter once cancelled every dialog: issue 30).
     await answerByKeyboard(page, 'change-password', [NEW_PASSWORD, NEW_PASSWORD]);
     // A wrong password comes back in the dialog with the bureau's exact words and the tries left, and may be retried.
     await answerByKeyboard(page, 'sign-in', ['Wrong2026x']);
-    await page.waitForSelector('#dialog[open][data-dialog="sign-in"] .problem');
-    expect(await text(page, '#dialog .problem')).toContain(WRONG_PASSWORD_MESSAGE);
-    expect(await text(page, '#dialog .problem')).toMatch(/4 tries left/);
+    // …at the password field, emptied and focused for the next try.
+    await page.waitForSelector('#dialog[open][data-dialog="sign-in"] input[name=password][aria-invalid="true"]');
+    expect(await text(page, '#dialog #error-password')).toContain(WRONG_PASSWORD_MESSAGE);
+    expect(await text(page, '#dialog #error-password')).toMatch(/4 tries left/);
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('password');
     // Esc cancels: nothing is sent.
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => !document.querySelector('#dialog[open]'));
