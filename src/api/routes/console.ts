@@ -1,5 +1,6 @@
-// The operator console (src/console): three static files served at / with no key (the page
+// The operator console (src/console): its page, modules and styles served at / with no key (the page
 // signs in itself), and the little it needs to know about this installation.
+import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -11,11 +12,17 @@ import { ConsoleConfig } from '../schemas/console';
 
 const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
 
-const FILES = {
+/** The page, its entry module and styles, and every module under modules/ (one per tab, and the shared ones). */
+const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html' },
   '/app.js': { file: 'app.js', type: 'text/javascript' },
   '/style.css': { file: 'style.css', type: 'text/css' },
-} as const;
+  ...Object.fromEntries(
+    readdirSync(`${CONSOLE_DIR}modules`)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => [`/modules/${f}`, { file: `modules/${f}`, type: 'text/javascript' }]),
+  ),
+};
 
 /** The console loads only its own files and talks only to this API; links to the Temporal UI are plain navigations. */
 const CONTENT_SECURITY_POLICY = [
