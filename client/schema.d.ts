@@ -825,6 +825,24 @@ export interface paths {
                                 /** @description the most `concurrency` may be */
                                 max: number;
                             };
+                            /** @description the notices the guide shows at fixed steps, word for word, with their English: before declaring (F-2.4), before a deduction (F-4.3), and "pay now?" (F-2.7, F-5.1) */
+                            notices: {
+                                amount: {
+                                    en: string;
+                                    /** @description as the guide words it */
+                                    zh: string;
+                                };
+                                headcount: {
+                                    en: string;
+                                    /** @description as the guide words it */
+                                    zh: string;
+                                };
+                                payNow: {
+                                    en: string;
+                                    /** @description as the guide words it */
+                                    zh: string;
+                                };
+                            };
                             /** @description how long a declaration or void waits for the bureau’s result before it is fetched (RESULT_WAIT_SECONDS) */
                             resultWaitSeconds: number;
                             temporalNamespace: string;
@@ -1003,7 +1021,7 @@ export interface paths {
                         concurrency?: number;
                         /** @description the employers to declare for; all employers when absent */
                         employerIds?: string[];
-                        /** @description 请核对缴费人数，如有人员减少，请先到社保经办机构办理减员后再申报。Check the headcount: if staff left, register the reduction with the agency before declaring. */
+                        /** @description 请核对缴费人数，如需做职工减员操作，请先去相关部门办理减员后再进行社保费申报！ Check the headcount: if staff left, register the reduction with the agency before declaring. */
                         headcountConfirmed: boolean;
                         /** @description fee period 费款所属期, YYYY-MM */
                         period: string;
@@ -1474,7 +1492,7 @@ export interface paths {
                         dayOfMonth: number;
                         /** @description the employers each run declares for; every employer known at the time of each run when absent */
                         employerIds?: string[];
-                        /** @description for every run: 请核对缴费人数，如有人员减少，请先到社保经办机构办理减员后再申报。Check the headcount: if staff left, register the reduction with the agency before declaring. */
+                        /** @description for every run: 请核对缴费人数，如需做职工减员操作，请先去相关部门办理减员后再进行社保费申报！ Check the headcount: if staff left, register the reduction with the agency before declaring. */
                         headcountConfirmed: boolean;
                         /** @description what the operator calls it, e.g. 每月5日申报上月 */
                         name: string;
@@ -4235,7 +4253,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description 请核对缴费人数，如有人员减少，请先到社保经办机构办理减员后再申报。Check the headcount: if staff left, register the reduction with the agency before declaring. */
+                        /** @description 请核对缴费人数，如需做职工减员操作，请先去相关部门办理减员后再进行社保费申报！ Check the headcount: if staff left, register the reduction with the agency before declaring. */
                         headcountConfirmed: boolean;
                         itemIds: string[];
                         /**
@@ -5185,7 +5203,7 @@ export interface paths {
                         };
                         /** @description three_party: the agreement (三方协议) to deduct by */
                         agreementId?: string;
-                        /** @description 请核对险种和金额后再扣款。Check the insurance types and amounts before the deduction. */
+                        /** @description 扣款前请确认扣费险种、金额是否正确。 Check the insurance types and amounts before the deduction. */
                         amountConfirmed: boolean;
                         lineIds: string[];
                         /**

@@ -4,8 +4,6 @@ import type { PaymentStatus } from './declaration';
 import { parseDurationSeconds } from './duration';
 import type { Fen } from './money';
 
-/** F-4.2: what the operator confirms before a deduction. */
-export const AMOUNT_CHECK = '请核对险种和金额后再扣款。Check the insurance types and amounts before the deduction.';
 
 export const PAYMENT_METHODS = ['three_party', 'bank_voucher'] as const; // 三方协议 / 银行端查询缴费凭证
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];

@@ -2,7 +2,7 @@
 // Each change is recorded first (row and audit entry in one transaction), then Temporal's schedule
 // is brought to it (src/starts/declaration-schedules.ts); when Temporal does not answer the change
 // stands and the reconciler finishes it (the answer says `synced: false`).
-import { HEADCOUNT_WARNING } from './start-declaration';
+import { HEADCOUNT_WARNING } from '../domain/notices';
 import { Problem, notFound } from '../api/problem';
 import { changeSchedule, findScheduleRow, insertSchedule, type ScheduleChange, type ScheduleRow } from '../db/declaration-schedules';
 import type { SchedulePeriod, ScheduleRunSummary } from '../domain/declaration-schedule';

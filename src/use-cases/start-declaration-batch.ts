@@ -2,7 +2,7 @@
 // once (F-2 for each). The batch, its entries and its workflow's start are recorded in one
 // transaction, then the workflow is started; a repeat of the keyed request carries on with the
 // batch its first try recorded.
-import { HEADCOUNT_WARNING } from './start-declaration';
+import { HEADCOUNT_WARNING } from '../domain/notices';
 import { Problem } from '../api/problem';
 import type { Transaction } from '../db/audit';
 import { batchCounts, getBatch, insertBatch, knownEmployerIds, type BatchRow } from '../db/batches';

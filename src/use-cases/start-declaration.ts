@@ -19,6 +19,7 @@ import {
   type DeclarationRecord,
 } from '../db/declarations';
 import { chinaDay } from '../domain/china-time';
+import { HEADCOUNT_WARNING } from '../domain/notices';
 import { partitionItems, type DeclarationKind, type FeeItem } from '../domain/fee-items';
 import { singlePeriod } from '../search-attributes';
 import type { DeclarationInput } from '../workflows/declaration';
@@ -28,9 +29,6 @@ import { openEmployer } from './employer-access';
 import { downloadFeeItems, recentFeeItems } from './fee-items';
 import { earlierStart, newWorkId, prepareStart, startPrepared } from './start-work';
 
-/** F-2.4, the warning shown before declaring. */
-export const HEADCOUNT_WARNING =
-  '请核对缴费人数，如有人员减少，请先到社保经办机构办理减员后再申报。Check the headcount: if staff left, register the reduction with the agency before declaring.';
 
 export interface DeclarationRequest {
   employerId: string;

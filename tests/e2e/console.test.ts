@@ -13,6 +13,7 @@ import { WRONG_PASSWORD_MESSAGE, initialPassword } from '../../src/domain/passwo
 import { CHROMIUM_FLAGS, resolveChromiumPath } from '../../src/render';
 import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY } from '../../src/domain/batch';
 import { schedulePeriod } from '../../src/domain/declaration-schedule';
+import { AMOUNT_NOTICE, HEADCOUNT_NOTICE, PAY_NOW_NOTICE } from '../../src/domain/notices';
 import { AUDIT_ACTIONS } from '../../src/domain/webhook-events';
 import { ensureWebhookDispatcher, webhookDispatcherId } from '../../src/starts/webhook-dispatcher';
 import { addEmployer, addSignedInEmployer, taxpayerId as taxpayerIdOf, unitNumber as unitNumberOf } from '../support/employers';
@@ -196,6 +197,7 @@ describe('the console is served with no key', () => {
         temporalRetentionDays: 30,
         resultWaitSeconds: stack.config.declaration.resultWaitSeconds,
         batchConcurrency: { default: DEFAULT_BATCH_CONCURRENCY, max: MAX_BATCH_CONCURRENCY },
+        notices: { headcount: HEADCOUNT_NOTICE, amount: AMOUNT_NOTICE, payNow: PAY_NOW_NOTICE },
         auditActions: [...AUDIT_ACTIONS],
       });
     } finally {

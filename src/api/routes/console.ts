@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY } from '../../domain/batch';
 import { retentionFlag } from '../../domain/duration';
+import { AMOUNT_NOTICE, HEADCOUNT_NOTICE, PAY_NOW_NOTICE } from '../../domain/notices';
 import { AUDIT_ACTIONS } from '../../domain/webhook-events';
 import { FileAnswer, errors } from '../schemas/common';
 import { ConsoleConfig } from '../schemas/console';
@@ -75,6 +76,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       temporalRetentionDays: app.config.temporalRetentionSeconds / 86400,
       resultWaitSeconds: app.config.declaration.resultWaitSeconds,
       batchConcurrency: { default: DEFAULT_BATCH_CONCURRENCY, max: MAX_BATCH_CONCURRENCY },
+      notices: { headcount: HEADCOUNT_NOTICE, amount: AMOUNT_NOTICE, payNow: PAY_NOW_NOTICE },
       auditActions: [...AUDIT_ACTIONS],
     }),
   );

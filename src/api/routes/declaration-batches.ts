@@ -12,7 +12,7 @@ import { notFound } from '../problem';
 import { BatchDetail, BatchId, BatchList, StartedBatch } from '../schemas/batches';
 import { Enum, Id, PageCursor, Period, Type, errors } from '../schemas/common';
 import { money } from '../views';
-import { HEADCOUNT_WARNING } from '../../use-cases/start-declaration';
+import { HEADCOUNT_WARNING } from '../../domain/notices';
 
 const DEFAULT_LIST_LIMIT = 50;
 

@@ -3,7 +3,7 @@
 import { BATCH_STATUSES } from '../../domain/batch';
 import { MAX_SCHEDULE_DAY, RUN_STATUSES, RUN_TRIGGERS, SCHEDULE_PERIODS, SCHEDULE_TIMEZONE, SCHEDULE_TIME_PATTERN } from '../../domain/declaration-schedule';
 import { MAX_BATCH_EMPLOYERS } from '../../use-cases/start-declaration-batch';
-import { HEADCOUNT_WARNING } from '../../use-cases/start-declaration';
+import { HEADCOUNT_WARNING } from '../../domain/notices';
 import { BatchId, BatchProgress } from './batches';
 import { Enum, Id, Nullable, Period, Timestamp, Type } from './common';
 

@@ -1,7 +1,7 @@
 // Declarations (申报, F-2, F-3) and their records (申报记录, F-5): what the routes take and answer.
 import { DECLARATION_PAYMENT_STATUSES, DECLARATION_STATUSES, RECORD_ACTIONS } from '../../domain/declaration';
 import { DECLARATION_KINDS, INSURANCE_TYPES } from '../../domain/fee-items';
-import { HEADCOUNT_WARNING } from '../../use-cases/start-declaration';
+import { HEADCOUNT_WARNING } from '../../domain/notices';
 import { DateOnly, Enum, Id, Money, NextCursor, Nullable, PageCursor, Period, Timestamp, Type } from './common';
 
 const Kind = Enum(DECLARATION_KINDS, 'regular 日常申报 or special 特殊缴费申报');

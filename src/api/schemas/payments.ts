@@ -1,7 +1,8 @@
 // What the payment routes (F-4) take and answer: payables, the pay request, a payment with its
 // attempts and voucher.
 import { INSURANCE_TYPES } from '../../domain/fee-items';
-import { AMOUNT_CHECK, ATTEMPT_OUTCOMES, PAYMENT_METHODS, PAYMENT_STATES, VOUCHER_STATES } from '../../domain/payment';
+import { AMOUNT_CHECK } from '../../domain/notices';
+import { ATTEMPT_OUTCOMES, PAYMENT_METHODS, PAYMENT_STATES, VOUCHER_STATES } from '../../domain/payment';
 import { DateOnly, Enum, Id, Money, NextCursor, Nullable, PageCursor, Period, Timestamp, Type, type Static } from './common';
 
 export const PaymentState = Enum(PAYMENT_STATES, 'deducting and awaiting_retry (三方协议) or voucher_issued (银行端凭证) while running; paid, failed, cancelled, voucher_voided or voucher_expired at the end');

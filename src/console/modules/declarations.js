@@ -5,7 +5,7 @@ import { exportLinks } from './items.js';
 import { canWrite, employerName, state } from './state.js';
 import { chooseEmployer, showTab } from './tabs.js';
 import { confirmDialog, dialog, readButton, readList, table, temporalLink, toast, writeButton } from './ui.js';
-import { badge, DECLARATION_STATUS, KIND, PAID_STATUS, PAY_NOW } from './words.js';
+import { badge, DECLARATION_STATUS, KIND, notice, PAID_STATUS } from './words.js';
 
 export async function loadDeclarations(more = false) {
   state.loaded.add('declarations');
@@ -83,7 +83,7 @@ export async function declarationDecided(id) {
   if (d.status !== 'accepted') return;
   toast('The declaration was accepted 获取申报结果成功', 'ok', `${d.id}: serial ${d.result?.serial ?? ''}`);
   if (d.payNowPrompt && canWrite()) {
-    const yes = await confirmDialog('Pay now? 是否立即缴费？', [PAY_NOW, 'Accepted records are unpaid or partly paid. OK goes to the payment; Cancel ends the declaration as successful.'], 'Pay now 立即缴费', { id: 'pay-now' });
+    const yes = await confirmDialog('Pay now? 是否立即缴费？', [...notice('payNow'), 'OK goes to the payment; Cancel ends the declaration as successful.'], 'Pay now 立即缴费', { id: 'pay-now' });
     if (yes) await goPay(d.employerId, d.id);
     else toast('Declared successfully 申报成功', 'ok', d.id);
   }

@@ -6,7 +6,7 @@ import { $, fenToYuan, formValues, h, qs, resultWait, yuan } from './dom.js';
 import { canWrite, employer, state } from './state.js';
 import { showTab } from './tabs.js';
 import { confirmDialog, readButton, requireEmployer, table, tableProblem, toast } from './ui.js';
-import { badge, EXCLUSION_REASON, HEADCOUNT_WARNING, HEADCOUNT_WARNING_EN, KIND } from './words.js';
+import { badge, EXCLUSION_REASON, KIND, notice } from './words.js';
 
 export function itemFilter() {
   const v = formValues($('#items-filter'));
@@ -122,7 +122,7 @@ export function updateDeclareButton() {
 export async function declare() {
   const e = requireEmployer();
   const chosen = state.items.items.filter((i) => state.selectedItems.has(i.itemId));
-  if (!(await confirmDialog('Check the headcount 核对缴费人数', [h('p', { class: 'warn' }, HEADCOUNT_WARNING), HEADCOUNT_WARNING_EN], 'OK 确定', { id: 'headcount' }))) return;
+  if (!(await confirmDialog('Check the headcount 核对缴费人数', notice('headcount'), 'OK 确定', { id: 'headcount' }))) return;
   const total = chosen.reduce((s, i) => s + i.amountFen, 0);
   const summary = h('table', { class: 'compact' },
     h('thead', {}, h('tr', {}, ['Insurance 险种', 'Period 所属期', 'Headcount 人数', 'Amount 金额'].map((c) => h('th', {}, c)))),

@@ -5,7 +5,7 @@ import { $, $$, clock, duration, fenToYuan, formValues, h, qs, time, yuan } from
 import { exportLinks } from './items.js';
 import { canWrite, employer, employerName, state } from './state.js';
 import { confirmDialog, readButton, readList, requireEmployer, retryingDialog, table, tableProblem, temporalLink, toast, writeButton } from './ui.js';
-import { AMOUNT_CHECK, AMOUNT_CHECK_EN, badge, METHOD, PAYMENT_STATUS, RUNNING_PAYMENTS } from './words.js';
+import { badge, METHOD, notice, PAYMENT_STATUS, RUNNING_PAYMENTS } from './words.js';
 
 export async function loadPayables() {
   state.loaded.add('payables');
@@ -94,7 +94,7 @@ export async function pay() {
     h('thead', {}, h('tr', {}, ['Insurance 险种', 'Period 所属期', 'Amount 金额'].map((c) => h('th', {}, c)))),
     h('tbody', {}, lines.map((l) => h('tr', {}, h('td', {}, l.insuranceName), h('td', {}, l.period), h('td', { class: 'num' }, yuan(l.dueYuan))))),
     h('tfoot', {}, h('tr', {}, h('td', { colspan: 2 }, 'Total 合计'), h('td', { class: 'num strong', dataset: { total: String(total) } }, yuan(fenToYuan(total))))));
-  if (!(await confirmDialog('Confirm the amount 确认缴款', [h('p', { class: 'warn' }, AMOUNT_CHECK), AMOUNT_CHECK_EN, summary, h('p', {}, `Method 缴费方式: ${how}`)], 'Confirm 确认缴费', { id: 'confirm-amount' }))) return;
+  if (!(await confirmDialog('Confirm the amount 确认缴款', [...notice('amount'), summary, h('p', {}, `Method 缴费方式: ${how}`)], 'Confirm 确认缴费', { id: 'confirm-amount' }))) return;
   const started = await retryingDialog({
     id: 'payment-password',
     title: 'Security check 安全认证',

@@ -4,10 +4,10 @@ import { openBatch } from './batches.js';
 import { $, formValues, h, time } from './dom.js';
 import { employerName, state } from './state.js';
 import { confirmDialog, deleteButton, readButton, readList, table, toast, writeButton } from './ui.js';
-import { badge, HEADCOUNT_WARNING, HEADCOUNT_WARNING_EN } from './words.js';
+import { badge, notice } from './words.js';
 
 export const PERIOD_RULE = { previous_month: 'previous month 上月', current_month: 'current month 当月' };
-export const confirmHeadcount = () => confirmDialog('Check the headcount 核对缴费人数', [h('p', { class: 'warn' }, HEADCOUNT_WARNING), HEADCOUNT_WARNING_EN], 'OK 确定', { id: 'headcount' });
+export const confirmHeadcount = () => confirmDialog('Check the headcount 核对缴费人数', notice('headcount'), 'OK 确定', { id: 'headcount' });
 export const idList = (text) => [...new Set(text.split(/[\s,，]+/).filter(Boolean))];
 export const progressText = (p) => `${p.done + p.skipped + p.failed}/${p.total} finished 已完成 · accepted 成功 ${p.accepted} · rejected 失败 ${p.rejected} · unknown 未知 ${p.resultUnknown} · skipped 跳过 ${p.skipped} · failed 出错 ${p.failed} · declaring 申报中 ${p.declaring}`;
 

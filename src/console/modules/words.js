@@ -1,5 +1,6 @@
 // Words: the business terms in English and Chinese, and the tones of their badges.
 import { h } from './dom.js';
+import { state } from './state.js';
 
 export const DECLARATION_STATUS = {
   submitted: 'submitted 已提交',
@@ -35,8 +36,8 @@ export const TONE = {
 };
 export const badge = (value, words) => h('span', { class: `badge ${TONE[value] ?? ''}` }, words?.[value] ?? value);
 
-export const HEADCOUNT_WARNING = '请核对缴费人数，如需做职工减员操作，请先去相关部门办理减员后再进行社保费申报！';
-export const HEADCOUNT_WARNING_EN = 'Check the headcount: if staff left, register the reduction with the agency before declaring.';
-export const AMOUNT_CHECK = '扣款前请确认扣费险种、金额是否正确。';
-export const AMOUNT_CHECK_EN = 'Check the insurance types and amounts before the deduction.';
-export const PAY_NOW = '当前存在申报成功且未缴费或部分缴费的记录，是否立即缴费？';
+/** One of the guide's notices as the server words it (GET /api/console-config): the Chinese as a warning, then its English. */
+export const notice = (name) => {
+  const n = state.config?.notices?.[name];
+  return n ? [h('p', { class: 'warn' }, n.zh), n.en] : [];
+};
