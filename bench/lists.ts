@@ -73,7 +73,7 @@ from generate_series(1, ${n}) e, generate_series(0, 11) m,
      lateral (select case when (e + m) % 20 = 0 then 'rejected' when m = 11 and e % 50 = 25 then 'result_unknown' else 'accepted' end as status) s;
 
 insert into declaration_lines (id, declaration_id, item_id, unit_number, insurance_type, agency, period, headcount, base_fen, employer_fen, employee_fen, amount_fen, collection_order, valid_until, paid_fen, holds_item)
-select d.id || ':' || t, d.id, d.id || ':' || t, '88', (array['pension', 'medical', 'unemployment', 'injury', 'maternity'])[t], '社保中心',
+select d.id || ':' || t, d.id, d.id || ':' || t, '88', (array['pension', 'medical', 'unemployment', 'work_injury', 'maternity'])[t], '社保中心',
        to_char(d.declared_at, 'YYYY-MM'), 10, 1000000, 80000, 20000, 100000, 'C' || d.id || t, (d.declared_at + interval '20 days')::date,
        case when d.payment_status = 'paid' then 100000 else 0 end, d.status <> 'rejected'
 from declarations d, generate_series(1, 5) t;
@@ -104,6 +104,8 @@ where p.method = 'bank_voucher';
 insert into payment_lines (payment_id, line_id, item_id, amount_fen, open)
 select p.id, 'BD' || substr(p.id, 3) || ':' || t, 'BD' || substr(p.id, 3) || ':' || t, 100000, p.status in ('awaiting_retry', 'voucher_issued')
 from payments p, generate_series(1, 5) t;
+
+update payments p set periods = array(select distinct dl.period from payment_lines pl join declaration_lines dl on dl.id = pl.line_id where pl.payment_id = p.id order by 1);
 
 insert into payment_attempts (payment_id, n, deduction_key, at, outcome, code)
 select p.id, 1, p.id || '-1', p.created_at, case when p.status = 'paid' then 'succeeded' else 'failed' end, case when p.status = 'paid' then '90000' else 'INSUFFICIENT_BALANCE' end
@@ -171,10 +173,13 @@ function scenarios(start: Date): Scenario[] {
     { route: 'GET /api/declarations', path: '/api/declarations', query: { status: 'accepted' }, items: 'declarations' },
     { route: 'GET /api/declarations', path: '/api/declarations', query: threeMonths, items: 'declarations' },
     { route: 'GET /api/declarations', path: '/api/declarations', query: { status: 'rejected', ...oneMonth }, items: 'declarations' },
+    // A fee period (issue 30): a month's declarations and payments, by their lines.
+    { route: 'GET /api/declarations', path: '/api/declarations', query: { period: dayAfter(start, 4).slice(0, 7) }, items: 'declarations' },
     { route: 'GET /api/payments', path: '/api/payments', query: {}, items: 'payments' },
     { route: 'GET /api/payments', path: '/api/payments', query: { employerId: employer }, items: 'payments' },
     { route: 'GET /api/payments', path: '/api/payments', query: { status: 'awaiting_retry' }, items: 'payments' },
     { route: 'GET /api/payments', path: '/api/payments', query: { status: 'paid' }, items: 'payments' },
+    { route: 'GET /api/payments', path: '/api/payments', query: { period: dayAfter(start, 4).slice(0, 7) }, items: 'payments' },
     { route: 'GET /api/declaration-batches', path: '/api/declaration-batches', query: {}, items: 'batches' },
     { route: 'GET /api/employers/:id/certificates', path: `/api/employers/${employer}/certificates`, query: {}, items: 'certificates' },
     // Every kind's query, most urgent first, and the counts of all (no cursor: one answer).

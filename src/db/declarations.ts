@@ -211,7 +211,8 @@ export async function listDeclarations(db: Db, q: DeclarationQuery): Promise<{ r
     q.status ? eq(declarations.status, q.status) : undefined,
     q.declaredFrom ? gte(declarations.declaredAt, new Date(`${q.declaredFrom}T00:00:00+08:00`)) : undefined,
     q.declaredTo ? lt(declarations.declaredAt, sql`(${`${q.declaredTo}T00:00:00+08:00`}::timestamptz + interval '1 day')`) : undefined,
-    q.period ? sql`exists (select 1 from ${declarationLines} where ${declarationLines.declarationId} = ${declarations.id} and ${declarationLines.period} = ${q.period})` : undefined,
+    // The period's declarations read once (an initplan on declaration_lines_period_idx), not checked row by row.
+    q.period ? sql`${declarations.id} = any(array(select distinct dl.declaration_id from declaration_lines dl where dl.period = ${q.period}))` : undefined,
     afterKey(declarations.declaredAt, declarations.id, q.after, 'desc'),
   ];
   const rows = await db

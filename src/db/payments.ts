@@ -107,6 +107,7 @@ export async function createPayment(db: Db, p: NewPayment, alsoRecord: (tx: Tran
           status: p.method === 'three_party' ? 'deducting' : 'voucher_issued',
           totalFen,
           lineIds: p.lines.map((l) => l.lineId),
+          periods: [...new Set(p.lines.map((l) => l.period))].sort(),
           agreementId: p.agreementId,
           accountMasked: p.accountMasked,
           workflowId: p.workflowId,
@@ -258,7 +259,7 @@ export async function listPayments(
         q.employerId ? eq(payments.employerId, q.employerId) : undefined,
         q.status ? eq(payments.status, q.status) : undefined,
         q.period
-          ? sql`exists (select 1 from ${paymentLines} join ${declarationLines} on ${declarationLines.id} = ${paymentLines.lineId} where ${paymentLines.paymentId} = ${payments.id} and ${declarationLines.period} = ${q.period})`
+          ? sql`${payments.periods} @> array[${q.period}]::text[]`
           : undefined,
         afterKey(payments.createdAt, payments.id, q.after, 'desc'),
       ),

@@ -96,6 +96,7 @@ export const declarationLines = pgTable(
     // The same item can be held by one declaration at a time: declaring it twice is refused here.
     uniqueIndex('declaration_lines_item_held_uq').on(t.itemId).where(sql`${t.holdsItem}`),
     index('declaration_lines_declaration_idx').on(t.declarationId),
+    index('declaration_lines_period_idx').on(t.period, t.declarationId),
   ],
 );
 
@@ -111,6 +112,8 @@ export const payments = pgTable(
     status: text('status').notNull(),
     totalFen: fen('total_fen').notNull(),
     lineIds: jsonb('line_ids').$type<string[]>().notNull(),
+    // The fee periods of its lines, kept with it so a period's payments are found by index (GET /api/payments?period=).
+    periods: text('periods').array().notNull().default(sql`'{}'::text[]`),
     agreementId: text('agreement_id'),
     accountMasked: text('account_masked'), // 6222 **** 1234: the full number is never stored
     workflowId: text('workflow_id').notNull(),
@@ -125,6 +128,7 @@ export const payments = pgTable(
     index('payments_employer_idx').on(t.employerId, t.createdAt, t.id),
     index('payments_status_idx').on(t.status, t.createdAt, t.id),
     index('payments_created_idx').on(t.createdAt, t.id),
+    index('payments_periods_idx').using('gin', t.periods),
   ],
 );
 

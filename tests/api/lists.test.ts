@@ -46,6 +46,7 @@ beforeAll(async () => {
       status: i % 2 === 0 ? 'paid' : 'failed',
       totalFen: 100,
       lineIds: [],
+      periods: [periodOf(i)],
       workflowId: `payment-LP${i}`,
       deadline: new Date(T0 + 86_400_000),
       createdBy: 'seed',

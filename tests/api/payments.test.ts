@@ -87,6 +87,12 @@ describe('three-party deduction (F-4.5)', () => {
     const ledger = await ledgerEntries(res.data!.id);
     expect(ledger).toHaveLength(1);
     expect(ledger[0]!.amountFen).toBe(paid.totalFen);
+    // Found by the period of its lines, and only by that one.
+    const byPeriod = async (period: string) => (await stack.client.GET('/api/payments', { params: { query: { employerId: employer.id, period } } })).data!.payments.map((p) => p.id);
+    expect(paid.periods).toEqual([...new Set(paid.lines.map((l) => l.period))]);
+    expect(paid.periods).toHaveLength(1);
+    expect(await byPeriod(paid.periods[0]!)).toEqual([paid.id]);
+    expect(await byPeriod('2001-01')).toEqual([]);
   });
 
   it('paying some lines leaves the declaration partially paid and "pay now?" asked', async () => {
