@@ -344,6 +344,7 @@ describe('an operator works through the flow in the console', () => {
     expect(waiting).toContain('awaiting retry 等待重试');
     expect(waiting).toContain('INSUFFICIENT_BALANCE');
     expect(waiting).toMatch(/in 还有 (59 min|1 h)/);
+    expect(await page.$eval('#payments-table', (t) => t.scrollWidth <= t.parentElement!.clientWidth + 1), 'the payments list fits, retry and cancel shown').toBe(true);
     await shot(page, 'payment-awaiting-retry', true);
 
     // The attention list has it, counted, with "retry now" one click away.
@@ -432,6 +433,8 @@ describe('an operator works through the flow in the console', () => {
     // Heard live: voucher.issued names the payment the console waits on.
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('缴费凭证开具完成')));
     await page.waitForSelector('#payments-table tr[data-status="voucher_issued"] a[href$="/pdf"]');
+    // The list fits the screen: no column cut off at the right edge.
+    expect(await page.$eval('#payments-table', (t) => t.scrollWidth <= t.parentElement!.clientWidth + 1)).toBe(true);
     // Its row says the period, links its declaration and says the voucher's deadline.
     const paymentRow = await text(page, '#payments-table tr[data-status="voucher_issued"]');
     expect(paymentRow).toContain(PERIOD);

@@ -119,11 +119,11 @@ export async function loadPayments(more = false) {
   await readList('#payments-table', `/api/payments?${qs(filters)}`, { list: 'payments', more });
   const shown = state.pages.payments.filter((p) => !runningOnly || RUNNING_PAYMENTS.includes(p.status) || state.watchPayments.has(p.id) || Date.now() - Date.parse(p.updatedAt) < 120_000);
   table($('#payments-table'),
-    ['Payment 缴费编号', all ? 'Employer 单位' : null, 'Period 所属期', 'Declarations 申报', 'Method 方式', 'Total 金额', 'Status 状态', 'Attempts 扣款', 'Next retry 下次重试', 'Voucher 凭证', 'Workflow', ''],
+    ['Payment 缴费编号', all ? 'Employer 单位' : null, 'Period 所属期', 'Declarations 申报', 'Method 方式', 'Total 金额', 'Status 状态', 'Attempts 扣款', 'Next retry 下次重试', 'Voucher 凭证', ''],
     shown.map((p) => {
       const last = p.attempts.at(-1);
       return h('tr', { dataset: { paymentId: p.id, status: p.status, attempts: String(p.attempts.length) } },
-        h('td', { class: 'mono' }, p.id), all ? h('td', {}, employerName(p.employerId)) : null, h('td', { class: 'nowrap' }, p.periods.join(' ')),
+        h('td', { class: 'mono' }, p.id, h('div', {}, temporalLink(p.workflowId))), all ? h('td', {}, employerName(p.employerId)) : null, h('td', { class: 'nowrap' }, p.periods.join(' ')),
         h('td', { class: 'small' }, [...new Set(p.lines.map((l) => l.declarationId))].map((id) => readButton(id, 'view-payment-declaration', () => viewDeclaration(id)))),
         h('td', { class: 'nowrap' }, METHOD[p.method] ?? p.method), h('td', { class: 'num' }, yuan(p.totalYuan)),
         h('td', {}, badge(p.status, PAYMENT_STATUS), p.reason && p.status !== 'paid' ? h('div', { class: 'small muted' }, p.reason) : null, failingNote(p.lastError)),
@@ -131,7 +131,6 @@ export async function loadPayments(more = false) {
         h('td', { class: 'nowrap' }, p.nextRetryAt && p.status === 'awaiting_retry' ? [time(p.nextRetryAt), h('div', { class: 'small muted', dataset: { until: p.nextRetryAt } }, countdown(p.nextRetryAt))] : ''),
         h('td', {}, p.voucher ? [h('span', { class: 'mono' }, p.voucher.voucherNumber), ' ', p.voucher.pdf ? h('a', { href: p.voucher.pdf, target: '_blank', rel: 'noopener' }, 'PDF') : '',
           h('div', { class: 'small muted' }, `pay by 限缴日期 ${p.voucher.deadline}`)] : ''),
-        h('td', {}, temporalLink(p.workflowId)),
         h('td', { class: 'actions' }, p.status === 'awaiting_retry' ? [
           writeButton('Retry now 立即重试', 'retry-payment', async () => {
             if (await retryDeduction(p.id, p.nextRetryAt)) await loadPayments();
