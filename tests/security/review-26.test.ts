@@ -67,6 +67,17 @@ describe('2. crafted input answers 400, not 500', () => {
     }
   });
 
+  it('refuses days PostgreSQL cannot hold (year 0000, which JavaScript writes as -000001) on the declarations list and its export', async () => {
+    for (const url of ['/api/declarations', '/api/declarations/export']) {
+      for (const q of ['declaredFrom=0000-01-01', 'declaredTo=0000-12-31', 'declaredFrom=99999-01-01']) {
+        const res = await stack.app.inject({ method: 'GET', url: `${url}?${q}`, headers: auth('auditor') });
+        expectProblem(res, 400, 'VALIDATION_FAILED');
+      }
+      const ok = await stack.app.inject({ method: 'GET', url: `${url}?declaredFrom=1000-01-01&declaredTo=9999-12-31`, headers: auth('auditor') });
+      expect(ok.statusCode, ok.body).toBe(200);
+    }
+  });
+
   it('refuses from/to PostgreSQL cannot hold, and days that do not exist, on the audit log and the archive', async () => {
     for (const url of ['/api/audit/log', '/api/audit/archive']) {
       for (const q of ['from=99999-01-01', 'to=99999-01-01', 'from=%2B275760-09-13T00:00:00Z', 'to=-000001-01-01T00:00:00Z', 'from=2026-02-30']) {

@@ -15,7 +15,8 @@ export const Id = (what: string) => Type.String({ minLength: 1, maxLength: 100, 
 export const IdParams = (what: string) => Type.Object({ id: Id(what) }, { additionalProperties: false });
 
 export const Period = Type.String({ pattern: PERIOD_PATTERN, description: 'fee period 费款所属期, YYYY-MM' });
-export const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+// Years 1000–9999: JavaScript reads year 0000 (and writes it as -000001…), which PostgreSQL refuses.
+export const DateOnly = Type.String({ format: 'date', pattern: '^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD' });
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 instant' });
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
