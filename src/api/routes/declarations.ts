@@ -28,6 +28,13 @@ const FETCH_NOW_WAIT_MS = 5_000;
  */
 type Known = 'new' | 'started';
 
+/** The list's and the export's declared range: a start after its end is a client's mistake. */
+export function checkDeclaredRange(q: { declaredFrom?: string | undefined; declaredTo?: string | undefined }): void {
+  if (q.declaredFrom && q.declaredTo && q.declaredFrom > q.declaredTo) {
+    throw new Problem(400, 'DATE_RANGE_INVALID', 'declaredFrom is after declaredTo', 'give a range whose start is not after its end');
+  }
+}
+
 const declarationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** Asks the running workflow, giving up after `ms`: a stopped worker must not stall the API. */
   function askWorkflow<T>(workflowId: string, ms: number, ask: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<T>): Promise<T> {
@@ -142,9 +149,7 @@ const declarationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const q = request.query;
-      if (q.declaredFrom && q.declaredTo && q.declaredFrom > q.declaredTo) {
-        throw new Problem(400, 'DATE_RANGE_INVALID', 'declaredFrom is after declaredTo', 'give a range whose start is not after its end');
-      }
+      checkDeclaredRange(q);
       // The schema's default fills a missing limit in; TypeScript cannot know that.
       const [page, unpaid] = await Promise.all([listDeclarations(app.db, { ...q, limit: q.limit ?? LIST_LIMIT, after: pageKey(q.cursor) }), hasUnpaidDeclarations(app.db, q.employerId)]);
       return { declarations: page.rows.map(declarationView), payNowPrompt: unpaid, nextCursor: page.nextCursor };

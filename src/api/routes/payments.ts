@@ -32,7 +32,7 @@ function paymentView(p: PaymentRecord) {
     method: p.method,
     status: p.status as PaymentState,
     ...money('total', p.totalFen),
-    periods: [...new Set(p.lines.map((l) => l.period))].sort(),
+    periods: p.periods,
     lines: p.lines.map((l) => ({
       lineId: l.lineId,
       itemId: l.itemId,

@@ -12,7 +12,7 @@ import { chinaTime } from '../../domain/china-time';
 import { formatYuanGrouped } from '../../domain/money';
 import { EXPORT_FORMATS, sendTable, type Column } from '../export';
 import { pageKey } from '../paging';
-import { Problem } from '../problem';
+import { checkDeclaredRange } from './declarations';
 import { DeclarationQuery } from '../schemas/declarations';
 import { Enum, FileAnswer, Type, errors } from '../schemas/common';
 import { PaymentsQuery } from '../schemas/payments';
@@ -62,7 +62,7 @@ const DECLARATION_COLUMNS: Column<Named<DeclarationRow & { periods: string[] }>>
 const PAYMENT_COLUMNS: Column<Named<PaymentRecord>>[] = [
   { header: '缴费编号 payment', value: (p) => p.id },
   { header: '用人单位 employer', value: (p) => p.employerName },
-  { header: '费款所属期 periods', value: (p) => [...new Set(p.lines.map((l) => l.period))].sort().join(' ') },
+  { header: '费款所属期 periods', value: (p) => p.periods.join(' ') },
   { header: '申报编号 declarations', value: (p) => [...new Set(p.lines.map((l) => l.declarationId))].join(' ') },
   { header: '缴费方式 method', value: (p) => words(METHOD_WORDS, p.method) },
   { header: '缴费金额 total (yuan)', value: (p) => formatYuanGrouped(p.totalFen) },
@@ -91,7 +91,7 @@ const recordExportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { format = DEFAULT_FORMAT, ...q } = request.query;
-      if (q.declaredFrom && q.declaredTo && q.declaredFrom > q.declaredTo) throw new Problem(400, 'DATE_RANGE_INVALID', 'declaredFrom is after declaredTo', 'give a range whose start is not after its end');
+      checkDeclaredRange(q);
       const rows = allRows(app.db, (after) => listDeclarations(app.db, { ...q, after, limit: PAGE }));
       return sendTable(reply, { format, filename: `declarations${q.period ? `-${q.period}` : ''}`, sheet: '申报记录', columns: DECLARATION_COLUMNS, rows });
     },
