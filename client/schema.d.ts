@@ -156,8 +156,8 @@ export interface paths {
                     limit?: number;
                     /** @description ISO 8601 time (exclusive), or a day YYYY-MM-DD (China time): to its end */
                     to?: string;
-                    /** @description a short name (declaration, void, three_party_payment, voucher_payment, declaration_batch, certificate, reconciliation) or the workflow type */
-                    type?: "declaration" | "void" | "three_party_payment" | "voucher_payment" | "declaration_batch" | "certificate" | "reconciliation" | "declarationWorkflow" | "voidDeclarationWorkflow" | "threePartyPaymentWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconciliationWorkflow";
+                    /** @description a short name (declaration, void, three_party_payment, voucher_payment, declaration_batch, bulk_action, certificate, reconciliation) or the workflow type */
+                    type?: "declaration" | "void" | "three_party_payment" | "voucher_payment" | "declaration_batch" | "bulk_action" | "certificate" | "reconciliation" | "declarationWorkflow" | "voidDeclarationWorkflow" | "threePartyPaymentWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "bulkActionWorkflow" | "certificateWorkflow" | "reconciliationWorkflow";
                 };
                 header?: never;
                 path?: never;
@@ -211,10 +211,10 @@ export interface paths {
                                  */
                                 status: "running" | "completed" | "failed" | "cancelled" | "terminated" | "continued_as_new" | "timed_out";
                                 /**
-                                 * @description the Temporal workflow type: declarationWorkflow: a declaration (申报); threePartyPaymentWorkflow: a three-party agreement payment (三方协议缴费); voidDeclarationWorkflow: a void of a declaration (作废申报); voucherPaymentWorkflow: a bank-side voucher payment (银行端凭证缴费); batchDeclarationWorkflow: a batch declaration (批量申报); certificateWorkflow: a certificate print (缴费证明, 完税证明); reconcilerWorkflow: the reconciler of recorded starts; archiveWorkflow: the archiver of closed histories; reconciliationWorkflow: a reconciliation with the bureau’s ledger (对账); webhookDeliveryWorkflow: a webhook delivery, one round of it (docs/webhooks.md); webhookDispatcherWorkflow: the webhook dispatcher following the audit log; declarationScheduleWorkflow: a run of a declaration schedule (申报计划), starting its batch
+                                 * @description the Temporal workflow type: declarationWorkflow: a declaration (申报); threePartyPaymentWorkflow: a three-party agreement payment (三方协议缴费); voidDeclarationWorkflow: a void of a declaration (作废申报); voucherPaymentWorkflow: a bank-side voucher payment (银行端凭证缴费); batchDeclarationWorkflow: a batch declaration (批量申报); bulkActionWorkflow: a bulk payment or print from the month view (批量操作); certificateWorkflow: a certificate print (缴费证明, 完税证明); reconcilerWorkflow: the reconciler of recorded starts; archiveWorkflow: the archiver of closed histories; reconciliationWorkflow: a reconciliation with the bureau’s ledger (对账); webhookDeliveryWorkflow: a webhook delivery, one round of it (docs/webhooks.md); webhookDispatcherWorkflow: the webhook dispatcher following the audit log; declarationScheduleWorkflow: a run of a declaration schedule (申报计划), starting its batch
                                  * @enum {string}
                                  */
-                                type: "declarationWorkflow" | "threePartyPaymentWorkflow" | "voidDeclarationWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconcilerWorkflow" | "archiveWorkflow" | "reconciliationWorkflow" | "webhookDeliveryWorkflow" | "webhookDispatcherWorkflow" | "declarationScheduleWorkflow";
+                                type: "declarationWorkflow" | "threePartyPaymentWorkflow" | "voidDeclarationWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "bulkActionWorkflow" | "certificateWorkflow" | "reconcilerWorkflow" | "archiveWorkflow" | "reconciliationWorkflow" | "webhookDeliveryWorkflow" | "webhookDispatcherWorkflow" | "declarationScheduleWorkflow";
                                 /** @description workflow id */
                                 workflowId: string;
                             }[];
@@ -716,6 +716,372 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bulk-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest bulk actions, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            bulkActions: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                createdAt: string;
+                                /** @description who asked for it */
+                                createdBy: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                finishedAt: string | null;
+                                /** @description bulk action id: M, the China date (YYYYMMDD), -, 10 hex digits */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "pay" | "print_payment_certificates" | "print_tax_certificates";
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
+                                progress: {
+                                    /** @description payment started, or certificate printed */
+                                    done: number;
+                                    /** @description could not be done: see each one’s reason */
+                                    failed: number;
+                                    /** @description not handled yet */
+                                    pending: number;
+                                    /** @description nothing to do: see each one’s reason */
+                                    skipped: number;
+                                    /** @description employers in the action */
+                                    total: number;
+                                };
+                                /** @enum {string} */
+                                status: "running" | "completed";
+                                /** @description its Temporal workflow: bulk-action-<id> */
+                                workflowId: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Start a bulk action for the selected employers: pay every accepted declaration of the period by agreement, or print every certificate
+         * @description A payment checks, for every employer, what one payment checks (the employer open, each declaration password with the bureau) before anything is recorded; one refusal refuses the whole action with every employer’s reason.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description pay, F-4.2: the insurance types and amounts were checked */
+                        amountConfirmed?: boolean;
+                        employers: {
+                            /** @description employer id */
+                            employerId: string;
+                            /** @description pay: the employer’s declaration password (申报密码), checked by the bureau and never stored */
+                            password?: string;
+                        }[];
+                        /**
+                         * @description pay: every accepted, unpaid line of the period by each employer’s three-party agreement; print_payment_certificates (缴费证明, F-6); print_tax_certificates (完税证明, F-7.1)
+                         * @enum {string}
+                         */
+                        kind: "pay" | "print_payment_certificates" | "print_tax_certificates";
+                        /** @description fee period 费款所属期, YYYY-MM */
+                        period: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description who asked for it */
+                            createdBy: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            finishedAt: string | null;
+                            /** @description bulk action id: M, the China date (YYYYMMDD), -, 10 hex digits */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "pay" | "print_payment_certificates" | "print_tax_certificates";
+                            /** @description fee period 费款所属期, YYYY-MM */
+                            period: string;
+                            progress: {
+                                /** @description payment started, or certificate printed */
+                                done: number;
+                                /** @description could not be done: see each one’s reason */
+                                failed: number;
+                                /** @description not handled yet */
+                                pending: number;
+                                /** @description nothing to do: see each one’s reason */
+                                skipped: number;
+                                /** @description employers in the action */
+                                total: number;
+                            };
+                            /** @enum {string} */
+                            status: "running" | "completed";
+                            /** @description its Temporal workflow: bulk-action-<id> */
+                            workflowId: string;
+                            /** @description false when Temporal did not answer: the action is recorded and the reconciler starts it */
+                            workflowStarted: boolean;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bulk-actions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bulk action’s report: every employer with its payment or certificate, or why not */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description bulk action id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            createdAt: string;
+                            /** @description who asked for it */
+                            createdBy: string;
+                            employers: {
+                                certificate: {
+                                    /** @description certificate id */
+                                    id: string;
+                                    /** @description the printed file */
+                                    pdf: string;
+                                } | null;
+                                /** @description employer id */
+                                employerId: string;
+                                n: number;
+                                name: string;
+                                payment: {
+                                    /** @description payment id */
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "deducting" | "awaiting_retry" | "paid" | "failed" | "cancelled" | "voucher_issued" | "voucher_voided" | "voucher_expired";
+                                    /** @description fen (分) */
+                                    totalFen: number;
+                                    /**
+                                     * @description yuan, for display
+                                     * @example 84079.24
+                                     */
+                                    totalYuan: string;
+                                } | null;
+                                reason: {
+                                    code: string;
+                                    message: string;
+                                } | null;
+                                /** @enum {string} */
+                                status: "pending" | "done" | "skipped" | "failed";
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            finishedAt: string | null;
+                            /** @description bulk action id: M, the China date (YYYYMMDD), -, 10 hex digits */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "pay" | "print_payment_certificates" | "print_tax_certificates";
+                            /** @description fee period 费款所属期, YYYY-MM */
+                            period: string;
+                            progress: {
+                                /** @description payment started, or certificate printed */
+                                done: number;
+                                /** @description could not be done: see each one’s reason */
+                                failed: number;
+                                /** @description not handled yet */
+                                pending: number;
+                                /** @description nothing to do: see each one’s reason */
+                                skipped: number;
+                                /** @description employers in the action */
+                                total: number;
+                            };
+                            /** @enum {string} */
+                            status: "running" | "completed";
+                            /** @description its Temporal workflow: bulk-action-<id> */
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5874,6 +6240,261 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/month": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The month at a glance (本月进度): every employer’s state and amounts for a fee period and those before it, with totals
+         * @description Page with `cursor` = the answer’s `nextCursor`, with the same filters and sort.
+         */
+        get: {
+            parameters: {
+                query: {
+                    cursor?: string;
+                    limit?: number;
+                    /** @description only employers whose chosen period waits for the operator (只看待办): to declare, to look at, to pay, to print */
+                    needsMe?: boolean;
+                    /** @description fee period 费款所属期, YYYY-MM */
+                    period: string;
+                    /** @description how many periods, the chosen one and those before it */
+                    periods?: number;
+                    /** @description part of the name, taxpayer ID or unit number */
+                    q?: string;
+                    /** @description name (default), state (in the month’s order), amount or unpaid (largest first); by the chosen period */
+                    sort?: "name" | "state" | "amount" | "unpaid";
+                    /** @description only employers whose chosen period is in this state */
+                    state?: "not_declared" | "declaring" | "result_unknown" | "rejected" | "accepted" | "paying" | "deduction_failed" | "voucher_waiting" | "paid" | "certified";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description employers the filters keep */
+                            matching: number;
+                            /** @description pass as `cursor` for the next page; null on the last page */
+                            nextCursor: string | null;
+                            /** @description newest first; the first is the chosen one */
+                            periods: string[];
+                            rows: {
+                                cells: {
+                                    /** @description fen (分) */
+                                    amountFen: number;
+                                    /**
+                                     * @description yuan, for display
+                                     * @example 84079.24
+                                     */
+                                    amountYuan: string;
+                                    /** @description certificates printed for the period */
+                                    certificates: number;
+                                    /** @description declarations of the period that stand, wait for a result or were rejected */
+                                    declarations: number;
+                                    /** @description fen (分) */
+                                    paidFen: number;
+                                    /**
+                                     * @description yuan, for display
+                                     * @example 84079.24
+                                     */
+                                    paidYuan: string;
+                                    /** @description payments of the period under way or failed */
+                                    payments: number;
+                                    /** @description fee period 费款所属期, YYYY-MM */
+                                    period: string;
+                                    /**
+                                     * @description not_declared: 未申报 not declared; declaring: 已申报 awaiting result; result_unknown: 结果未知 result unknown; rejected: 申报失败 rejected; accepted: 待缴费 accepted, to pay; paying: 扣款中 deducting; deduction_failed: 扣款失败 deduction failed; voucher_waiting: 待柜台缴款 voucher at the bank; paid: 已缴清 paid; certified: 已打印证明 certificate printed
+                                     * @enum {string}
+                                     */
+                                    state: "not_declared" | "declaring" | "result_unknown" | "rejected" | "accepted" | "paying" | "deduction_failed" | "voucher_waiting" | "paid" | "certified";
+                                    /** @description fen (分) */
+                                    unpaidFen: number;
+                                    /**
+                                     * @description yuan, for display
+                                     * @example 84079.24
+                                     */
+                                    unpaidYuan: string;
+                                }[];
+                                employer: {
+                                    /** @description employer id */
+                                    id: string;
+                                    name: string;
+                                    /** @description taxpayer ID 纳税人识别号: Unified Social Credit Code 统一社会信用代码, 18 characters, the last a check character (GB 32100-2015) */
+                                    taxpayerId: string;
+                                    unitNumber: string;
+                                };
+                            }[];
+                            /** @description every state in the month’s order, with its words */
+                            states: {
+                                needsMe: boolean;
+                                /**
+                                 * @description not_declared: 未申报 not declared; declaring: 已申报 awaiting result; result_unknown: 结果未知 result unknown; rejected: 申报失败 rejected; accepted: 待缴费 accepted, to pay; paying: 扣款中 deducting; deduction_failed: 扣款失败 deduction failed; voucher_waiting: 待柜台缴款 voucher at the bank; paid: 已缴清 paid; certified: 已打印证明 certificate printed
+                                 * @enum {string}
+                                 */
+                                state: "not_declared" | "declaring" | "result_unknown" | "rejected" | "accepted" | "paying" | "deduction_failed" | "voucher_waiting" | "paid" | "certified";
+                                words: string;
+                            }[];
+                            /** @description each period over every employer (the filters leave none out) */
+                            totals: {
+                                /** @description employers by state */
+                                byState: {
+                                    [key: string]: number;
+                                };
+                                /** @description fen (分) */
+                                declaredFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                declaredYuan: string;
+                                /** @description employers counted */
+                                employers: number;
+                                /** @description fen (分) */
+                                paidFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                paidYuan: string;
+                                /** @description fee period 费款所属期, YYYY-MM */
+                                period: string;
+                                /** @description fen (分) */
+                                unpaidFen: number;
+                                /**
+                                 * @description yuan, for display
+                                 * @example 84079.24
+                                 */
+                                unpaidYuan: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/month/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the month view that the filters select, as CSV or XLSX */
+        get: {
+            parameters: {
+                query: {
+                    /** @description CSV (UTF-8 with a BOM) or XLSX */
+                    format?: "csv" | "xlsx";
+                    /** @description only employers whose chosen period waits for the operator (只看待办): to declare, to look at, to pay, to print */
+                    needsMe?: boolean;
+                    /** @description fee period 费款所属期, YYYY-MM */
+                    period: string;
+                    /** @description how many periods, the chosen one and those before it */
+                    periods?: number;
+                    /** @description part of the name, taxpayer ID or unit number */
+                    q?: string;
+                    /** @description name (default), state (in the month’s order), amount or unpaid (largest first); by the chosen period */
+                    sort?: "name" | "state" | "amount" | "unpaid";
+                    /** @description only employers whose chosen period is in this state */
+                    state?: "not_declared" | "declaring" | "result_unknown" | "rejected" | "accepted" | "paying" | "deduction_failed" | "voucher_waiting" | "paid" | "certified";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the month view, a row per employer */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description application/problem+json */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description application/problem+json */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/payments": {
         parameters: {
             query?: never;
@@ -7584,7 +8205,7 @@ export interface paths {
                                 createdBy: string;
                                 description: string | null;
                                 /** @description what it hears */
-                                events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "declaration_schedule.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "declaration_schedule.created" | "declaration_schedule.paused" | "declaration_schedule.unpaused" | "declaration_schedule.deleted" | "declaration_schedule.run_started" | "declaration_schedule.run_failed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
+                                events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "bulk_action.*" | "declaration_schedule.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "bulk_action.started" | "bulk_action.entry_skipped" | "bulk_action.entry_failed" | "bulk_action.completed" | "declaration_schedule.created" | "declaration_schedule.paused" | "declaration_schedule.unpaused" | "declaration_schedule.deleted" | "declaration_schedule.run_started" | "declaration_schedule.run_failed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
                                 /** @description webhook id: W, the China date it was registered (YYYYMMDD), -, 10 hex digits; e.g. W20261015-3f9a0c21de */
                                 id: string;
                                 /** @description where deliveries are POSTed */
@@ -7631,7 +8252,7 @@ export interface paths {
                         /** @description what the receiver is, for people */
                         description?: string;
                         /** @description the events to hear, e.g. ["payment.paid", "declaration.*"] or ["*"] */
-                        events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "declaration_schedule.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "declaration_schedule.created" | "declaration_schedule.paused" | "declaration_schedule.unpaused" | "declaration_schedule.deleted" | "declaration_schedule.run_started" | "declaration_schedule.run_failed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
+                        events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "bulk_action.*" | "declaration_schedule.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "bulk_action.started" | "bulk_action.entry_skipped" | "bulk_action.entry_failed" | "bulk_action.completed" | "declaration_schedule.created" | "declaration_schedule.paused" | "declaration_schedule.unpaused" | "declaration_schedule.deleted" | "declaration_schedule.run_started" | "declaration_schedule.run_failed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
                         /**
                          * @description http:// or https:// URL, without user name or password
                          * @example https://payroll.example.com/sifee/events
@@ -7657,7 +8278,7 @@ export interface paths {
                             createdBy: string;
                             description: string | null;
                             /** @description what it hears */
-                            events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "declaration_schedule.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "declaration_schedule.created" | "declaration_schedule.paused" | "declaration_schedule.unpaused" | "declaration_schedule.deleted" | "declaration_schedule.run_started" | "declaration_schedule.run_failed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
+                            events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "bulk_action.*" | "declaration_schedule.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "bulk_action.started" | "bulk_action.entry_skipped" | "bulk_action.entry_failed" | "bulk_action.completed" | "declaration_schedule.created" | "declaration_schedule.paused" | "declaration_schedule.unpaused" | "declaration_schedule.deleted" | "declaration_schedule.run_started" | "declaration_schedule.run_failed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
                             /** @description webhook id: W, the China date it was registered (YYYYMMDD), -, 10 hex digits; e.g. W20261015-3f9a0c21de */
                             id: string;
                             /** @description where deliveries are POSTed */
@@ -7681,7 +8302,7 @@ export interface paths {
                             createdBy: string;
                             description: string | null;
                             /** @description what it hears */
-                            events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "declaration_schedule.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "declaration_schedule.created" | "declaration_schedule.paused" | "declaration_schedule.unpaused" | "declaration_schedule.deleted" | "declaration_schedule.run_started" | "declaration_schedule.run_failed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
+                            events: ("*" | "employer.*" | "declaration.*" | "declaration_batch.*" | "bulk_action.*" | "declaration_schedule.*" | "payment.*" | "deduction.*" | "voucher.*" | "certificate.*" | "reconciliation.*" | "employer.added" | "employer.signed_in" | "employer.signed_out" | "employer.password_changed" | "employer.password_reset" | "declaration.submitted" | "declaration.accepted" | "declaration.rejected" | "declaration.result_unknown" | "declaration.withdrawn" | "declaration.voiding" | "declaration.voided" | "declaration.void_rejected" | "declaration.void_result_unknown" | "declaration_batch.started" | "declaration_batch.employer_skipped" | "declaration_batch.employer_failed" | "declaration_batch.completed" | "bulk_action.started" | "bulk_action.entry_skipped" | "bulk_action.entry_failed" | "bulk_action.completed" | "declaration_schedule.created" | "declaration_schedule.paused" | "declaration_schedule.unpaused" | "declaration_schedule.deleted" | "declaration_schedule.run_started" | "declaration_schedule.run_failed" | "payment.started" | "payment.deducting" | "payment.awaiting_retry" | "payment.paid" | "payment.failed" | "payment.cancelled" | "payment.voucher_voided" | "payment.voucher_expired" | "deduction.succeeded" | "deduction.failed" | "deduction.unknown" | "voucher.issued" | "voucher.printed" | "voucher.reprinted" | "voucher.print_failed" | "voucher.paid" | "voucher.voided" | "voucher.expired" | "certificate.payment.printed" | "certificate.payment.reprinted" | "certificate.tax.printed" | "certificate.tax.reprinted" | "reconciliation.clean" | "reconciliation.discrepancies")[];
                             /** @description webhook id: W, the China date it was registered (YYYYMMDD), -, 10 hex digits; e.g. W20261015-3f9a0c21de */
                             id: string;
                             /** @description the signing secret (whsec_…), shown in this answer only: Sifee-Signature is HMAC-SHA256 keyed with it (docs/webhooks.md) */
@@ -8108,8 +8729,8 @@ export interface paths {
                     routine?: boolean;
                     /** @description the execution status; `closed`: anything but running */
                     status?: "running" | "completed" | "failed" | "cancelled" | "terminated" | "continued_as_new" | "timed_out" | "closed";
-                    /** @description a short name (declaration, void, three_party_payment, voucher_payment, declaration_batch, certificate, reconciliation) or the workflow type */
-                    type?: "declaration" | "void" | "three_party_payment" | "voucher_payment" | "declaration_batch" | "certificate" | "reconciliation" | "declarationWorkflow" | "voidDeclarationWorkflow" | "threePartyPaymentWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconciliationWorkflow";
+                    /** @description a short name (declaration, void, three_party_payment, voucher_payment, declaration_batch, bulk_action, certificate, reconciliation) or the workflow type */
+                    type?: "declaration" | "void" | "three_party_payment" | "voucher_payment" | "declaration_batch" | "bulk_action" | "certificate" | "reconciliation" | "declarationWorkflow" | "voidDeclarationWorkflow" | "threePartyPaymentWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "bulkActionWorkflow" | "certificateWorkflow" | "reconciliationWorkflow";
                 };
                 header?: never;
                 path?: never;
@@ -8160,10 +8781,10 @@ export interface paths {
                                 /** @description the workflow in the Temporal UI */
                                 temporalUiUrl: string;
                                 /**
-                                 * @description the Temporal workflow type: declarationWorkflow: a declaration (申报); threePartyPaymentWorkflow: a three-party agreement payment (三方协议缴费); voidDeclarationWorkflow: a void of a declaration (作废申报); voucherPaymentWorkflow: a bank-side voucher payment (银行端凭证缴费); batchDeclarationWorkflow: a batch declaration (批量申报); certificateWorkflow: a certificate print (缴费证明, 完税证明); reconcilerWorkflow: the reconciler of recorded starts; archiveWorkflow: the archiver of closed histories; reconciliationWorkflow: a reconciliation with the bureau’s ledger (对账); webhookDeliveryWorkflow: a webhook delivery, one round of it (docs/webhooks.md); webhookDispatcherWorkflow: the webhook dispatcher following the audit log; declarationScheduleWorkflow: a run of a declaration schedule (申报计划), starting its batch
+                                 * @description the Temporal workflow type: declarationWorkflow: a declaration (申报); threePartyPaymentWorkflow: a three-party agreement payment (三方协议缴费); voidDeclarationWorkflow: a void of a declaration (作废申报); voucherPaymentWorkflow: a bank-side voucher payment (银行端凭证缴费); batchDeclarationWorkflow: a batch declaration (批量申报); bulkActionWorkflow: a bulk payment or print from the month view (批量操作); certificateWorkflow: a certificate print (缴费证明, 完税证明); reconcilerWorkflow: the reconciler of recorded starts; archiveWorkflow: the archiver of closed histories; reconciliationWorkflow: a reconciliation with the bureau’s ledger (对账); webhookDeliveryWorkflow: a webhook delivery, one round of it (docs/webhooks.md); webhookDispatcherWorkflow: the webhook dispatcher following the audit log; declarationScheduleWorkflow: a run of a declaration schedule (申报计划), starting its batch
                                  * @enum {string}
                                  */
-                                type: "declarationWorkflow" | "threePartyPaymentWorkflow" | "voidDeclarationWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "certificateWorkflow" | "reconcilerWorkflow" | "archiveWorkflow" | "reconciliationWorkflow" | "webhookDeliveryWorkflow" | "webhookDispatcherWorkflow" | "declarationScheduleWorkflow";
+                                type: "declarationWorkflow" | "threePartyPaymentWorkflow" | "voidDeclarationWorkflow" | "voucherPaymentWorkflow" | "batchDeclarationWorkflow" | "bulkActionWorkflow" | "certificateWorkflow" | "reconcilerWorkflow" | "archiveWorkflow" | "reconciliationWorkflow" | "webhookDeliveryWorkflow" | "webhookDispatcherWorkflow" | "declarationScheduleWorkflow";
                                 /** @description workflow id */
                                 workflowId: string;
                             }[];

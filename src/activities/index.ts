@@ -3,6 +3,7 @@ import { declarationActivities, voidActivities } from './declarations';
 import { paymentActivities } from './payments';
 import { voucherActivities } from './vouchers';
 import { batchActivities, batchSettleActivities } from './batches';
+import { bulkActionActivities } from './bulk-actions';
 import { certificateActivities } from './certificates';
 import { reconcilerActivities } from './reconciler';
 import { archiveActivities } from './archive';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...voucherActivities(deps),
     ...batchActivities(deps),
     ...batchSettleActivities(deps),
+    ...bulkActionActivities(deps),
     ...certificateActivities(deps),
     ...reconcilerActivities(deps),
     ...archiveActivities(deps),
@@ -49,6 +51,7 @@ export const BUREAU_ACTIVITY_NAMES = [
   'checkVoucher',
   'voidVoucherAtBureau',
   'prepareBatchDeclaration', // downloads the employer's items
+  'payBulkEntry', // asks the bureau for the employer's agreements
   'issueTaxCertificateNumber',
   'reconcileDay', // the bureau's ledger of the day
 ] as const satisfies readonly (keyof Activities)[];

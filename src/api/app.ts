@@ -23,6 +23,7 @@ import feeItemRoutes from './routes/fee-items';
 import healthRoutes from './routes/health';
 import paymentRoutes from './routes/payments';
 import recordExportRoutes from './routes/record-exports';
+import monthRoutes from './routes/month';
 import voucherRoutes from './routes/vouchers';
 import certificateRoutes from './routes/certificates';
 import codecRoutes from './routes/codec';
@@ -203,6 +204,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(declarationBatchRoutes, { prefix: '/api' });
   await app.register(paymentRoutes, { prefix: '/api' });
   await app.register(recordExportRoutes, { prefix: '/api' });
+  await app.register(monthRoutes, { prefix: '/api' });
   await app.register(voucherRoutes, { prefix: '/api' });
   await app.register(certificateRoutes, { prefix: '/api' });
   await app.register(auditRoutes, { prefix: '/api', workflowBundle: deps.workflowBundle });

@@ -19,7 +19,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AttentionKind, AttentionRow } from '../domain/attention';
 import { FAILING_ATTEMPTS, FAILING_FRESH_MS } from './activity-failures';
-import type { Db } from './client';
+import { rowsOf, type Db } from './client';
 
 export interface AttentionFilter {
   /** Only items about this employer (items about no employer are left out). */
@@ -137,11 +137,6 @@ interface RawRow {
   text: string | null;
   code: string | null;
   total?: number | string;
-}
-
-/** postgres.js answers `execute` with the rows, PGlite with `{ rows }`. */
-function rowsOf<T>(result: unknown): T[] {
-  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 }
 
 const instant = (v: number | null) => (v === null ? null : new Date(Number(v)));

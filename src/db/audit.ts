@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, gte, isNotNull, isNull, like, lt, notInArray, sql, type ColumnsSelection, type SQL } from 'drizzle-orm';
 import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
-import type { Db } from './client';
+import { rowsOf, type Db } from './client';
 import { auditLog } from './schema';
 
 export interface AuditEntry {
@@ -86,11 +86,6 @@ export type Transaction = Tx;
 const CHAIN_LOCK = 7023311;
 /** Entries hashed per chainer transaction: keeps each one short. */
 const CHAIN_BATCH = 1000;
-
-/** postgres.js answers `execute` with the rows, PGlite with `{ rows }`. */
-function rowsOf<T>(result: unknown): T[] {
-  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
-}
 
 /** One chainer step: up to CHAIN_BATCH committed unchained entries, or null if another chainer is at work. */
 async function chainBatch(db: Db, wait: boolean): Promise<number | null> {

@@ -1,5 +1,5 @@
 // Employers (用人单位) as this service knows them; the bureau remains the source of their data.
-import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import { appendAudit } from './audit';
 import type { Db } from './client';
 import { NO_FAILURES, type PasswordFailures } from '../domain/password';
@@ -31,13 +31,18 @@ export async function allEmployerIds(db: Db): Promise<string[]> {
 /** What `q` is matched in: name, taxpayer ID and unit number at once (trigram index employers_search_trgm_idx). */
 const searchText = sql`lower(${employers.name} || ' ' || ${employers.taxpayerId} || ' ' || ${employers.unitNumber})`;
 
+/** The employers whose name, taxpayer ID or unit number holds `q` (any case); none when no `q`. */
+export function employerMatch(q: string | undefined): SQL | undefined {
+  if (!q) return undefined;
+  return sql`${searchText} like ${`%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`;
+}
+
 /** A page of employers, oldest first; `q` finds a part of the name, taxpayer ID or unit number, any case. */
 export async function listEmployers(db: Db, f: { q?: string | undefined; after?: PageKey | undefined; limit: number }) {
-  const pattern = f.q ? `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
   const rows = await db
     .select({ ...getTableColumns(employers), pageAt: keyText(employers.createdAt) })
     .from(employers)
-    .where(and(pattern ? sql`${searchText} like ${pattern}` : undefined, afterKey(employers.createdAt, employers.id, f.after, 'asc')))
+    .where(and(employerMatch(f.q), afterKey(employers.createdAt, employers.id, f.after, 'asc')))
     .orderBy(asc(employers.createdAt), asc(employers.id))
     .limit(f.limit + 1);
   return pageOf(rows, f.limit);

@@ -15,6 +15,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { BatchCounts } from '../domain/batch';
+import { BULK_ACTION_KINDS, BULK_ENTRY_STATUSES } from '../domain/bulk-action';
 import { RUN_TRIGGERS } from '../domain/declaration-schedule';
 
 const fen = (name: string) => bigint(name, { mode: 'number' });
@@ -194,6 +195,7 @@ export const certificates = pgTable(
   },
   (t) => [
     index('certificates_employer_idx').on(t.employerId, t.createdAt, t.id),
+    index('certificates_period_idx').on(t.period, t.employerId), // the month view's certificates of a period
     // F-7.1: the tax payment certificate's first print happens once per period.
     uniqueIndex('certificates_first_tax_print_uq')
       .on(t.employerId, t.period)
@@ -313,6 +315,43 @@ export const declarationBatchEntries = pgTable(
     // A declaration decided after its batch completed finds the batch to count again.
     index('declaration_batch_entries_declaration_idx').on(t.declarationId),
   ],
+);
+
+/** 批量操作 from the month view: one period's payments or certificate prints for many employers by one workflow. */
+export const bulkActions = pgTable(
+  'bulk_actions',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: BULK_ACTION_KINDS }).notNull(),
+    period: text('period').notNull(), // 费款所属期, YYYY-MM
+    status: text('status').notNull(), // running | completed
+    total: integer('total').notNull(),
+    workflowId: text('workflow_id').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('bulk_actions_created_idx').on(t.createdAt, t.id)],
+);
+
+/** Each employer of a bulk action and what became of it: its payment or certificate, or why not. */
+export const bulkActionEntries = pgTable(
+  'bulk_action_entries',
+  {
+    bulkId: text('bulk_id')
+      .notNull()
+      .references(() => bulkActions.id, { onDelete: 'cascade' }),
+    n: integer('n').notNull(), // the employer's place in the action, from 0
+    employerId: text('employer_id')
+      .notNull()
+      .references(() => employers.id),
+    status: text('status', { enum: BULK_ENTRY_STATUSES }).notNull().default('pending'),
+    subjectId: text('subject_id'), // the payment started or the certificate printed
+    reasonCode: text('reason_code'),
+    reason: text('reason'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.bulkId, t.n] }), uniqueIndex('bulk_action_entries_employer_uq').on(t.bulkId, t.employerId)],
 );
 
 /**

@@ -11,7 +11,7 @@ import type { Db } from '../db/client';
 import { workflowStarts } from '../db/schema';
 import { startAttributes } from '../search-attributes';
 
-export type StartSubject = 'declaration' | 'payment' | 'void' | 'batch' | 'webhook_delivery';
+export type StartSubject = 'declaration' | 'payment' | 'void' | 'batch' | 'bulk_action' | 'webhook_delivery';
 
 export interface StartRequest {
   workflowId: string;

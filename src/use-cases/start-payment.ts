@@ -9,7 +9,7 @@ import { chinaTime } from '../domain/china-time';
 import { AMOUNT_CHECK } from '../domain/notices';
 import { maskAccount, paymentDeadline, type PaymentMethod } from '../domain/payment';
 import { singlePeriod } from '../search-attributes';
-import type { ThreePartyPaymentInput, VoucherPaymentInput } from '../workflows/payment-inputs';
+import { threePartyPaymentInput, type VoucherPaymentInput } from '../domain/payment-inputs';
 import { Problem } from '../api/problem';
 import type { Caller, Services } from './context';
 import { openEmployer, withDeclarationPassword } from './employer-access';
@@ -87,30 +87,20 @@ function paymentStart(
   services: Services,
   p: { id: string; workflowId: string; method: PaymentMethod; employer: EmployerRow; lines: Payable[]; deadline: Date; agreementId: string | null; account: VoucherAccount | null },
 ): WorkStart {
-  const lines = p.lines.map((l) => ({ itemId: l.itemId, amountFen: l.dueFen }));
-  const amountFen = lines.reduce((sum, l) => sum + l.amountFen, 0);
   const common = { workflowId: p.workflowId, subjectType: 'payment' as const, subjectId: p.id };
   const attributes = { employerId: p.employer.id, period: singlePeriod(p.lines.map((l) => l.period)) };
   const { payment } = services.config;
   if (p.method === 'three_party') {
-    const input: ThreePartyPaymentInput = {
-      paymentId: p.id,
-      taxpayerId: p.employer.taxpayerId,
-      agreementId: p.agreementId!,
-      lines,
-      amountFen,
-      retryScheduleSeconds: payment.retryScheduleSeconds,
-      deadline: p.deadline.toISOString(),
-      statusPollSeconds: payment.statusPollSeconds,
-    };
+    const input = threePartyPaymentInput({ paymentId: p.id, taxpayerId: p.employer.taxpayerId, agreementId: p.agreementId!, lines: p.lines, deadline: p.deadline, timing: payment });
     return { ...common, workflowType: 'threePartyPaymentWorkflow', attributes: { ...attributes, status: 'deducting' }, args: [input] };
   }
+  const lines = p.lines.map((l) => ({ itemId: l.itemId, amountFen: l.dueFen }));
   const input: VoucherPaymentInput = {
     paymentId: p.id,
     employerId: p.employer.id,
     taxpayerId: p.employer.taxpayerId,
     lines,
-    amountFen,
+    amountFen: lines.reduce((sum, l) => sum + l.amountFen, 0),
     account: p.account,
     counterPollSeconds: payment.counterPollSeconds,
   };

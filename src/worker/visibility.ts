@@ -9,6 +9,7 @@ export const WORKFLOW_TYPES = {
   three_party_payment: 'threePartyPaymentWorkflow',
   voucher_payment: 'voucherPaymentWorkflow',
   declaration_batch: 'batchDeclarationWorkflow',
+  bulk_action: 'bulkActionWorkflow',
   certificate: 'certificateWorkflow',
   reconciliation: 'reconciliationWorkflow',
 } as const;

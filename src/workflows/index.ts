@@ -4,6 +4,7 @@ export { threePartyPaymentWorkflow } from './three-party-payment';
 export { voidDeclarationWorkflow } from './void-declaration';
 export { voucherPaymentWorkflow } from './voucher-payment';
 export { batchDeclarationWorkflow } from './batch-declaration';
+export { bulkActionWorkflow } from './bulk-action';
 export { certificateWorkflow } from './certificate';
 export { reconcilerWorkflow } from './reconciler';
 export { archiveWorkflow } from './archive';

@@ -5,7 +5,7 @@ import { ActivityFailure, ApplicationFailure, condition, setHandler, sleep } fro
 import { atBureau, persistent } from './activity-options';
 import { nextRetryAt } from '../domain/payment';
 import { cancelPaymentUpdate, paymentStateQuery, retryPaymentNowUpdate, type PaymentView } from './messages';
-import type { ThreePartyPaymentInput } from './payment-inputs';
+import type { ThreePartyPaymentInput } from '../domain/payment-inputs';
 import { setBusinessStatus } from './search-attributes';
 
 export async function threePartyPaymentWorkflow(input: ThreePartyPaymentInput): Promise<PaymentView> {

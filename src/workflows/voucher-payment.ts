@@ -11,7 +11,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { reprintVoucherUpdate, voidVoucherUpdate, voucherStateQuery, type VoucherActionArgs, type VoucherPrintResult, type VoucherView } from './messages';
-import type { VoucherPaymentInput } from './payment-inputs';
+import type { VoucherPaymentInput } from '../domain/payment-inputs';
 import { HEARTBEAT_TIMEOUT, LOOKUP, atBureau, persistent } from './activity-options';
 import { setBusinessStatus } from './search-attributes';
 

@@ -20,6 +20,7 @@ const TEMPLATES: Record<string, readonly string[]> = {
   'declaration_schedule.${action}': ['deleted', 'paused', 'unpaused'].map((a) => `declaration_schedule.${a}`),
   // `done` is not written: the declaration's own events say how it ended.
   'declaration_batch.employer_${outcome.status}': ['skipped', 'failed'].map((s) => `declaration_batch.employer_${s}`),
+  'bulk_action.entry_${outcome.status}': ['skipped', 'failed'].map((s) => `bulk_action.entry_${s}`),
   'declaration.${result.status}': ['accepted', 'rejected'].map((s) => `declaration.${s}`),
   'declaration.${status}': ['voided', 'void_rejected'].map((s) => `declaration.${s}`),
   // setPaymentState and finishPayment; voucher_issued, a voucher payment's first state, is payment.started.

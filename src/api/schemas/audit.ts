@@ -12,6 +12,7 @@ const WORKFLOW_TYPE_MEANINGS: Record<WorkflowTypeName, string> = {
   voidDeclarationWorkflow: 'a void of a declaration (作废申报)',
   voucherPaymentWorkflow: 'a bank-side voucher payment (银行端凭证缴费)',
   batchDeclarationWorkflow: 'a batch declaration (批量申报)',
+  bulkActionWorkflow: 'a bulk payment or print from the month view (批量操作)',
   certificateWorkflow: 'a certificate print (缴费证明, 完税证明)',
   reconcilerWorkflow: 'the reconciler of recorded starts',
   archiveWorkflow: 'the archiver of closed histories',
