@@ -10,6 +10,7 @@ import { loadCertificates, printCertificate } from './modules/certificates.js';
 import { goPay, loadDeclarations } from './modules/declarations.js';
 import { $, $$, h } from './modules/dom.js';
 import { addEmployer, loadEmployers } from './modules/employers.js';
+import { loadMonth, monthDeclare, monthPay, monthPrint, queryMonth } from './modules/month.js';
 import { declare, downloadItems, updateExportLinks } from './modules/items.js';
 import { countdown, loadPayables, loadPayments, pay, updatePayMethod } from './modules/payments.js';
 import { addSchedule, loadSchedules, pickScheduleEmployer, renderScheduleEmployers } from './modules/schedules.js';
@@ -51,6 +52,7 @@ function bindStatic() {
   onSubmit('#add-employer', addEmployer);
   onSubmit('#items-filter', () => downloadItems());
   onSubmit('#declarations-filter', () => loadDeclarations());
+  onSubmit('#month-filter', queryMonth);
   onSubmit('#pay-form', () => pay());
   onSubmit('#cert-payment', (f) => printCertificate('payment', { period: f.period.value }, `缴费证明 payment certificate ${f.period.value}`));
   onSubmit('#cert-tax', (f) => printCertificate('tax', { period: f.period.value }, `完税证明 tax certificate ${f.period.value}`));
@@ -94,6 +96,11 @@ function bindStatic() {
       'refresh-batches': loadBatches,
       'refresh-webhooks': loadWebhooks,
       'batches-more': () => loadBatches(true),
+      'month-more': () => loadMonth(true),
+      'month-declare': monthDeclare,
+      'month-pay': monthPay,
+      'month-print-payment': () => monthPrint('print_payment_certificates'),
+      'month-print-tax': () => monthPrint('print_tax_certificates'),
       'schedule-add-current': () => pickScheduleEmployer(requireEmployer().id),
     };
     if (actions[b.dataset.action]) void act(b, actions[b.dataset.action]);

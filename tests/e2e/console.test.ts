@@ -16,7 +16,7 @@ import { schedulePeriod } from '../../src/domain/declaration-schedule';
 import { AMOUNT_NOTICE, HEADCOUNT_NOTICE, PAY_NOW_NOTICE } from '../../src/domain/notices';
 import { AUDIT_ACTIONS } from '../../src/domain/webhook-events';
 import { ensureWebhookDispatcher, webhookDispatcherId } from '../../src/starts/webhook-dispatcher';
-import { addEmployer, addSignedInEmployer, taxpayerId as taxpayerIdOf, unitNumber as unitNumberOf } from '../support/employers';
+import { NEW_PASSWORD as EMPLOYER_PASSWORD, addEmployer, addSignedInEmployer, taxpayerId as taxpayerIdOf, unitNumber as unitNumberOf } from '../support/employers';
 import { api } from '../support/flows';
 import { KEYS, startStack, type Stack } from '../support/stack';
 
@@ -77,7 +77,7 @@ async function openConsole(context?: BrowserContext): Promise<Page> {
 async function signInWithKey(page: Page, role: string): Promise<void> {
   await page.waitForSelector('#signin-form', { visible: true });
   await page.type('#signin-form input[name=key]', key(role));
-  await click(page, '#signin-form button[type=submit]');
+  await press(page, '#signin-form button[type=submit]');
   await page.waitForSelector('#who', { visible: true });
   await page.waitForSelector('#live[data-live="on"]');
 }
@@ -88,33 +88,44 @@ async function shot(page: Page, name: string, keepToasts = false) {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }
 
-/** Answers the dialog `id`: fills its fields and presses OK (or Cancel). */
 /**
- * Clicks `selector` once it is there. The console re-renders a table when a live event arrives,
- * so an element found a moment ago may be replaced before the click lands: find it again then.
+ * Operates `selector` from the keyboard, as a person does once it has the focus: Enter on a button
+ * or link, Space on a box; one that cannot take the focus is not reachable and fails. The console
+ * re-renders a table when a live event arrives, so an element found a moment ago may be replaced
+ * before the key lands: find it again then.
  */
-async function click(page: Page, selector: string): Promise<void> {
+async function press(page: Page, selector: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await page.waitForSelector(selector);
-      await page.click(selector);
+      const el = await page.waitForSelector(selector);
+      const kind = await el!.evaluate((e) => {
+        (e as HTMLElement).focus();
+        return document.activeElement === e ? ((e as HTMLInputElement).type ?? e.tagName) : null;
+      });
+      if (!kind) throw new Error(`${selector} cannot take the focus: it is not reachable from the keyboard`);
+      await page.keyboard.press(kind === 'checkbox' || kind === 'radio' ? 'Space' : 'Enter');
       return;
     } catch (err) {
-      if (attempt >= 5 || !/detached|not clickable|not an Element/i.test((err as Error).message)) throw err;
+      if (attempt >= 5 || !/detached|not clickable|not an Element|Node is/i.test((err as Error).message)) throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 }
 
+/**
+ * Answers the dialog `id` from the keyboard: the focus is in it (its first empty field, else OK);
+ * each field is typed where the focus stands, Tab moves on, Enter confirms and Esc cancels.
+ */
 async function answer(page: Page, id: string, fields: Record<string, string> = {}, button: 'ok' | 'cancel' = 'ok', screenshot?: string) {
   await page.waitForSelector(`#dialog[open][data-dialog="${id}"]`);
-  for (const [name, value] of Object.entries(fields)) {
-    const input = `#dialog input[name="${name}"]`;
-    await page.$eval(input, (el) => ((el as HTMLInputElement).value = ''));
-    await page.type(input, value);
+  expect(await page.evaluate(() => document.querySelector('#dialog')!.contains(document.activeElement)), `the focus is in dialog ${id}`).toBe(true);
+  for (const [i, [name, value]] of Object.entries(fields).entries()) {
+    if (i > 0) await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe(name);
+    await page.keyboard.type(value);
   }
   if (screenshot) await shot(page, screenshot, true);
-  await click(page, `#dialog button[value="${button}"]`);
+  await page.keyboard.press(button === 'ok' ? 'Enter' : 'Escape');
 }
 
 /** Answers the dialog `id` with the keyboard only: the focus starts in its first empty field, Tab moves on, Enter confirms. */
@@ -146,11 +157,11 @@ async function seriousAccessibilityViolations(page: Page): Promise<string[]> {
 }
 
 const text = (page: Page, selector: string) => page.$eval(selector, (el) => (el as HTMLElement).innerText);
-const tab = (page: Page, name: string) => click(page, `#tabs button[data-tab="${name}"]`);
+const tab = (page: Page, name: string) => press(page, `#tabs button[data-tab="${name}"]`);
 /** Downloads the fee items again (刷新) and waits for the download to finish. */
 async function download(page: Page) {
   await page.waitForSelector('#items-progress:not([data-state="loading"])');
-  await click(page, '#items-filter button[type=submit]');
+  await press(page, '#items-filter button[type=submit]');
   await page.waitForSelector('#items-progress[data-state="done"]');
 }
 const row = (attr: string, id: string) => `tr[data-${attr}="${id}"]`;
@@ -234,7 +245,7 @@ describe('an operator works through the flow in the console', () => {
     await page.type('#add-employer [name=taxpayerIdConfirm]', mistyped);
     await page.type('#add-employer [name=unitNumber]', unitNumber);
     await page.type('#add-employer [name=password]', initialPassword(unitNumber));
-    await click(page, '#add-employer button[type=submit]');
+    await press(page, '#add-employer button[type=submit]');
     await page.waitForSelector('#add-employer [name=taxpayerIdConfirm][aria-invalid="true"]');
     expect(await text(page, '#add-employer #error-taxpayerIdConfirm')).not.toBe('');
     expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('taxpayerIdConfirm');
@@ -254,7 +265,7 @@ describe('an operator works through the flow in the console', () => {
     // Esc cancels: nothing is sent.
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => !document.querySelector('#dialog[open]'));
-    await click(page, `${row('taxpayer-id', taxpayerId)} button[data-action="sign-in"]`);
+    await press(page, `${row('taxpayer-id', taxpayerId)} button[data-action="sign-in"]`);
     await answerByKeyboard(page, 'sign-in', [NEW_PASSWORD]);
     await page.waitForFunction((t) => document.querySelector(`tr[data-taxpayer-id="${t}"]`)?.textContent?.includes('signed in'), {}, taxpayerId);
     employerId = await page.$eval(row('taxpayer-id', taxpayerId), (el) => (el as HTMLElement).dataset.employerId!);
@@ -299,10 +310,10 @@ describe('an operator works through the flow in the console', () => {
     await download(page);
     expect(await page.$$('#items-table tbody tr[data-item-id]')).toHaveLength(4);
 
-    await click(page, '#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
-    await click(page, '#items-table tbody tr[data-item-id]:nth-child(2) input[type=checkbox]');
+    await press(page, '#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
+    await press(page, '#items-table tbody tr[data-item-id]:nth-child(2) input[type=checkbox]');
     await shot(page, 'fee-items');
-    await click(page, 'button[data-action="declare"]');
+    await press(page, 'button[data-action="declare"]');
     await page.waitForSelector('#dialog[open][data-dialog="headcount"]');
     expect(await text(page, '#dialog')).toContain('请核对缴费人数');
     await answer(page, 'headcount');
@@ -316,7 +327,7 @@ describe('an operator works through the flow in the console', () => {
   });
 
   it('fetches the result now, is asked "pay now?", and pays by three-party agreement: the failed deduction and the retry arrive live (F-2.6, F-2.7, F-4)', async () => {
-    await click(page, `${row('declaration-id', firstDeclaration)} button[data-action="fetch-result"]`);
+    await press(page, `${row('declaration-id', firstDeclaration)} button[data-action="fetch-result"]`);
     await page.waitForSelector(`#declarations-table ${row('declaration-id', firstDeclaration)}[data-status="accepted"]`);
     await page.waitForSelector('#dialog[open][data-dialog="pay-now"]');
     expect(await text(page, '#dialog')).toContain('是否立即缴费');
@@ -329,7 +340,7 @@ describe('an operator works through the flow in the console', () => {
     await page.waitForSelector('#tab-payments:not([hidden]) #payables-table tr[data-line-id]');
     // The declaration's lines come selected; the agreement is chosen.
     expect(await page.$$eval('#payables-table tr[data-line-id] input:checked', (els) => els.length)).toBe(2);
-    await click(page, '#pay-form button[type=submit]');
+    await press(page, '#pay-form button[type=submit]');
     await page.waitForSelector('#dialog[open][data-dialog="confirm-amount"]');
     expect(await text(page, '#dialog')).toContain('扣款前请确认扣费险种、金额是否正确');
     await answer(page, 'confirm-amount');
@@ -355,7 +366,7 @@ describe('an operator works through the flow in the console', () => {
     expect(Number(await text(page, '#attention-total'))).toBeGreaterThanOrEqual(1);
     expect(await text(page, item)).toContain('贵阳控制台示范科技有限公司');
     // The chip filters the list to its kind.
-    await click(page, '#attention-counts button[data-kind="payment_awaiting_retry"]');
+    await press(page, '#attention-counts button[data-kind="payment_awaiting_retry"]');
     await page.waitForSelector('#attention-counts button.active[data-kind="payment_awaiting_retry"]');
     await page.waitForSelector(item);
     await shot(page, 'attention');
@@ -363,7 +374,7 @@ describe('an operator works through the flow in the console', () => {
     await stack.admin(`/admin/employers/${taxpayerId}`, { balanceFen: 100_000_000_00 }, 'PATCH');
     // Cancel is offered beside the retry, and the retry warns first that a failed try is counted.
     expect(await page.$(`${item} button[data-action="attention-cancel"]`)).not.toBeNull();
-    await click(page, `${item} button[data-action="attention-action"]`);
+    await press(page, `${item} button[data-action="attention-action"]`);
     await page.waitForSelector('#dialog[open][data-dialog="confirm-retry"]');
     expect(await text(page, '#dialog')).toContain('请先确认账户余额充足');
     await answer(page, 'confirm-retry');
@@ -384,25 +395,25 @@ describe('an operator works through the flow in the console', () => {
     await tab(page, 'items');
     await download(page);
     expect(await page.$$('#items-table tbody tr[data-item-id]')).toHaveLength(2);
-    await click(page, '#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
-    await click(page, 'button[data-action="declare"]');
+    await press(page, '#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
+    await press(page, 'button[data-action="declare"]');
     await answer(page, 'headcount');
     await answer(page, 'confirm-declaration');
     await page.waitForSelector('#tab-declarations:not([hidden]) #declarations-table tr[data-status="submitted"]');
     const second = await page.$eval('#declarations-table tr[data-status="submitted"]', (el) => (el as HTMLElement).dataset.declarationId!);
-    await click(page, `${row('declaration-id', second)} button[data-action="fetch-result"]`);
+    await press(page, `${row('declaration-id', second)} button[data-action="fetch-result"]`);
     await answer(page, 'pay-now', {}, 'cancel');
     await page.waitForSelector(`${row('declaration-id', second)}[data-status="accepted"] button[data-action="void"]`);
     expect(await page.$eval('#pay-now-banner', (el) => (el as HTMLElement).hidden)).toBe(false);
     // The paid one cannot be voided.
     expect(await page.$(`${row('declaration-id', firstDeclaration)} button[data-action="void"]`)).toBeNull();
 
-    await click(page, `${row('declaration-id', second)} button[data-action="void"]`);
+    await press(page, `${row('declaration-id', second)} button[data-action="void"]`);
     await page.waitForSelector('#dialog[open][data-dialog="confirm-void"]');
     expect(await text(page, '#dialog')).toContain('是否作废该记录');
     await answer(page, 'confirm-void');
     await page.waitForSelector(`${row('declaration-id', second)}[data-status="voiding"] button[data-action="void-fetch-result"]`);
-    await click(page, `${row('declaration-id', second)} button[data-action="void-fetch-result"]`);
+    await press(page, `${row('declaration-id', second)} button[data-action="void-fetch-result"]`);
     await page.waitForSelector(`${row('declaration-id', second)}[data-status="voided"]`);
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('作废成功')));
     await page.waitForFunction(() => (document.querySelector('#pay-now-banner') as HTMLElement).hidden);
@@ -412,22 +423,22 @@ describe('an operator works through the flow in the console', () => {
   it('pays by bank-side voucher with a typed-in account, then reprints and voids the voucher from the print records (F-4.6, F-4.8)', async () => {
     await tab(page, 'items');
     await download(page);
-    await click(page, '#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
-    await click(page, 'button[data-action="declare"]');
+    await press(page, '#items-table tbody tr[data-item-id]:nth-child(1) input[type=checkbox]');
+    await press(page, 'button[data-action="declare"]');
     await answer(page, 'headcount');
     await answer(page, 'confirm-declaration');
     await page.waitForSelector('#tab-declarations:not([hidden]) #declarations-table tr[data-status="submitted"]');
     const third = await page.$eval('#declarations-table tr[data-status="submitted"]', (el) => (el as HTMLElement).dataset.declarationId!);
-    await click(page, `${row('declaration-id', third)} button[data-action="fetch-result"]`);
+    await press(page, `${row('declaration-id', third)} button[data-action="fetch-result"]`);
     await answer(page, 'pay-now');
     await page.waitForSelector('#tab-payments:not([hidden]) #payables-table tr[data-line-id] input:checked');
 
-    await click(page, '#pay-form input[name=method][value=bank_voucher]');
+    await press(page, '#pay-form input[name=method][value=bank_voucher]');
     await page.select('#pay-form select[name=accountId]', 'typed');
     await page.type('#pay-form input[name=bankName]', '中国建设银行贵阳分行');
     await page.type('#pay-form input[name=accountName]', '贵阳控制台示范科技有限公司');
     await page.type('#pay-form input[name=accountNumber]', '52050161363600001234');
-    await click(page, '#pay-form button[type=submit]');
+    await press(page, '#pay-form button[type=submit]');
     await answer(page, 'confirm-amount');
     await answer(page, 'payment-password', { password: NEW_PASSWORD });
     // Heard live: voucher.issued names the payment the console waits on.
@@ -452,11 +463,11 @@ describe('an operator works through the flow in the console', () => {
     const record = await text(page, '#vouchers-table tr[data-status="issued"]');
     expect(record).toContain('**** 1234');
     expect(record).not.toContain('52050161363600001234');
-    await click(page, '#vouchers-table tr[data-status="issued"] button[data-action="reprint-voucher"]');
+    await press(page, '#vouchers-table tr[data-status="issued"] button[data-action="reprint-voucher"]');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('补打成功')));
     await page.waitForFunction(() => document.querySelector('#vouchers-table tr[data-status="issued"] td:nth-child(7)')?.textContent === '2');
     await shot(page, 'vouchers');
-    await click(page, '#vouchers-table tr[data-status="issued"] button[data-action="void-voucher"]');
+    await press(page, '#vouchers-table tr[data-status="issued"] button[data-action="void-voucher"]');
     await answer(page, 'dialog');
     await page.waitForSelector('#vouchers-table tr[data-status="voided"]');
   });
@@ -464,7 +475,7 @@ describe('an operator works through the flow in the console', () => {
   it('prints a payment certificate and gets its PDF (F-6)', async () => {
     await tab(page, 'certificates');
     await page.type('#cert-payment [name=period]', PERIOD);
-    await click(page, '#cert-payment button[type=submit]');
+    await press(page, '#cert-payment button[type=submit]');
     await page.waitForSelector('#cert-result:not([hidden]) a[data-certificate-id]');
     const href = await page.$eval('#cert-result a', (a) => (a as HTMLAnchorElement).href);
     const pdf = await page.evaluate((u) => fetch(u).then(async (r) => ({ type: r.headers.get('content-type'), head: (await r.text()).slice(0, 5) })), href);
@@ -476,7 +487,7 @@ describe('an operator works through the flow in the console', () => {
   it('shows a problem from the API with its detail', async () => {
     // A tax certificate needs the period's declared fees paid: nothing is declared for 2026-09.
     await page.type('#cert-tax [name=period]', '2026-09');
-    await click(page, '#cert-tax button[type=submit]');
+    await press(page, '#cert-tax button[type=submit]');
     await page.waitForSelector('.toast.error');
     const shown = await text(page, '.toast.error');
     expect(shown).toContain('The period’s declared fees are not all paid');
@@ -486,7 +497,7 @@ describe('an operator works through the flow in the console', () => {
 
   it('has no serious or critical accessibility violation on any tab (axe-core)', async () => {
     const found: string[] = [];
-    for (const name of ['attention', 'employers', 'items', 'declarations', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks', 'audit']) {
+    for (const name of ['attention', 'month', 'employers', 'items', 'declarations', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks', 'audit']) {
       await tab(page, name);
       await page.waitForSelector(`#tab-${name}:not([hidden])`);
       await new Promise((r) => setTimeout(r, 500));
@@ -496,7 +507,7 @@ describe('an operator works through the flow in the console', () => {
   });
 
   it('signs out', async () => {
-    await click(page, '#sign-out');
+    await press(page, '#sign-out');
     await page.waitForSelector('#signin-form', { visible: true });
     expect(await page.evaluate(() => fetch('/api/session').then((r) => r.status))).toBe(401);
     await page.close();
@@ -540,7 +551,7 @@ describe('schedules, batches and webhooks in the console', () => {
     await page.$eval('#add-webhook [name=events]', (el) => ((el as HTMLInputElement).value = ''));
     await page.type('#add-webhook [name=events]', 'declaration_batch.*, declaration.*');
     await page.type('#add-webhook [name=description]', 'payroll 薪资系统');
-    await click(page, '#add-webhook button[type=submit]');
+    await press(page, '#add-webhook button[type=submit]');
     await page.waitForSelector('#dialog[open][data-dialog="webhook-secret"] code.secret');
     const secret = await text(page, '#dialog code.secret');
     expect(secret.length).toBeGreaterThan(20);
@@ -567,7 +578,7 @@ describe('schedules, batches and webhooks in the console', () => {
     await page.select('#add-schedule [name=scope]', 'chosen');
     await page.waitForSelector('#schedule-employer-search', { visible: true });
     // None picked yet: refused before anything is sent.
-    await click(page, '#add-schedule button[type=submit]');
+    await press(page, '#add-schedule button[type=submit]');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast.error')).some((t) => t.textContent?.includes('请先选择单位')));
     const chip = (id: string) => `#schedule-employers .chip[data-employer-id="${id}"]`;
     await page.type('#schedule-employer-search', ready.taxpayerId);
@@ -580,9 +591,9 @@ describe('schedules, batches and webhooks in the console', () => {
     // A third, picked and removed again.
     await page.type('#schedule-employer-search', taxpayerIdOf(702));
     await page.waitForSelector('#schedule-employers .chip:nth-child(3)');
-    await click(page, '#schedule-employers .chip:nth-child(3) button.remove');
+    await press(page, '#schedule-employers .chip:nth-child(3) button.remove');
     await page.waitForFunction(() => document.querySelectorAll('#schedule-employers .chip').length === 2);
-    await click(page, '#add-schedule button[type=submit]');
+    await press(page, '#add-schedule button[type=submit]');
     await answer(page, 'headcount');
     await page.waitForSelector('#schedules-table tr[data-schedule-id][data-paused="false"]');
     const scheduleRow = '#schedules-table tr[data-schedule-id]';
@@ -594,16 +605,16 @@ describe('schedules, batches and webhooks in the console', () => {
     expect(await page.$$('#schedule-employers .chip')).toEqual([]);
     expect(await text(page, '#schedule-next')).toMatch(/Next runs/);
     // Pause and unpause.
-    await click(page, `${scheduleRow} button[data-action="pause-schedule"]`);
+    await press(page, `${scheduleRow} button[data-action="pause-schedule"]`);
     await page.waitForSelector(`${scheduleRow}[data-paused="true"] button[data-action="unpause-schedule"]`);
-    await click(page, `${scheduleRow} button[data-action="unpause-schedule"]`);
+    await press(page, `${scheduleRow} button[data-action="unpause-schedule"]`);
     await page.waitForSelector(`${scheduleRow}[data-paused="false"]`);
     // Run now: a run with its batch.
-    await click(page, `${scheduleRow} button[data-action="trigger-schedule"]`);
+    await press(page, `${scheduleRow} button[data-action="trigger-schedule"]`);
     await page.waitForSelector('#schedule-runs-table tr[data-batch-id^="B"] button[data-action="open-batch"]');
     await shot(page, 'schedules');
     const batchId = await page.$eval('#schedule-runs-table tr[data-batch-id^="B"]', (el) => (el as HTMLElement).dataset.batchId!);
-    await click(page, '#schedule-runs-table button[data-action="open-batch"]');
+    await press(page, '#schedule-runs-table button[data-action="open-batch"]');
 
     // The batch's report, live while it runs: one declared and accepted, one skipped with its reason.
     await page.waitForSelector(`#tab-batches:not([hidden]) #batch-detail[data-batch-id="${batchId}"]`);
@@ -628,7 +639,7 @@ describe('schedules, batches and webhooks in the console', () => {
     await page.type('#start-batch [name=period]', period);
     await page.select('#start-batch [name=scope]', 'current');
     await page.type('#start-batch [name=concurrency]', '2');
-    await click(page, '#start-batch button[type=submit]');
+    await press(page, '#start-batch button[type=submit]');
     await answer(page, 'headcount');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('批量申报已开始')));
     await page.waitForSelector('#batch-detail[data-concurrency="2"]');
@@ -641,7 +652,7 @@ describe('schedules, batches and webhooks in the console', () => {
 
   it('lists the webhook’s deliveries with their attempts, and deletes it', async () => {
     await tab(page, 'webhooks');
-    await click(page, '#webhooks-table button[data-action="view-deliveries"]');
+    await press(page, '#webhooks-table button[data-action="view-deliveries"]');
     await page.waitForSelector('#deliveries-table tr[data-status="delivered"]', { timeout: 60_000 });
     expect(await text(page, '#deliveries-table')).toContain('declaration_batch.started');
     expect(await text(page, '#deliveries-table tr[data-status="delivered"]')).toContain('→ 200');
@@ -649,14 +660,101 @@ describe('schedules, batches and webhooks in the console', () => {
     await shot(page, 'webhooks');
     // Redeliver one: it goes out again.
     const before = received.length;
-    await click(page, '#deliveries-table tr[data-status="delivered"] button[data-action="redeliver"]');
+    await press(page, '#deliveries-table tr[data-status="delivered"] button[data-action="redeliver"]');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('重新投递')));
     await expect.poll(() => received.length, { timeout: 30_000 }).toBeGreaterThan(before);
     // Deleted after a confirmation: the deliveries shown go with it.
-    await click(page, '#webhooks-table button[data-action="delete-webhook"]');
+    await press(page, '#webhooks-table button[data-action="delete-webhook"]');
     await answer(page, 'dialog');
     await page.waitForSelector('#webhooks-table tr.empty');
     expect(await page.$eval('#webhook-detail', (el) => (el as HTMLElement).hidden)).toBe(true);
+  });
+});
+
+describe('the month at a glance in the console (本月进度)', () => {
+  const periods = ['2026-09', PERIOD];
+  const employers: { id: string; name: string }[] = [];
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    // Two employers with both periods declared and accepted, through the API.
+    for (const n of [731, 732]) {
+      const e = await addSignedInEmployer(stack, n, periods);
+      const items = (await stack.client.GET('/api/employers/{id}/fee-items', { params: { path: { id: e.id }, query: { kind: 'regular' } } })).data as unknown as { items: { itemId: string }[] };
+      const declared = await stack.client.POST('/api/employers/{id}/declarations', { params: { path: { id: e.id } }, body: { kind: 'regular', itemIds: items.items.map((i) => i.itemId), headcountConfirmed: true } });
+      expect(declared.response.status, JSON.stringify(declared.error)).toBe(202);
+      for (let i = 0; i < 50; i++) {
+        const r = await stack.client.POST('/api/declarations/{id}/fetch-result', { params: { path: { id: declared.data!.id } } });
+        if (r.data?.status === 'accepted') break;
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      employers.push({ id: e.id, name: `贵阳测试${n}科技有限公司` });
+    }
+    context = await browser.createBrowserContext(); // a session of its own
+    page = await openConsole(context);
+    await signInWithKey(page, 'operator');
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  const cell = (employerId: string, period: string) => `#month-table tr[data-employer-id="${employerId}"] td[data-period="${period}"]`;
+  const query = async (more: Record<string, string> = {}) => {
+    await page.$eval('#month-filter [name=period]', (el) => ((el as HTMLInputElement).value = ''));
+    await page.type('#month-filter [name=period]', PERIOD);
+    await page.type('#month-filter [name=q]', more.q ?? '');
+    await press(page, '#month-filter button[type=submit]');
+  };
+
+  it('shows two periods for each employer with their states, the totals and a chart', async () => {
+    await tab(page, 'month');
+    await query({ q: '贵阳测试73' });
+    for (const e of employers) for (const p of periods) await page.waitForSelector(`${cell(e.id, p)}[data-state="accepted"]`);
+    expect(await page.$$eval('#month-totals .period-totals', (els) => els.map((el) => (el as HTMLElement).dataset.period))).toEqual([PERIOD, '2026-09']);
+    const totals = await text(page, '#month-totals');
+    expect(totals).toContain('待缴费 accepted, to pay');
+    expect(totals).toMatch(/unpaid 未缴 ¥[\d,]+\.\d{2}/);
+    expect(await page.$eval('#month-totals .chart', (el) => el.getAttribute('aria-label'))).toContain('待缴费');
+    await shot(page, 'month');
+  });
+
+  it('pays every selected accepted one by its agreement: the amounts confirmed, the passwords typed, a report per employer', async () => {
+    for (const e of employers) await press(page, `#month-table tr[data-employer-id="${e.id}"] input[type=checkbox]`);
+    expect(await text(page, '#month-selected')).toContain('2 selected');
+    await press(page, 'button[data-action="month-pay"]');
+    await page.waitForSelector('#dialog[open][data-dialog="confirm-bulk-amount"]');
+    expect(await text(page, '#dialog')).toContain(employers[0]!.name);
+    await page.keyboard.press('Enter'); // the default button confirms
+    await answerByKeyboard(page, 'bulk-passwords', [EMPLOYER_PASSWORD, EMPLOYER_PASSWORD]);
+    await page.waitForSelector('#bulk-detail[data-status="completed"]', { timeout: 60_000 });
+    expect(await page.$$eval('#bulk-employers-table tr[data-status="done"]', (rows) => rows.length)).toBe(2);
+    for (const e of employers) await page.waitForSelector(`${cell(e.id, PERIOD)}[data-state="paid"]`, { timeout: 60_000 });
+    // The period before was not part of it.
+    for (const e of employers) await page.waitForSelector(`${cell(e.id, '2026-09')}[data-state="accepted"]`);
+    await shot(page, 'month-bulk-payment');
+  });
+
+  it('prints every payment certificate of the selected, each in the report with its PDF', async () => {
+    for (const e of employers) await press(page, `#month-table tr[data-employer-id="${e.id}"] input[type=checkbox]`);
+    await press(page, 'button[data-action="month-print-payment"]');
+    await answer(page, 'confirm-bulk-print');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#bulk-detail')?.dataset.status === 'completed' && document.querySelectorAll('#bulk-employers-table a[href$="/pdf"]').length === 2, { timeout: 60_000 });
+    for (const e of employers) await page.waitForSelector(`${cell(e.id, PERIOD)}[data-state="certified"]`);
+    const href = await page.$eval('#bulk-employers-table a[href$="/pdf"]', (a) => (a as HTMLAnchorElement).href);
+    expect(await page.evaluate((u) => fetch(u).then((r) => r.headers.get('content-type')), href)).toBe('application/pdf');
+    await shot(page, 'month-bulk-print');
+  });
+
+  it('filters to what needs me and exports the view', async () => {
+    await press(page, '#month-filter [name=needsMe]');
+    await press(page, '#month-filter button[type=submit]');
+    // Printed: nothing needs the operator for 2026-10 now.
+    await page.waitForFunction((ids: string[]) => ids.every((id) => !document.querySelector(`#month-table tr[data-employer-id="${id}"]`)), {}, employers.map((e) => e.id));
+    const href = await page.$eval('#month-export-csv', (a) => (a as HTMLAnchorElement).href);
+    expect(href).toContain('needsMe=true');
+    const csv = await page.evaluate((u) => fetch(u).then((r) => r.text()), href.replace('needsMe=true', 'needsMe=false'));
+    expect(csv).toContain('已打印证明 certificate printed');
   });
 });
 
@@ -681,19 +779,19 @@ describe('an auditor in the console', () => {
         (els) => els.filter((el) => (el as HTMLElement).offsetParent !== null).map((el) => el.outerHTML.slice(0, 80)));
     await page.waitForSelector('#employers-table tr[data-taxpayer-id]');
     expect(await page.$$('#employers-table button[data-action="sign-in"], #employers-table button[data-action="change-password"]')).toEqual([]);
-    for (const name of ['attention', 'employers', 'items', 'declarations', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks', 'audit']) {
+    for (const name of ['attention', 'month', 'employers', 'items', 'declarations', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks', 'audit']) {
       await tab(page, name);
       await page.waitForSelector(`#tab-${name}:not([hidden])`);
       await new Promise((r) => setTimeout(r, 300));
       expect(await visibleWriteControls(), `write controls on ${name}`).toEqual([]);
     }
     await tab(page, 'payments');
-    await click(page, '#payments-running');
+    await press(page, '#payments-running');
     await page.waitForSelector('#payments-table tr[data-status="paid"]');
     // The records and what is in them, to read only.
     await tab(page, 'declarations');
     await page.waitForSelector('#declarations-table tr[data-status="voided"]');
-    await click(page, '#declarations-table tr[data-status="accepted"][data-payment-status="paid"] button[data-action="view-declaration"]');
+    await press(page, '#declarations-table tr[data-status="accepted"][data-payment-status="paid"] button[data-action="view-declaration"]');
     await page.waitForSelector('#dialog[open][data-dialog="view-declaration"]');
     expect(await text(page, '#dialog')).toContain('企业职工基本养老保险费');
     await shot(page, 'auditor');
@@ -702,7 +800,7 @@ describe('an auditor in the console', () => {
 
   it('writes every time in China time with its zone, deadlines as days and amounts with separators, on every tab; the service’s routine hidden', async () => {
     const found: string[] = [];
-    for (const name of ['attention', 'employers', 'items', 'declarations', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks', 'audit']) {
+    for (const name of ['attention', 'month', 'employers', 'items', 'declarations', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks', 'audit']) {
       await tab(page, name);
       await page.waitForSelector(`#tab-${name}:not([hidden])`);
       await new Promise((r) => setTimeout(r, 500));
@@ -718,7 +816,7 @@ describe('an auditor in the console', () => {
     expect(overflowing).toEqual([]);
     // The audit log leaves the archiver's routine out, one click away.
     expect(await text(page, '#audit-table')).not.toContain('workflow.archived');
-    await click(page, '#audit-filter [name=routine]');
+    await press(page, '#audit-filter [name=routine]');
     await page.waitForFunction(() => document.querySelector('#audit-table')?.textContent?.includes('workflow.archived'));
   });
 
@@ -727,7 +825,7 @@ describe('an auditor in the console', () => {
     await tab(page, 'audit');
     await page.waitForSelector('#workflows-table tr[data-workflow-id]');
     await page.select('#workflows-filter [name=type]', 'declaration');
-    await click(page, '#workflows-filter button[type=submit]');
+    await press(page, '#workflows-filter button[type=submit]');
     await page.waitForFunction(() => {
       const ids = Array.from(document.querySelectorAll('#workflows-table tr[data-workflow-id]')).map((r) => (r as HTMLElement).dataset.workflowId!);
       // The operator's three, and the schedule's batch's (more employers, one declared).
@@ -737,10 +835,10 @@ describe('an auditor in the console', () => {
     const historyHref = await page.$eval(`${row('workflow-id', declarationRow)} a[data-action="export-history"]`, (a) => (a as HTMLAnchorElement).href);
     const history = await page.evaluate((u) => fetch(u).then((r) => r.json()), historyHref);
     expect(JSON.stringify(history)).toContain('WORKFLOW_EXECUTION_STARTED');
-    await click(page, `${row('workflow-id', declarationRow)} button[data-action="replay"]`);
+    await press(page, `${row('workflow-id', declarationRow)} button[data-action="replay"]`);
     await page.waitForSelector(`${row('workflow-id', declarationRow)} .replay-result.ok`);
     await page.waitForSelector('#audit-table tr[data-seq]');
-    await click(page, 'button[data-action="verify-log"]');
+    await press(page, 'button[data-action="verify-log"]');
     await page.waitForSelector('#verify-result[data-ok="true"]');
     await shot(page, 'audit');
   });
@@ -756,7 +854,7 @@ describe('an auditor in the console', () => {
       const visible = await page.$$eval('[data-write], button[data-action="sign-in"], button[data-action="change-password"]', (els) =>
         els.filter((el) => (el as HTMLElement).offsetParent !== null).length);
       expect(visible).toBe(0);
-      await click(page, `${row('taxpayer-id', other)} button[data-action="password-reset"]`);
+      await press(page, `${row('taxpayer-id', other)} button[data-action="password-reset"]`);
       await answer(page, 'dialog');
       await page.waitForFunction((t) => document.querySelector(`tr[data-taxpayer-id="${t}"]`)?.textContent?.includes('change the password first'), {}, other);
     } finally {

@@ -8,6 +8,7 @@ import { loadCertificates } from './certificates.js';
 import { declarationDecided, loadDeclarations } from './declarations.js';
 import { $, h, time } from './dom.js';
 import { loadEmployers } from './employers.js';
+import { loadMonth } from './month.js';
 import { loadPayables, loadPayments } from './payments.js';
 import { loadSchedules } from './schedules.js';
 import { signedOut } from './session.js';
@@ -58,19 +59,20 @@ export function setLive(mode) {
 
 export const VIEWS_OF = {
   employer: ['employers'],
-  declaration: ['declarations', 'payables', 'attention', 'batches'],
-  declaration_batch: ['declarations', 'batches', 'schedules'],
+  declaration: ['declarations', 'payables', 'attention', 'batches', 'month'],
+  declaration_batch: ['declarations', 'batches', 'schedules', 'month'],
   declaration_schedule: ['schedules', 'attention'],
-  payment: ['payments', 'payables', 'declarations', 'vouchers', 'attention'],
-  deduction: ['payments', 'attention'],
-  voucher: ['vouchers', 'payments', 'attention'],
-  certificate: ['certificates'],
+  payment: ['payments', 'payables', 'declarations', 'vouchers', 'attention', 'month'],
+  deduction: ['payments', 'attention', 'month'],
+  voucher: ['vouchers', 'payments', 'attention', 'month'],
+  certificate: ['certificates', 'month'],
+  bulk_action: ['month'],
   webhook: ['webhooks'],
   // Only the workflows and the audit log, refreshed after every event.
   workflow: [],
   reconciliation: [],
 };
-export const ALL_VIEWS = ['attention', 'employers', 'declarations', 'payables', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks'];
+export const ALL_VIEWS = ['attention', 'month', 'employers', 'declarations', 'payables', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks'];
 
 export function handleEvent(e) {
   // A gap in the seq: an event we do not listen for; refresh everything shown.
@@ -116,6 +118,7 @@ export function notify(e) {
 
 export const LOADERS = {
   employers: () => loadEmployers(),
+  month: () => loadMonth(),
   declarations: () => loadDeclarations(),
   payables: () => loadPayables(),
   payments: () => loadPayments(),

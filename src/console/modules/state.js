@@ -11,6 +11,9 @@ export const state = {
   scheduleId: null, // the schedule whose runs are shown
   scheduleEmployers: [], // the ids picked for the new schedule's chosen employers
   batchId: null, // the batch whose report is shown
+  bulkId: null, // the bulk action whose report is shown (month view)
+  monthSelected: new Set(), // employer ids selected in the month view
+  monthStates: {}, // the month view's states → their words (from the API)
   webhookId: null, // the webhook whose deliveries are shown
   loaded: new Set(), // views shown since sign-in: these refresh on events
   items: null,
@@ -21,7 +24,7 @@ export const state = {
   workflows: [],
   auditEntries: [],
   auditCursor: null,
-  pages: { employers: [], declarations: [], payments: [], certificates: [], batches: [] }, // the rows of each paged table shown
+  pages: { employers: [], declarations: [], payments: [], certificates: [], batches: [], month: [] }, // the rows of each paged table shown
   cursors: {}, // list → the nextCursor of its last page shown (null: that was the last)
   events: null,
   lastSeq: 0,

@@ -17,7 +17,7 @@ export async function showTab(tab) {
   for (const s of $$('.tab')) s.hidden = s.id !== `tab-${tab}`;
   for (const b of $$('#tabs button')) b.classList.toggle('active', b.dataset.tab === tab);
   // Across all employers: no employer in context.
-  $('#context').hidden = ['audit', 'attention', 'schedules', 'webhooks'].includes(tab);
+  $('#context').hidden = ['audit', 'attention', 'month', 'schedules', 'webhooks'].includes(tab);
   // A tab shows its view of the same name, but for these.
   const load = {
     items: () => (employer() && (!state.items || state.items.employerId !== state.employerId) ? downloadItems() : undefined),

@@ -143,21 +143,21 @@ export function table(el, headers, rows, empty) {
     h('tbody', {}, rows.length ? rows : h('tr', { class: 'empty' }, h('td', { colspan: headers.length }, empty))),
   );
 }
-/** A paged list (its rows are the answer's `list`): the first page, or (more) the next one appended; its "more" button shows while pages remain. */
-export async function pageOf(list, url, more) {
+/** A paged list (its rows are the answer's `items`, by default its `list`): the first page, or (more) the next one appended; its "more" button shows while pages remain. */
+export async function pageOf(list, url, more, items = list) {
   const data = await get(`${url}${url.includes('?') ? '&' : '?'}${qs({ cursor: more ? state.cursors[list] ?? '' : '' })}`);
-  state.pages[list] = more ? [...state.pages[list], ...data[list]] : data[list];
+  state.pages[list] = more ? [...state.pages[list], ...data[items]] : data[items];
   state.cursors[list] = data.nextCursor ?? null;
   $(`[data-action=${list}-more]`).hidden = state.cursors[list] === null;
   return data;
 }
 /**
- * Reads what a table lists: the answer of `url`, or with `page` ({ list, more }) a page of that
+ * Reads what a table lists: the answer of `url`, or with `page` ({ list, more, items? }) a page of that
  * paged list (pageOf). A problem shows in the table, and is thrown on for the toast.
  */
 export async function readList(tableSel, url, page) {
   try {
-    return await (page ? pageOf(page.list, url, page.more) : get(url));
+    return await (page ? pageOf(page.list, url, page.more, page.items) : get(url));
   } catch (err) {
     tableProblem($(tableSel), err);
     throw err;
