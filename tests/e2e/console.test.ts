@@ -458,18 +458,21 @@ describe('an operator works through the flow in the console', () => {
     expect(exportedPayments).toContain('限缴日期 voucher deadline');
     expect(exportedPayments).toContain('凭证已开具 voucher_issued');
 
-    await tab(page, 'vouchers');
-    await page.waitForSelector('#vouchers-table tr[data-status="issued"] a[href$="/pdf"]');
+    // The voucher from its payment, and back.
+    await press(page, '#payments-table tr[data-status="voucher_issued"] button[data-action="view-payment-voucher"]');
+    await page.waitForSelector('#tab-vouchers:not([hidden]) #vouchers-table tr.current[data-status="issued"] a[href$="/pdf"]');
     const record = await text(page, '#vouchers-table tr[data-status="issued"]');
     expect(record).toContain('**** 1234');
     expect(record).not.toContain('52050161363600001234');
     await press(page, '#vouchers-table tr[data-status="issued"] button[data-action="reprint-voucher"]');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.toast')).some((t) => t.textContent?.includes('补打成功')));
-    await page.waitForFunction(() => document.querySelector('#vouchers-table tr[data-status="issued"] td:nth-child(7)')?.textContent === '2');
+    await page.waitForFunction(() => document.querySelector('#vouchers-table tr[data-status="issued"] td:nth-child(8)')?.textContent === '2');
     await shot(page, 'vouchers');
     await press(page, '#vouchers-table tr[data-status="issued"] button[data-action="void-voucher"]');
     await answer(page, 'dialog');
     await page.waitForSelector('#vouchers-table tr[data-status="voided"]');
+    await press(page, '#vouchers-table tr[data-status="voided"] button[data-action="view-voucher-payment"]');
+    await page.waitForSelector('#tab-payments:not([hidden]) #payments-table tr.current[data-status="voucher_voided"]');
   });
 
   it('prints a payment certificate and gets its PDF (F-6)', async () => {

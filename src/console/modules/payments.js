@@ -5,6 +5,8 @@ import { $, $$, clock, duration, fenToYuan, formValues, h, qs, time, yuan } from
 import { exportLinks } from './items.js';
 import { canWrite, employer, employerName, state } from './state.js';
 import { confirmDialog, readButton, readList, requireEmployer, retryingDialog, table, tableProblem, temporalLink, toast, writeButton } from './ui.js';
+import { showTab } from './tabs.js';
+import { openVoucher } from './vouchers.js';
 import { badge, METHOD, notice, PAYMENT_STATUS, RUNNING_PAYMENTS } from './words.js';
 
 export async function loadPayables() {
@@ -122,14 +124,14 @@ export async function loadPayments(more = false) {
     ['Payment 缴费编号', all ? 'Employer 单位' : null, 'Period 所属期', 'Declarations 申报', 'Method 方式', 'Total 金额', 'Status 状态', 'Attempts 扣款', 'Next retry 下次重试', 'Voucher 凭证', ''],
     shown.map((p) => {
       const last = p.attempts.at(-1);
-      return h('tr', { dataset: { paymentId: p.id, status: p.status, attempts: String(p.attempts.length) } },
+      return h('tr', { dataset: { paymentId: p.id, status: p.status, attempts: String(p.attempts.length) }, class: p.id === state.highlightPayment ? 'current' : '' },
         h('td', { class: 'mono' }, p.id, h('div', {}, temporalLink(p.workflowId))), all ? h('td', {}, employerName(p.employerId)) : null, h('td', { class: 'nowrap' }, p.periods.join(' ')),
         h('td', { class: 'small' }, [...new Set(p.lines.map((l) => l.declarationId))].map((id) => readButton(id, 'view-payment-declaration', () => viewDeclaration(id)))),
         h('td', { class: 'nowrap' }, METHOD[p.method] ?? p.method), h('td', { class: 'num' }, yuan(p.totalYuan)),
         h('td', {}, badge(p.status, PAYMENT_STATUS), p.reason && p.status !== 'paid' ? h('div', { class: 'small muted' }, p.reason) : null, failingNote(p.lastError)),
         h('td', { class: 'small' }, p.method === 'three_party' ? [`${p.attempts.length}×`, last ? ` · last 最近: ${last.outcome}${last.code ? ` ${last.code}` : ''} ${clock(last.at)}` : ''] : ''),
         h('td', { class: 'nowrap' }, p.nextRetryAt && p.status === 'awaiting_retry' ? [time(p.nextRetryAt), h('div', { class: 'small muted', dataset: { until: p.nextRetryAt } }, countdown(p.nextRetryAt))] : ''),
-        h('td', {}, p.voucher ? [h('span', { class: 'mono' }, p.voucher.voucherNumber), ' ', p.voucher.pdf ? h('a', { href: p.voucher.pdf, target: '_blank', rel: 'noopener' }, 'PDF') : '',
+        h('td', {}, p.voucher ? [readButton(p.voucher.voucherNumber, 'view-payment-voucher', () => openVoucher(p.voucher.id)), ' ', p.voucher.pdf ? h('a', { href: p.voucher.pdf, target: '_blank', rel: 'noopener' }, 'PDF') : '',
           h('div', { class: 'small muted' }, `pay by 限缴日期 ${p.voucher.deadline}`)] : ''),
         h('td', { class: 'actions' }, p.status === 'awaiting_retry' ? [
           writeButton('Retry now 立即重试', 'retry-payment', async () => {
@@ -140,6 +142,13 @@ export async function loadPayments(more = false) {
           }, { class: 'danger' }),
         ] : null));
     }), runningOnly ? 'No running payments 暂无进行中的缴费' : 'No payments 暂无缴费记录');
+  $('#payments-table tr.current')?.scrollIntoView({ block: 'center' });
+}
+/** A payment shown among the employer's payments, whatever its state (from its voucher). */
+export async function openPayment(id) {
+  state.highlightPayment = id;
+  $('#payments-running').checked = false;
+  await showTab('payments');
 }
 /**
  * F-4.7: a deduction tried again at once, after a warning: a try that fails again (the account not

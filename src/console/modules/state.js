@@ -11,6 +11,8 @@ export const state = {
   scheduleId: null, // the schedule whose runs are shown
   scheduleEmployers: [], // the ids picked for the new schedule's chosen employers
   batchId: null, // the batch whose report is shown
+  highlightPayment: null, // the payment, and the voucher, opened from the other's row
+  highlightVoucher: null,
   bulkId: null, // the bulk action whose report is shown (month view)
   monthSelected: new Set(), // employer ids selected in the month view
   monthStates: {}, // the month view's states → their words (from the API)
