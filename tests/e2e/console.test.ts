@@ -99,14 +99,17 @@ async function press(page: Page, selector: string): Promise<void> {
     try {
       const el = await page.waitForSelector(selector);
       const kind = await el!.evaluate((e) => {
+        // Replaced by a re-render, or disabled while an action runs: found again in a moment.
+        if (!e.isConnected || (e as HTMLButtonElement).disabled) return 'retry';
         (e as HTMLElement).focus();
         return document.activeElement === e ? ((e as HTMLInputElement).type ?? e.tagName) : null;
       });
+      if (kind === 'retry') throw new Error('detached or disabled');
       if (!kind) throw new Error(`${selector} cannot take the focus: it is not reachable from the keyboard`);
       await page.keyboard.press(kind === 'checkbox' || kind === 'radio' ? 'Space' : 'Enter');
       return;
     } catch (err) {
-      if (attempt >= 5 || !/detached|not clickable|not an Element|Node is/i.test((err as Error).message)) throw err;
+      if (attempt >= 50 || !/detached|disabled|not an Element|Node is/i.test((err as Error).message)) throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
