@@ -9,7 +9,7 @@ import { insertDeclaration } from '../src/db/declarations';
 import { createPayment, listPayables } from '../src/db/payments';
 import { paymentDeadline } from '../src/domain/payment';
 import { BrowserPool, Renderer } from '../src/render';
-import type { ThreePartyPaymentInput } from '../src/domain/payment-inputs';
+import type { ThreePartyPaymentInput } from '../src/contracts/payment';
 import { createWorker } from '../src/worker/worker';
 import { FAST_TIMING, addEmployers, log, pool, round, type BenchEmployer, type BenchEnv, type BenchResult } from './env';
 

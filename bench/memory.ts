@@ -12,7 +12,7 @@ import { insertDeclaration } from '../src/db/declarations';
 import { createPayment, listPayables } from '../src/db/payments';
 import { payments } from '../src/db/schema';
 import { paymentDeadline } from '../src/domain/payment';
-import type { ThreePartyPaymentInput } from '../src/domain/payment-inputs';
+import type { ThreePartyPaymentInput } from '../src/contracts/payment';
 import { FAST_TIMING, addEmployers, log, pool, type BenchEnv, type BenchResult } from './env';
 import { WORKER_NODE_ARGS } from '../src/worker/heap';
 import { launch, memoryMb, serviceEnv, stop } from './processes';

@@ -5,7 +5,7 @@
 // all data.
 import '../src/runtime/require-node'; // first: a wrong Node says so before anything runs
 import path from 'node:path';
-import { formatApiKeys, generateDevKeys } from '../src/api/auth';
+import { formatApiKeys, generateDevKeys } from '../src/api/api-keys';
 import { Cluster, clusterTools } from '../src/cluster/topology';
 import { freePort } from '../src/runtime/free-port';
 import { generateCodecKey } from '../src/codec/aes-gcm-codec';

@@ -9,7 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { formatApiKeys, generateDevKeys, parseApiKeys } from '../src/api/auth';
+import { formatApiKeys, generateDevKeys, parseApiKeys } from '../src/api/api-keys';
 import { allowedHostNames } from '../src/api/host-names';
 import { generateCodecKey } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { parseApiKeys } from './api/auth';
+import { parseApiKeys } from './api/api-keys';
 import { buildApp } from './api/app';
 import { drainAndClose } from './api/drain';
 import { BureauClient } from './bureau/client';

@@ -3,7 +3,7 @@
 // the printout of the keys and employers.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseApiKeys } from '../../src/api/auth';
+import { parseApiKeys } from '../../src/api/api-keys';
 import { initialPassword } from '../../src/domain/password';
 
 export interface DemoEmployer {

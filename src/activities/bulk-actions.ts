@@ -9,10 +9,11 @@ import { LinesNotPayableError, createPayment, getPayment, listPayables } from '.
 import { PASSWORD_CHANGE_REASON } from '../domain/batch';
 import { bulkEntryId, planBulkPayment, type BulkEntryStatus, type BulkReason } from '../domain/bulk-action';
 import type { CertificateInput } from '../domain/certificates';
-import { threePartyPaymentInput } from '../domain/payment-inputs';
+import { threePartyPaymentInput } from '../contracts/payment';
 import { dispatchStart, findStart, recordStart } from '../starts/workflow-starts';
 import { callBureau } from './bureau-errors';
 import type { ActivityDeps } from './deps';
+import { WORKFLOW } from '../contracts/workflow-types';
 
 /** An entry handled before (a repeat of its step): nothing more to do. */
 const handled = (entry: BulkEntryRow) => entry.status !== 'pending';
@@ -54,7 +55,7 @@ export function bulkActionActivities({ db, bureau, temporal, codec, config }: Pi
             (tx) =>
               recordStart(tx, codec, {
                 workflowId,
-                workflowType: 'threePartyPaymentWorkflow',
+                workflowType: WORKFLOW.threePartyPaymentWorkflow,
                 taskQueue: config.taskQueue,
                 subjectType: 'payment',
                 subjectId: paymentId,

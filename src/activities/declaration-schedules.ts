@@ -1,20 +1,30 @@
-// The activity of a declaration schedule's run: the run use case, with the worker's services.
-import { log } from '@temporalio/activity';
+// The activities of a declaration schedule's run (申报计划): record the run with its batch, then
+// start the batch (src/starts/scheduled-runs.ts). `runDeclarationSchedule` takes both steps at
+// once, for the runs started before the workflow took them one by one (SCHEDULE_RUN_STEPS_PATCH).
 import type { ScheduleRunSummary } from '../domain/declaration-schedule';
-import { runDeclarationSchedule } from '../use-cases/run-declaration-schedule';
+import { recordScheduledRun, startRunBatch, type ScheduledRun } from '../starts/scheduled-runs';
 import type { ActivityDeps } from './deps';
 
-export function declarationScheduleActivities({ db, temporal, bureau, config, codec }: Pick<ActivityDeps, 'db' | 'temporal' | 'bureau' | 'config' | 'codec'>) {
-  const services = { db, temporal, bureau, config, codec };
+type RunInput = { scheduleId: string; scheduledAt: string };
+
+/** The calendar's run: the schedule's own doing. */
+const calendarRun = (input: RunInput): ScheduledRun => ({
+  scheduleId: input.scheduleId,
+  scheduledAt: new Date(input.scheduledAt),
+  trigger: 'calendar',
+  triggeredBy: `schedule:${input.scheduleId}`,
+});
+
+export function declarationScheduleActivities(deps: Pick<ActivityDeps, 'db' | 'temporal' | 'config' | 'codec'>) {
   return {
-    async runDeclarationSchedule(input: { scheduleId: string; scheduledAt: string }): Promise<ScheduleRunSummary> {
-      return runDeclarationSchedule(services, {
-        scheduleId: input.scheduleId,
-        scheduledAt: new Date(input.scheduledAt),
-        trigger: 'calendar',
-        triggeredBy: `schedule:${input.scheduleId}`,
-        log: { info: (obj, msg) => log.info(msg, { ...obj }), warn: (obj, msg) => log.warn(msg, { ...obj }) },
-      });
+    async recordScheduledRun(input: RunInput): Promise<ScheduleRunSummary> {
+      return recordScheduledRun(deps, calendarRun(input));
+    },
+    async startScheduledRunBatch(summary: ScheduleRunSummary): Promise<ScheduleRunSummary> {
+      return startRunBatch(deps, summary);
+    },
+    async runDeclarationSchedule(input: RunInput): Promise<ScheduleRunSummary> {
+      return startRunBatch(deps, await recordScheduledRun(deps, calendarRun(input)));
     },
   };
 }

@@ -13,6 +13,7 @@ import { openSecret } from '../webhooks/secret';
 import { WebhookTargetRefused, resolveWebhookTarget } from '../webhooks/target';
 import type { WebhookDeliveryInput } from '../domain/webhook-retries';
 import type { ActivityDeps } from './deps';
+import { WORKFLOW } from '../contracts/workflow-types';
 
 export interface AttemptInput {
   deliveryId: string;
@@ -50,7 +51,7 @@ export function webhookActivities({ db, temporal, codec, config }: Pick<Activity
         const pass = await dispatchWebhookEvents(db, (tx, deliveryId) => {
           const args: [WebhookDeliveryInput] = [{ deliveryId, round: 1, retry: settings.retry }];
           const workflowId = deliveryWorkflowId(deliveryId, 1);
-          return recordStart(tx, codec, { workflowId, workflowType: 'webhookDeliveryWorkflow', taskQueue, subjectType: 'webhook_delivery', subjectId: deliveryId, requestRef: null, args, attributes: {} });
+          return recordStart(tx, codec, { workflowId, workflowType: WORKFLOW.webhookDeliveryWorkflow, taskQueue, subjectType: 'webhook_delivery', subjectId: deliveryId, requestRef: null, args, attributes: {} });
         });
         for (const deliveryId of pass.deliveryIds) {
           const row = await findStart(db, deliveryWorkflowId(deliveryId, 1));

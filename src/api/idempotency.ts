@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../db/client';
 import { idempotencyKeys } from '../db/schema';
-import { Problem } from './problem';
+import { Problem } from '../domain/problem';
 
 export interface IdempotentRequest {
   actor: string;

@@ -1,6 +1,6 @@
 // The `cursor` of a list query, read into the key its page starts after.
 import { decodeCursor, type PageKey } from '../db/paging';
-import { Problem } from './problem';
+import { Problem } from '../domain/problem';
 
 export function pageKey(cursor: string | undefined): PageKey | undefined {
   if (cursor === undefined) return undefined;

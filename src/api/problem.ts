@@ -2,21 +2,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { BureauTimeoutError, BureauUnavailableError } from '../bureau/client';
+import { Problem } from '../domain/problem';
 import { ProblemBody } from './schemas/common';
-
-export class Problem extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly title: string,
-    readonly detail?: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(detail ?? title);
-  }
-}
-
-export const notFound = (what: string, id: string) => new Problem(404, 'NOT_FOUND', `${what} not found`, `no ${what} with id ${id}`);
 
 export default fp(async function problemPlugin(app: FastifyInstance) {
   app.addSchema(ProblemBody);

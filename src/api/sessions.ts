@@ -5,7 +5,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/client';
 import { deleteSession, findSession, insertSession } from '../db/sessions';
-import type { ApiKey } from './auth';
+import type { ApiKey } from './api-keys';
 
 /** The cookie's name over plain HTTP, and over TLS (the `__Host-` prefix: Secure, Path=/, no Domain). */
 export const SESSION_COOKIE = 'sifee_session';

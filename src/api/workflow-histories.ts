@@ -7,7 +7,7 @@ import { historyFromJSON, type History } from '../worker/history-json';
 import type { ReplayOutcome } from '../worker/replay';
 import { visibilityQuery } from '../worker/visibility';
 import type { Services } from '../use-cases/context';
-import { Problem } from './problem';
+import { Problem } from '../domain/problem';
 
 /** Where a history is read from: `any` is Temporal while it holds the run, the archive afterwards. */
 export type HistorySource = 'any' | 'temporal' | 'archive';

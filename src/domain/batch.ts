@@ -148,3 +148,6 @@ export function runRange(cursor: number, total: number, every: number): { from: 
   const to = Math.min(total, cursor + Math.max(1, every));
   return { from: cursor, to, last: to >= total };
 }
+
+/** Employers in one batch at most; more go into several batches. */
+export const MAX_BATCH_EMPLOYERS = 10_000;

@@ -4,14 +4,16 @@
 // row. A row that Temporal has not caught up with (created, paused, unpaused or deleted and the
 // process died before telling Temporal) has sync_version > synced_version; the next change, the
 // API's start and every reconciler pass bring Temporal to it. A run whose row is deleted starts
-// nothing (src/use-cases/run-declaration-schedule.ts), so a schedule left behind is harmless
+// nothing (src/starts/scheduled-runs.ts), so a schedule left behind is harmless
 // until its deletion is synced.
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { lockSchedule, markSynced, unsyncedSchedules, type ScheduleRow } from '../db/declaration-schedules';
 import { firingSpec } from '../domain/declaration-schedule';
-import type { DeclarationScheduleInput } from '../workflows/declaration-schedule';
+import type { DeclarationScheduleInput } from '../contracts/declaration-schedule';
+import { WORKFLOW } from '../contracts/workflow-types';
+import { upsertSchedule } from './upsert-schedule';
 
 /** The Temporal Schedule of a schedule row; the task queue keeps services sharing a namespace apart. */
 export const temporalScheduleIdOf = (taskQueue: string, id: string) => `sifee-declarations-${taskQueue}-${id}`;
@@ -27,7 +29,7 @@ export function scheduleOptions(row: ScheduleRow, config: SyncConfig): ScheduleO
     spec: firingSpec(row, config.declarationSchedules.testIntervalSeconds),
     action: {
       type: 'startWorkflow',
-      workflowType: 'declarationScheduleWorkflow',
+      workflowType: WORKFLOW.declarationScheduleWorkflow,
       // Temporal appends each run's scheduled time to this id.
       workflowId: row.temporalScheduleId,
       taskQueue: config.taskQueue,
@@ -51,13 +53,7 @@ async function apply(temporal: Client, row: ScheduleRow, config: SyncConfig): Pr
     });
     return;
   }
-  const options = scheduleOptions(row, config);
-  try {
-    await temporal.schedule.create(options);
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies, state: scheduleState(row) }));
-  }
+  await upsertSchedule(temporal, scheduleOptions(row, config));
 }
 
 /**

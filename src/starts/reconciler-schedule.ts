@@ -1,7 +1,9 @@
 // The reconciler runs on a Temporal Schedule (visible in the UI and `temporal schedule list`),
 // one per task queue, made or brought up to date when a worker starts.
-import { ScheduleAlreadyRunning, type Client } from '@temporalio/client';
-import type { reconcilerWorkflow } from '../workflows/reconciler';
+import type { Client } from '@temporalio/client';
+import { upsertSchedule } from './upsert-schedule';
+import type { ReconcilerInput } from '../contracts/upkeep';
+import { WORKFLOW } from '../contracts/workflow-types';
 
 export const reconcilerScheduleId = (taskQueue: string) => `sifee-reconciler-${taskQueue}`;
 
@@ -10,17 +12,12 @@ export async function ensureReconcilerSchedule(client: Client, o: { taskQueue: s
   const spec = { intervals: [{ every: `${o.everySeconds} seconds` as const }] };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'reconcilerWorkflow',
+    workflowType: WORKFLOW.reconcilerWorkflow,
     taskQueue: o.taskQueue,
-    args: [{ graceSeconds: o.graceSeconds }] as Parameters<typeof reconcilerWorkflow>,
+    args: [{ graceSeconds: o.graceSeconds }] satisfies [ReconcilerInput],
     workflowExecutionTimeout: '5 minutes',
   };
-  try {
-    // A pass that is still running when the next is due is enough: overlap skips.
-    await client.schedule.create({ scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 minute' } });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
-  }
+  // A pass that is still running when the next is due is enough: overlap skips.
+  await upsertSchedule(client, { scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 minute' } });
   return scheduleId;
 }

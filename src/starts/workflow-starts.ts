@@ -7,6 +7,7 @@ import { and, asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { appendAudit, type Transaction } from '../db/audit';
+import type { WorkflowTypeName } from '../contracts/workflow-types';
 import type { Db } from '../db/client';
 import { workflowStarts } from '../db/schema';
 import { startAttributes } from '../search-attributes';
@@ -15,7 +16,7 @@ export type StartSubject = 'declaration' | 'payment' | 'void' | 'batch' | 'bulk_
 
 export interface StartRequest {
   workflowId: string;
-  workflowType: string;
+  workflowType: WorkflowTypeName;
   taskQueue: string;
   subjectType: StartSubject;
   subjectId: string;

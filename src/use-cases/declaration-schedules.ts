@@ -3,13 +3,14 @@
 // is brought to it (src/starts/declaration-schedules.ts); when Temporal does not answer the change
 // stands and the reconciler finishes it (the answer says `synced: false`).
 import { HEADCOUNT_WARNING } from '../domain/notices';
-import { Problem, notFound } from '../api/problem';
+import { Problem, notFound } from '../domain/problem';
 import { changeSchedule, findScheduleRow, insertSchedule, type ScheduleChange, type ScheduleRow } from '../db/declaration-schedules';
 import type { SchedulePeriod, ScheduleRunSummary } from '../domain/declaration-schedule';
 import { syncSchedule, temporalScheduleIdOf } from '../starts/declaration-schedules';
 import type { Caller, Services } from './context';
 import { runDeclarationSchedule } from './run-declaration-schedule';
-import { MAX_BATCH_EMPLOYERS, checkKnownEmployers } from './start-declaration-batch';
+import { MAX_BATCH_EMPLOYERS } from '../domain/batch';
+import { checkKnownEmployers } from './start-declaration-batch';
 import { newWorkId } from './start-work';
 
 export interface ScheduleRequest {

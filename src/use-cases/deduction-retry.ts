@@ -3,8 +3,8 @@
 // whose validator refuses them once the payment moved on.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { PaymentRecord } from '../db/payments';
-import { cancelPaymentUpdate, retryPaymentNowUpdate } from '../workflows/messages';
-import { Problem } from '../api/problem';
+import { cancelPaymentUpdate, retryPaymentNowUpdate } from '../contracts/payment';
+import { Problem } from '../domain/problem';
 import type { Caller, Services } from './context';
 import { paymentOr404 } from './payment-records';
 

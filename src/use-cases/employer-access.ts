@@ -4,7 +4,7 @@ import { BureauBusinessError } from '../bureau/client';
 import { changePasswordFailures, findEmployer, type EmployerRow } from '../db/employers';
 import { chinaTime } from '../domain/china-time';
 import { NO_FAILURES, WRONG_PASSWORD_CODE, attemptsLeft, countAttempt, lockedUntil, uncountAttempt } from '../domain/password';
-import { Problem, notFound } from '../api/problem';
+import { Problem, notFound } from '../domain/problem';
 import type { Services } from './context';
 
 function lockedProblem(until: Date): Problem {
@@ -24,9 +24,9 @@ function lockedProblem(until: Date): Problem {
  * once, at most the lockout's limit reach the bureau. A wrong password answers the bureau's exact
  * 20101 message; a right one clears the count; no answer takes the attempt back.
  */
-export async function withDeclarationPassword<T>(app: Pick<Services, 'db'>, taxpayerId: string, call: () => Promise<T>): Promise<T> {
+export async function withDeclarationPassword<T>(services: Pick<Services, 'db'>, taxpayerId: string, call: () => Promise<T>): Promise<T> {
   const now = new Date();
-  const { before, after: counted } = await changePasswordFailures(app.db, taxpayerId, (state) => countAttempt(state, now));
+  const { before, after: counted } = await changePasswordFailures(services.db, taxpayerId, (state) => countAttempt(state, now));
   if (!counted) throw lockedProblem(lockedUntil(before, now)!);
   let result: T;
   try {
@@ -36,22 +36,22 @@ export async function withDeclarationPassword<T>(app: Pick<Services, 'db'>, taxp
       if (counted.lockedUntil) throw lockedProblem(counted.lockedUntil);
       throw new Problem(422, 'PASSWORD_INVALID', 'Wrong declaration password', err.message, { bureauCode: err.code, attemptsLeft: attemptsLeft(counted) });
     }
-    await changePasswordFailures(app.db, taxpayerId, uncountAttempt);
+    await changePasswordFailures(services.db, taxpayerId, uncountAttempt);
     throw err;
   }
-  await changePasswordFailures(app.db, taxpayerId, () => NO_FAILURES);
+  await changePasswordFailures(services.db, taxpayerId, () => NO_FAILURES);
   return result;
 }
 
-export async function employerOr404(app: Pick<Services, 'db'>, id: string): Promise<EmployerRow> {
-  const employer = await findEmployer(app.db, id);
+export async function employerOr404(services: Pick<Services, 'db'>, id: string): Promise<EmployerRow> {
+  const employer = await findEmployer(services.db, id);
   if (!employer) throw notFound('employer', id);
   return employer;
 }
 
 /** An employer that may be acted for: its initial password changed, and signed in now. */
-export async function openEmployer(app: Pick<Services, 'db'>, id: string): Promise<EmployerRow> {
-  const employer = await employerOr404(app, id);
+export async function openEmployer(services: Pick<Services, 'db'>, id: string): Promise<EmployerRow> {
+  const employer = await employerOr404(services, id);
   if (employer.passwordChangeRequired) {
     throw new Problem(
       409,

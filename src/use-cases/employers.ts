@@ -2,7 +2,7 @@
 // declaration password's life: change (F-1.3), sign-in and sign-out (F-1.4), reset by tax bureau
 // staff (F-1.5). Each answers the employer as it is afterwards.
 import { randomUUID } from 'node:crypto';
-import { Problem } from '../api/problem';
+import { Problem } from '../domain/problem';
 import { BureauBusinessError } from '../bureau/client';
 import { changePasswordFailures, findEmployerByTaxpayerId, insertEmployer, updateEmployer, type EmployerRow } from '../db/employers';
 import { NO_FAILURES, newPasswordProblem } from '../domain/password';

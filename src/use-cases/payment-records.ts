@@ -1,7 +1,7 @@
 // The payment and voucher records the payment use cases act on, or the 404 when there is none.
 import { getPayment, type PaymentRecord } from '../db/payments';
 import { findVoucher, type VoucherRow } from '../db/vouchers';
-import { notFound } from '../api/problem';
+import { notFound } from '../domain/problem';
 import type { Services } from './context';
 
 export async function paymentOr404(services: Pick<Services, 'db'>, id: string): Promise<PaymentRecord> {

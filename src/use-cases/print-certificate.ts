@@ -9,13 +9,14 @@
 // Temporal refuses to start twice (REJECT_DUPLICATE), and waits for that one's result instead.
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Problem } from '../api/problem';
+import { Problem } from '../domain/problem';
 import { certificateWorkflowId, type CertificateInput, type CertificateRefusal, type CertificateResult } from '../domain/certificates';
 import { startAttributes } from '../search-attributes';
-import type { certificateWorkflow } from '../workflows/certificate';
+import type { CertificateWorkflow } from '../contracts/certificate';
 import type { Caller, Services } from './context';
 import { openEmployer } from './employer-access';
 import { newWorkId } from './start-work';
+import { WORKFLOW } from '../contracts/workflow-types';
 
 /** How long a print may take before the caller is answered 503 (the workflow still finishes). */
 const PRINT_WAIT_MS = 90_000;
@@ -46,7 +47,7 @@ export async function printCertificate(services: Services, caller: Caller, reque
   try {
     return await temporal.connection.withDeadline(Date.now() + PRINT_WAIT_MS, async () => {
       try {
-        return await temporal.workflow.execute<typeof certificateWorkflow>('certificateWorkflow', {
+        return await temporal.workflow.execute<CertificateWorkflow>(WORKFLOW.certificateWorkflow, {
           taskQueue: config.taskQueue,
           workflowId,
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -57,7 +58,7 @@ export async function printCertificate(services: Services, caller: Caller, reque
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         caller.log.info({ workflowId }, 'repeat of a keyed print: waiting for the print its first try began');
-        return temporal.workflow.getHandle<typeof certificateWorkflow>(workflowId).result();
+        return temporal.workflow.getHandle<CertificateWorkflow>(workflowId).result();
       }
     });
   } catch (err) {

@@ -1,8 +1,8 @@
 // Printing a bank-side voucher again (补打, F-4.8): the same voucher number, marked as a reprint,
 // only while it is issued and unpaid. The payment's workflow prints it and records the print.
 import type { VoucherRow } from '../db/vouchers';
-import { reprintVoucherUpdate } from '../workflows/messages';
-import { Problem } from '../api/problem';
+import { reprintVoucherUpdate } from '../contracts/payment';
+import { Problem } from '../domain/problem';
 import type { Caller, Services } from './context';
 import { openEmployer } from './employer-access';
 import { voucherOr404 } from './payment-records';

@@ -5,16 +5,17 @@
 // the action, with every employer's reason. Then the action, its entries and its workflow's start
 // are recorded in one transaction and the workflow started; a repeat of the keyed request carries
 // on with the action its first try recorded.
-import { Problem } from '../api/problem';
+import { Problem } from '../domain/problem';
 import { bulkCounts, getBulkAction, insertBulkAction, type BulkActionRow } from '../db/bulk-actions';
 import { AMOUNT_CHECK } from '../domain/notices';
 import { MAX_BULK_PAYMENT_EMPLOYERS, MAX_BULK_PRINT_EMPLOYERS, countBulk, type BulkActionKind, type BulkCounts } from '../domain/bulk-action';
 import { DEFAULT_CONTINUE_AS_NEW_EVERY } from '../domain/batch';
-import type { BulkActionInput } from '../workflows/bulk-action';
+import type { BulkActionInput } from '../contracts/bulk-action';
 import type { Caller, Services } from './context';
 import { openEmployer, withDeclarationPassword } from './employer-access';
 import { checkKnownEmployers } from './start-declaration-batch';
 import { earlierStart, newWorkId, recordStartOf, startRecorded } from './start-work';
+import { WORKFLOW } from '../contracts/workflow-types';
 
 /** Employers handled at once: payments wait for the bureau's budget, prints for the browser pool. */
 const BULK_CONCURRENCY = 4;
@@ -106,7 +107,7 @@ export async function startBulkAction(services: Services, caller: Caller, reques
   const input: BulkActionInput = { bulkId: id, kind: request.kind, period: request.period, total: employerIds.length, concurrency: BULK_CONCURRENCY, continueAsNewEvery: DEFAULT_CONTINUE_AS_NEW_EVERY };
   const recordStart = recordStartOf(services, caller, {
     workflowId,
-    workflowType: 'bulkActionWorkflow',
+    workflowType: WORKFLOW.bulkActionWorkflow,
     subjectType: 'bulk_action',
     subjectId: id,
     attributes: { period: request.period, status: 'running' },

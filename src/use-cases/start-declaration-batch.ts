@@ -3,17 +3,12 @@
 // transaction, then the workflow is started; a repeat of the keyed request carries on with the
 // batch its first try recorded.
 import { HEADCOUNT_WARNING } from '../domain/notices';
-import { Problem } from '../api/problem';
-import type { Transaction } from '../db/audit';
-import { batchCounts, getBatch, insertBatch, knownEmployerIds, type BatchRow } from '../db/batches';
-import { allEmployerIds } from '../db/employers';
-import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_CONTINUE_AS_NEW_EVERY, countBatch, type BatchCounts } from '../domain/batch';
-import type { BatchDeclarationInput } from '../workflows/batch-declaration';
+import { Problem } from '../domain/problem';
+import { batchCounts, getBatch, type BatchRow } from '../db/batches';
+import { DEFAULT_BATCH_CONCURRENCY, countBatch, type BatchCounts } from '../domain/batch';
+import { batchEmployers, recordDeclarationBatch, type BatchRefusal } from '../starts/declaration-batches';
 import type { Caller, Services } from './context';
-import { earlierStart, newWorkId, recordStartOf, startRecorded } from './start-work';
-
-/** Employers in one batch at most; more go into several batches. */
-export const MAX_BATCH_EMPLOYERS = 10_000;
+import { earlierStart, newWorkId, startRecorded } from './start-work';
 
 export interface BatchRequest {
   period: string;
@@ -33,37 +28,14 @@ export interface StartedBatch {
 
 /** Refuses employer ids not known here (a batch, or a schedule's batches, could not declare for them). */
 export async function checkKnownEmployers(services: Services, ids: string[]): Promise<void> {
-  const known = await knownEmployerIds(services.db, ids);
-  const unknown = ids.filter((id) => !known.has(id));
-  if (unknown.length > 0) {
-    throw new Problem(422, 'UNKNOWN_EMPLOYERS', 'Some employers are not known here', `add them first (POST /api/employers): ${unknown.slice(0, 20).join(', ')}`, { employerIds: unknown });
-  }
+  const found = await batchEmployers(services.db, ids);
+  if ('refusal' in found) throw refusalProblem(found.refusal);
 }
 
-/** The employers a batch declares for: the listed ones, all known here, or every employer. */
-async function batchEmployers(services: Services, listed: string[] | undefined): Promise<string[]> {
-  if (listed) {
-    await checkKnownEmployers(services, listed);
-    return listed;
-  }
-  const all = await allEmployerIds(services.db);
-  if (all.length === 0) throw new Problem(422, 'NO_EMPLOYERS', 'There are no employers to declare for', 'add employers first (POST /api/employers)');
-  if (all.length > MAX_BATCH_EMPLOYERS) {
-    throw new Problem(422, 'BATCH_TOO_LARGE', 'Too many employers for one batch', `at most ${MAX_BATCH_EMPLOYERS}: list them in several batches with employerIds`);
-  }
-  return all;
-}
+const refusalProblem = (r: BatchRefusal) => new Problem(422, r.code, r.title, r.detail, r.employerIds ? { employerIds: r.employerIds } : {});
 
-/**
- * Starts a batch. `alsoRecord` writes what else stands for it (a schedule's run) in the batch's
- * own transaction: there is never one without the other.
- */
-export async function startDeclarationBatch(
-  services: Services,
-  caller: Caller,
-  input: BatchRequest,
-  alsoRecord?: (tx: Transaction, batchId: string) => Promise<void>,
-): Promise<StartedBatch> {
+/** Starts a batch (a schedule's runs record theirs with the run: src/starts/scheduled-runs.ts). */
+export async function startDeclarationBatch(services: Services, caller: Caller, input: BatchRequest): Promise<StartedBatch> {
   if (input.headcountConfirmed !== true) {
     throw new Problem(422, 'HEADCOUNT_NOT_CONFIRMED', 'Confirm the headcount before declaring', HEADCOUNT_WARNING);
   }
@@ -73,35 +45,21 @@ export async function startDeclarationBatch(
     const counts = await batchCounts(services.db, [batch.id]);
     return { batch, progress: counts.get(batch.id)!, workflowStarted: earlier.started };
   }
-  const employerIds = await batchEmployers(services, input.employerIds);
-
-  const id = newWorkId(caller, 'B');
-  const workflowId = `declaration-batch-${id}`;
-  const concurrency = input.concurrency ?? DEFAULT_BATCH_CONCURRENCY;
-  const workflowInput: BatchDeclarationInput = {
-    batchId: id,
-    period: input.period,
-    total: employerIds.length,
-    concurrency,
-    continueAsNewEvery: DEFAULT_CONTINUE_AS_NEW_EVERY,
-    timing: services.config.declaration,
-  };
-  const recordStart = recordStartOf(services, caller, {
-    workflowId,
-    workflowType: 'batchDeclarationWorkflow',
-    subjectType: 'batch',
-    subjectId: id,
-    attributes: { period: input.period, status: 'running' },
-    args: [workflowInput],
-  });
-  const batch = await insertBatch(
-    services.db,
-    { id, period: input.period, employerIds, allEmployers: !input.employerIds, concurrency, workflowId, actor: caller.actor },
-    async (tx) => {
-      await recordStart(tx);
-      await alsoRecord?.(tx, id);
+  const found = await batchEmployers(services.db, input.employerIds);
+  if ('refusal' in found) throw refusalProblem(found.refusal);
+  const { employerIds } = found;
+  const batch = await recordDeclarationBatch(
+    services,
+    {
+      id: newWorkId(caller, 'B'),
+      period: input.period,
+      employerIds,
+      allEmployers: !input.employerIds,
+      concurrency: input.concurrency ?? DEFAULT_BATCH_CONCURRENCY,
+      actor: caller.actor,
+      requestRef: caller.idempotency?.ref ?? null,
     },
   );
-  const workflowStarted = await startRecorded(services, caller, workflowId);
+  const workflowStarted = await startRecorded(services, caller, batch.workflowId);
   return { batch, progress: countBatch([{ status: 'pending', weight: employerIds.length }]), workflowStarted };
 }

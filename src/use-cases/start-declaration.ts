@@ -22,12 +22,13 @@ import { chinaDay } from '../domain/china-time';
 import { HEADCOUNT_WARNING } from '../domain/notices';
 import { partitionItems, type DeclarationKind, type FeeItem } from '../domain/fee-items';
 import { singlePeriod } from '../search-attributes';
-import type { DeclarationInput } from '../workflows/declaration';
-import { Problem, notFound } from '../api/problem';
+import type { DeclarationInput } from '../contracts/declaration';
+import { Problem, notFound } from '../domain/problem';
 import type { Caller, Services } from './context';
 import { openEmployer } from './employer-access';
 import { downloadFeeItems, recentFeeItems } from './fee-items';
 import { earlierStart, newWorkId, prepareStart, startPrepared } from './start-work';
+import { WORKFLOW } from '../contracts/workflow-types';
 
 
 export interface DeclarationRequest {
@@ -71,7 +72,7 @@ export async function startDeclaration(services: Services, caller: Caller, reque
   const workflowId = `declaration-${id}`;
   const start = await prepareStart(services, caller, {
     workflowId,
-    workflowType: 'declarationWorkflow',
+    workflowType: WORKFLOW.declarationWorkflow,
     subjectType: 'declaration',
     subjectId: id,
     attributes: { employerId: employer.id, period: singlePeriod(selected.map((i) => i.period)), status: 'submitted' },

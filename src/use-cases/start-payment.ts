@@ -9,12 +9,13 @@ import { chinaTime } from '../domain/china-time';
 import { AMOUNT_CHECK } from '../domain/notices';
 import { maskAccount, paymentDeadline, type PaymentMethod } from '../domain/payment';
 import { singlePeriod } from '../search-attributes';
-import { threePartyPaymentInput, type VoucherPaymentInput } from '../domain/payment-inputs';
-import { Problem } from '../api/problem';
+import { threePartyPaymentInput, type VoucherPaymentInput } from '../contracts/payment';
+import { Problem } from '../domain/problem';
 import type { Caller, Services } from './context';
 import { openEmployer, withDeclarationPassword } from './employer-access';
 import { paymentOr404 } from './payment-records';
 import { earlierStart, newWorkId, recordStartOf, startRecorded, type WorkStart } from './start-work';
+import { WORKFLOW } from '../contracts/workflow-types';
 
 export interface PaymentRequest {
   employerId: string;
@@ -92,7 +93,7 @@ function paymentStart(
   const { payment } = services.config;
   if (p.method === 'three_party') {
     const input = threePartyPaymentInput({ paymentId: p.id, taxpayerId: p.employer.taxpayerId, agreementId: p.agreementId!, lines: p.lines, deadline: p.deadline, timing: payment });
-    return { ...common, workflowType: 'threePartyPaymentWorkflow', attributes: { ...attributes, status: 'deducting' }, args: [input] };
+    return { ...common, workflowType: WORKFLOW.threePartyPaymentWorkflow, attributes: { ...attributes, status: 'deducting' }, args: [input] };
   }
   const lines = p.lines.map((l) => ({ itemId: l.itemId, amountFen: l.dueFen }));
   const input: VoucherPaymentInput = {
@@ -104,7 +105,7 @@ function paymentStart(
     account: p.account,
     counterPollSeconds: payment.counterPollSeconds,
   };
-  return { ...common, workflowType: 'voucherPaymentWorkflow', attributes: { ...attributes, status: 'voucher_issued' }, args: [input] };
+  return { ...common, workflowType: WORKFLOW.voucherPaymentWorkflow, attributes: { ...attributes, status: 'voucher_issued' }, args: [input] };
 }
 
 export async function startPayment(services: Services, caller: Caller, request: PaymentRequest): Promise<StartedPayment> {

@@ -28,12 +28,12 @@ export function newWorkId(caller: Caller, prefix: string): string {
 }
 
 /** The transaction step that records the start beside its record. */
-export function recordStartOf(app: Services, caller: Caller, work: WorkStart): (tx: Transaction) => Promise<void> {
-  return (tx) => recordStart(tx, app.codec, startRequest(app, caller, work));
+export function recordStartOf(services: Services, caller: Caller, work: WorkStart): (tx: Transaction) => Promise<void> {
+  return (tx) => recordStart(tx, services.codec, startRequest(services, caller, work));
 }
 
-function startRequest(app: Services, caller: Caller, work: WorkStart): StartRequest {
-  return { ...work, taskQueue: app.config.taskQueue, requestRef: caller.idempotency?.ref ?? null };
+function startRequest(services: Services, caller: Caller, work: WorkStart): StartRequest {
+  return { ...work, taskQueue: services.config.taskQueue, requestRef: caller.idempotency?.ref ?? null };
 }
 
 /** A start sealed ahead of the write that records it, with its arguments kept in the clear to start it with. */
@@ -43,23 +43,23 @@ export interface PreparedStart {
 }
 
 /** Seals the start request before the record's write, so the write itself only inserts. */
-export async function prepareStart(app: Services, caller: Caller, work: WorkStart): Promise<PreparedStart> {
-  return { values: await startValues(app.codec, startRequest(app, caller, work)), args: work.args };
+export async function prepareStart(services: Services, caller: Caller, work: WorkStart): Promise<PreparedStart> {
+  return { values: await startValues(services.codec, startRequest(services, caller, work)), args: work.args };
 }
 
 /**
  * Starts the recorded workflow. When Temporal does not answer, the work stays recorded and the
  * reconciler starts it: the answer is still 202, with `workflowStarted: false`.
  */
-export async function startRecorded(app: Services, caller: Caller, workflowId: string): Promise<boolean> {
-  const row = await findStart(app.db, workflowId);
+export async function startRecorded(services: Services, caller: Caller, workflowId: string): Promise<boolean> {
+  const row = await findStart(services.db, workflowId);
   if (!row) throw new Error(`no recorded start for ${workflowId}`);
-  return startedOrLeft(caller, workflowId, await dispatchStart(app.temporal, app.db, app.codec, row));
+  return startedOrLeft(caller, workflowId, await dispatchStart(services.temporal, services.db, services.codec, row));
 }
 
 /** Starts the workflow this request has just recorded (prepareStart): nothing to read back first. */
-export async function startPrepared(app: Services, caller: Caller, start: PreparedStart): Promise<boolean> {
-  return startedOrLeft(caller, start.values.workflowId, await startJustRecorded(app.temporal, app.db, start.values, start.args));
+export async function startPrepared(services: Services, caller: Caller, start: PreparedStart): Promise<boolean> {
+  return startedOrLeft(caller, start.values.workflowId, await startJustRecorded(services.temporal, services.db, start.values, start.args));
 }
 
 function startedOrLeft(caller: Caller, workflowId: string, started: boolean): boolean {
@@ -68,9 +68,9 @@ function startedOrLeft(caller: Caller, workflowId: string, started: boolean): bo
 }
 
 /** The work this keyed request recorded on an earlier try, started if that try died before. */
-export async function earlierStart(app: Services, caller: Caller, subjectType: StartSubject): Promise<(StartRow & { started: boolean }) | undefined> {
-  const row = await findStartByRequest(app.db, caller.idempotency?.ref);
+export async function earlierStart(services: Services, caller: Caller, subjectType: StartSubject): Promise<(StartRow & { started: boolean }) | undefined> {
+  const row = await findStartByRequest(services.db, caller.idempotency?.ref);
   if (!row || row.subjectType !== subjectType) return undefined;
   caller.log.info({ workflowId: row.workflowId }, 'repeat of a keyed request: carrying on with its recorded work');
-  return { ...row, started: await dispatchStart(app.temporal, app.db, app.codec, row) };
+  return { ...row, started: await dispatchStart(services.temporal, services.db, services.codec, row) };
 }

@@ -5,11 +5,12 @@
 import type { DeclarationRecord } from '../db/declarations';
 import { VoidRefusedError, startVoid } from '../db/voids';
 import { singlePeriod } from '../search-attributes';
-import type { VoidInput } from '../workflows/void-declaration';
-import { Problem } from '../api/problem';
+import type { VoidInput } from '../contracts/declaration';
+import { Problem } from '../domain/problem';
 import type { Caller, Services } from './context';
 import { declarationOr404 } from './start-declaration';
 import { earlierStart, recordStartOf, startRecorded } from './start-work';
+import { WORKFLOW } from '../contracts/workflow-types';
 
 export interface StartedVoid {
   /** The declaration as it is now (voiding, unless the void has already been decided). */
@@ -34,7 +35,7 @@ export async function voidDeclaration(services: Services, caller: Caller, declar
       (tx, workflowId) =>
         recordStartOf(services, caller, {
           workflowId,
-          workflowType: 'voidDeclarationWorkflow',
+          workflowType: WORKFLOW.voidDeclarationWorkflow,
           subjectType: 'void',
           subjectId: record.id,
           attributes: { employerId: record.employerId, period: singlePeriod(record.lines.map((l) => l.period)), status: 'voiding' },

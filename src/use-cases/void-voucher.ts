@@ -2,8 +2,8 @@
 // be acted for. The payment's workflow voids it at the bureau and records it; its lines can then
 // be paid again.
 import type { VoucherRow } from '../db/vouchers';
-import { voidVoucherUpdate } from '../workflows/messages';
-import { Problem } from '../api/problem';
+import { voidVoucherUpdate } from '../contracts/payment';
+import { Problem } from '../domain/problem';
 import type { Caller, Services } from './context';
 import { openEmployer } from './employer-access';
 import { voucherOr404 } from './payment-records';

@@ -2,7 +2,7 @@
 // which does the bureau call and the record: what its refusals mean to the caller.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { VoucherRow } from '../db/vouchers';
-import { Problem } from '../api/problem';
+import { Problem } from '../domain/problem';
 import type { Services } from './context';
 import { paymentOr404, voucherOr404 } from './payment-records';
 

@@ -1,7 +1,7 @@
 // Webhooks (docs/webhooks.md): registering one (its URL checked against server-side request
 // forgery, its secret made, sealed and shown once), deleting one, and redelivering a delivery.
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { Problem, notFound } from '../api/problem';
+import { Problem, notFound } from '../domain/problem';
 import {
   auditDeliverNow,
   deleteWebhook,
@@ -15,12 +15,13 @@ import {
   type WebhookRow,
 } from '../db/webhooks';
 import { newWebhookSecret } from '../domain/webhook-signature';
-import { deliverNowSignal } from '../workflows/messages';
+import { deliverNowSignal } from '../contracts/webhook';
 import type { WebhookDeliveryInput } from '../domain/webhook-retries';
 import { WebhookTargetRefused, resolveWebhookTarget } from '../webhooks/target';
 import { sealSecret } from '../webhooks/secret';
 import type { Caller, Services } from './context';
 import { earlierStart, newWorkId, recordStartOf, startRecorded } from './start-work';
+import { WORKFLOW } from '../contracts/workflow-types';
 
 export interface WebhookRequest {
   url: string;
@@ -96,7 +97,7 @@ export async function redeliver(services: Services, caller: Caller, input: { web
   }
   const round = await startDeliveryRound(services.db, { deliveryId: delivery.id, fromRound: delivery.round, actor: caller.actor }, (tx, round) => {
     const args: [WebhookDeliveryInput] = [{ deliveryId: delivery.id, round, retry: services.config.webhooks.retry }];
-    return recordStartOf(services, caller, { workflowId: deliveryWorkflowId(delivery.id, round), workflowType: 'webhookDeliveryWorkflow', subjectType: 'webhook_delivery', subjectId: delivery.id, attributes: {}, args })(tx);
+    return recordStartOf(services, caller, { workflowId: deliveryWorkflowId(delivery.id, round), workflowType: WORKFLOW.webhookDeliveryWorkflow, subjectType: 'webhook_delivery', subjectId: delivery.id, attributes: {}, args })(tx);
   });
   // Undefined: another redelivery started a round first; that one is under way.
   if (round !== undefined) await startRecorded(services, caller, deliveryWorkflowId(delivery.id, round));

@@ -10,7 +10,7 @@ import type { WorkflowInfo } from '@temporalio/workflow';
 import { archiveHistory } from '../db/archive';
 import type { Db } from '../db/client';
 import { BusinessStatus, EmployerId, FeePeriod } from '../search-attributes';
-import type { ArchiveSinks } from '../workflows/close-interceptor';
+import type { ArchiveSinks } from '../contracts/upkeep';
 import { historyToJSON } from './history-json';
 import { ARCHIVER_WORKFLOW_TYPE } from './visibility';
 

@@ -1,8 +1,10 @@
 // The service's Temporal Schedules, created at start (idempotently: an existing one gets the
 // current timing): the archiver every ARCHIVE_EVERY, and the reconciliation with the bureau each
 // night at 01:00 China time for the day before. Both run on the service's task queue.
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config';
+import { WORKFLOW } from '../contracts/workflow-types';
+import { upsertSchedule } from '../starts/upsert-schedule';
 
 export function scheduleIds(taskQueue: string) {
   return { archive: `sifee-archive-${taskQueue}`, reconciliation: `sifee-reconciliation-${taskQueue}` };
@@ -14,14 +16,14 @@ function schedules(config: Pick<Config, 'taskQueue' | 'archiveEverySeconds'>): S
     {
       scheduleId: ids.archive,
       spec: { intervals: [{ every: `${config.archiveEverySeconds}s` }] },
-      action: { type: 'startWorkflow', workflowType: 'archiveWorkflow', workflowId: `archive-${config.taskQueue}`, taskQueue: config.taskQueue, args: [] },
+      action: { type: 'startWorkflow', workflowType: WORKFLOW.archiveWorkflow, workflowId: `archive-${config.taskQueue}`, taskQueue: config.taskQueue, args: [] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
       memo: { purpose: 'copies closed workflow histories into the auditor’s archive' },
     },
     {
       scheduleId: ids.reconciliation,
       spec: { calendars: [{ hour: 1, minute: 0 }], timezone: 'Asia/Shanghai' },
-      action: { type: 'startWorkflow', workflowType: 'reconciliationWorkflow', workflowId: `reconciliation-nightly-${config.taskQueue}`, taskQueue: config.taskQueue, args: [{}] },
+      action: { type: 'startWorkflow', workflowType: WORKFLOW.reconciliationWorkflow, workflowId: `reconciliation-nightly-${config.taskQueue}`, taskQueue: config.taskQueue, args: [{}] },
       // A night missed while the service was down is caught up within a day.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
       memo: { purpose: 'reconciles yesterday’s collections with the bureau’s ledger' },
@@ -33,12 +35,7 @@ function schedules(config: Pick<Config, 'taskQueue' | 'archiveEverySeconds'>): S
 export async function ensureSchedules(client: Client, config: Pick<Config, 'taskQueue' | 'archiveEverySeconds'>): Promise<string[]> {
   const ids: string[] = [];
   for (const options of schedules(config)) {
-    try {
-      await client.schedule.create(options);
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
-    }
+    await upsertSchedule(client, options);
     ids.push(options.scheduleId);
   }
   return ids;

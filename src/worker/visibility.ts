@@ -1,19 +1,10 @@
 // Our workflows in Temporal's visibility: their types by short name, execution statuses, and the
 // list queries of GET /api/workflows and of the archiver, always within one task queue.
+import { ROUTINE_WORKFLOW_TYPES, SHORT_WORKFLOW_TYPES, WORKFLOW, WORKFLOW_TYPE_NAMES } from '../contracts/workflow-types';
 import { BusinessStatus, EmployerId, FeePeriod } from '../search-attributes';
 
-/** Our workflow types, by a short name; the filter takes either. */
-export const WORKFLOW_TYPES = {
-  declaration: 'declarationWorkflow',
-  void: 'voidDeclarationWorkflow',
-  three_party_payment: 'threePartyPaymentWorkflow',
-  voucher_payment: 'voucherPaymentWorkflow',
-  declaration_batch: 'batchDeclarationWorkflow',
-  bulk_action: 'bulkActionWorkflow',
-  certificate: 'certificateWorkflow',
-  reconciliation: 'reconciliationWorkflow',
-} as const;
-export const TYPE_NAMES = [...Object.keys(WORKFLOW_TYPES), ...Object.values(WORKFLOW_TYPES)];
+/** Our workflow types by a short name or their own (the filter takes either). */
+export const TYPE_NAMES = [...Object.keys(SHORT_WORKFLOW_TYPES), ...WORKFLOW_TYPE_NAMES];
 
 /** Execution statuses as the API shows them, and as visibility queries spell them. */
 export const EXECUTION_STATUSES = {
@@ -32,12 +23,6 @@ function literal(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/**
- * The service's own upkeep, not anyone's business: the reconciler (every 30 s), the archiver and
- * the webhook dispatcher. Lists for people leave them out unless asked (`routine`).
- */
-export const ROUTINE_WORKFLOW_TYPES = ['reconcilerWorkflow', 'archiveWorkflow', 'webhookDispatcherWorkflow'] as const;
-
 export interface WorkflowFilter {
   type?: string | undefined;
   /** false: without ROUTINE_WORKFLOW_TYPES (a `type` asked for is still listed). */
@@ -51,7 +36,7 @@ export interface WorkflowFilter {
 /** The visibility query of a filter, always within this service's task queue. */
 export function visibilityQuery(taskQueue: string, f: WorkflowFilter): string {
   const parts = [`TaskQueue = ${literal(taskQueue)}`];
-  if (f.type) parts.push(`WorkflowType = ${literal(WORKFLOW_TYPES[f.type as keyof typeof WORKFLOW_TYPES] ?? f.type)}`);
+  if (f.type) parts.push(`WorkflowType = ${literal(SHORT_WORKFLOW_TYPES[f.type] ?? f.type)}`);
   else if (f.routine === false) for (const t of ROUTINE_WORKFLOW_TYPES) parts.push(`WorkflowType != ${literal(t)}`);
   if (f.status === 'closed') parts.push(`ExecutionStatus != 'Running'`);
   else if (f.status) parts.push(`ExecutionStatus = ${literal(EXECUTION_STATUSES[f.status])}`);
@@ -63,7 +48,7 @@ export function visibilityQuery(taskQueue: string, f: WorkflowFilter): string {
 
 
 /** The archiver's own runs are not archived: they only move histories. */
-export const ARCHIVER_WORKFLOW_TYPE = 'archiveWorkflow';
+export const ARCHIVER_WORKFLOW_TYPE = WORKFLOW.archiveWorkflow;
 
 /** Closed workflows of the task queue that closed at or after `since`, to be archived. */
 export function closedSinceQuery(taskQueue: string, since: Date): string {

@@ -24,8 +24,8 @@ export const LOOKUP: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
 };
 
-/** The database's activities, on the workflow's own task queue. */
-export const persistent = proxyActivities<DatabaseActivities>(PERSISTENT);
+/** The database's activities, on the workflow's own task queue, retried until they succeed. */
+export const database = proxyActivities<DatabaseActivities>(PERSISTENT);
 
 /**
  * The bureau's activities, on the bureau's task queue, where they wait for the service-wide

@@ -26,41 +26,13 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { BureauActivities } from '../activities';
-import type { DeclarationTiming } from '../config';
 import { isFinalDeclarationStatus, preparationFailure, runRange, type BatchCounts, type BatchReason } from '../domain/batch';
 import type { DeclarationStatus } from '../domain/declaration';
-import { atBureau, persistent } from './activity-options';
+import { atBureau, database } from './activity-options';
 import { declarationWorkflow } from './declaration';
-import { batchProgressQuery, type BatchProgressView } from './messages';
+import { batchProgressQuery, type BatchCarry, type BatchDeclarationInput, type BatchDeclarationResult, type BatchProgressView } from '../contracts/batch';
 import { setBusinessStatus } from './search-attributes';
 import { startAttributes } from '../search-attributes';
-
-/** What a run carries over to the next one: where it stands and how many ended how. */
-export interface BatchCarry {
-  cursor: number;
-  run: number;
-  done: number;
-  accepted: number;
-  rejected: number;
-  resultUnknown: number;
-  skipped: number;
-  failed: number;
-}
-
-export interface BatchDeclarationInput {
-  batchId: string;
-  period: string;
-  total: number; // employers in the batch; each one's id is in its database entry
-  concurrency: number; // employers being prepared at once
-  continueAsNewEvery: number;
-  timing: DeclarationTiming; // for each declaration's own wait (F-2.6)
-  carry?: BatchCarry; // set by continue-as-new
-}
-
-export interface BatchDeclarationResult extends BatchCarry {
-  batchId: string;
-  total: number;
-}
 
 /**
  * The batch paced by the bureau. Runs of the older code, which waited in the run for every
@@ -85,8 +57,6 @@ const PREPARE: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: PREPARE_ATTEMPTS },
 };
 
-/** Database writes: retried until they succeed (the shared policy of every workflow). */
-const record = persistent;
 
 type BatchPreparation = Awaited<ReturnType<BureauActivities['prepareBatchDeclaration']>>;
 type Declare = Extract<BatchPreparation, { action: 'declare' }>;
@@ -130,7 +100,7 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
   });
 
   async function fail(n: number, reason: BatchReason, withdrawDeclaration: boolean): Promise<void> {
-    await record.recordBatchFailure({ batchId: input.batchId, n, reason, withdrawDeclaration });
+    await database.recordBatchFailure({ batchId: input.batchId, n, reason, withdrawDeclaration });
   }
 
   /** Prepares employer `n`; a preparation that gave up fails the employer (answers null). */
@@ -190,7 +160,7 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
   }
 
   async function finish(): Promise<BatchDeclarationResult> {
-    await record.completeDeclarationBatch({ batchId: input.batchId });
+    await database.completeDeclarationBatch({ batchId: input.batchId });
     completed = true;
     setBusinessStatus('completed');
     return { batchId: input.batchId, total: input.total, ...carry };
@@ -206,7 +176,7 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
   };
   const settle = async () =>
     counted(
-      await record.settleBatchDeclarations({
+      await database.settleBatchDeclarations({
         batchId: input.batchId,
         stuckAfterSeconds: input.timing.resultDeadlineSeconds + STUCK_AFTER_DEADLINE_SECONDS,
       }),
@@ -268,7 +238,7 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
   async function legacyRun(): Promise<BatchDeclarationResult> {
     async function awaitStarted(declarationId: string): Promise<DeclarationStatus | null> {
       for (;;) {
-        const status = await record.readDeclarationStatus({ declarationId });
+        const status = await database.readDeclarationStatus({ declarationId });
         if (status === null || isFinalDeclarationStatus(status)) return status;
         await sleep(`${Math.max(1, input.timing.pollMaxSeconds)} seconds`);
       }
@@ -303,7 +273,7 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
         carry.failed += 1;
         return fail(n, { code: 'DECLARATION_FAILED', message: `declaration ${declarationId} is gone although its workflow had started` }, false);
       }
-      await record.recordBatchDeclared({ batchId: input.batchId, n, declarationId, status });
+      await database.recordBatchDeclared({ batchId: input.batchId, n, declarationId, status });
       carry.done += 1;
       if (status === 'accepted') carry.accepted += 1;
       else if (status === 'rejected') carry.rejected += 1;

@@ -14,22 +14,13 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { runRange } from '../domain/batch';
-import type { BulkActionKind, BulkReason } from '../domain/bulk-action';
+import type { BulkActionInput } from '../contracts/bulk-action';
+import type { BulkReason } from '../domain/bulk-action';
 import { certificateWorkflowId } from '../domain/certificates';
 import { startAttributes } from '../search-attributes';
-import { atBureau, persistent } from './activity-options';
+import { atBureau, database } from './activity-options';
 import { certificateWorkflow } from './certificate';
 import { setBusinessStatus } from './search-attributes';
-
-export interface BulkActionInput {
-  bulkId: string;
-  kind: BulkActionKind;
-  period: string;
-  total: number; // employers in the action; each one's id is in its database entry
-  concurrency: number;
-  continueAsNewEvery: number;
-  cursor?: number; // set by continue-as-new
-}
 
 /** A bureau that does not answer fails that employer only, after a few attempts. */
 export const PAY_ATTEMPTS = 3;
@@ -48,19 +39,18 @@ function reasonOf(err: ActivityFailure | ChildWorkflowFailure): BulkReason {
 }
 
 export async function bulkActionWorkflow(input: BulkActionInput): Promise<void> {
-  const record = persistent;
 
   async function pay(n: number): Promise<void> {
     try {
       await atBureau(PAY).payBulkEntry({ bulkId: input.bulkId, n });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      await record.recordBulkEntry({ bulkId: input.bulkId, n, status: 'failed', reason: reasonOf(err) });
+      await database.recordBulkEntry({ bulkId: input.bulkId, n, status: 'failed', reason: reasonOf(err) });
     }
   }
 
   async function print(n: number): Promise<void> {
-    const step = await record.prepareBulkPrint({ bulkId: input.bulkId, n });
+    const step = await database.prepareBulkPrint({ bulkId: input.bulkId, n });
     if (step.action === 'finished') return;
     const { certificateId } = step.input;
     try {
@@ -71,17 +61,17 @@ export async function bulkActionWorkflow(input: BulkActionInput): Promise<void> 
         typedSearchAttributes: startAttributes({ employerId: step.input.employerId, period: input.period, status: 'printing' }),
         args: [step.input],
       });
-      await record.recordBulkEntry({ bulkId: input.bulkId, n, status: 'done', subjectId: certificateId });
+      await database.recordBulkEntry({ bulkId: input.bulkId, n, status: 'done', subjectId: certificateId });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         // Started by an earlier run of this action (a reset): done if it printed, else its failure stands.
-        if ((await record.prepareBulkPrint({ bulkId: input.bulkId, n })).action === 'finished') return;
+        if ((await database.prepareBulkPrint({ bulkId: input.bulkId, n })).action === 'finished') return;
         const reason = { code: 'PRINT_FAILED', message: `an earlier run of this action started the print and it did not finish: see workflow ${certificateWorkflowId(certificateId)}` };
-        return record.recordBulkEntry({ bulkId: input.bulkId, n, status: 'failed', reason });
+        return database.recordBulkEntry({ bulkId: input.bulkId, n, status: 'failed', reason });
       }
       if (!(err instanceof ChildWorkflowFailure)) throw err;
       const reason = reasonOf(err);
-      await record.recordBulkEntry({ bulkId: input.bulkId, n, status: NOT_PRINTABLE.has(reason.code) ? 'skipped' : 'failed', reason });
+      await database.recordBulkEntry({ bulkId: input.bulkId, n, status: NOT_PRINTABLE.has(reason.code) ? 'skipped' : 'failed', reason });
     }
   }
 
@@ -101,6 +91,6 @@ export async function bulkActionWorkflow(input: BulkActionInput): Promise<void> 
   await condition(() => running.size === 0);
   if (fatal !== undefined) throw fatal;
   if (!range.last) await continueAsNew<typeof bulkActionWorkflow>({ ...input, cursor: range.to });
-  await record.completeBulkAction({ bulkId: input.bulkId });
+  await database.completeBulkAction({ bulkId: input.bulkId });
   setBusinessStatus('completed');
 }

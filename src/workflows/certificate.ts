@@ -4,6 +4,7 @@ import { ActivityFailure, ApplicationFailure, proxyActivities, type ActivityOpti
 import type { DatabaseActivities } from '../activities';
 import { setBusinessStatus } from './search-attributes';
 import { HEARTBEAT_TIMEOUT, atBureau } from './activity-options';
+import type { CertificateWorkflow } from '../contracts/certificate';
 import type { CertificateInput, CertificateResult } from '../domain/certificates';
 
 // Someone waits for the answer: technical failures retry a few times, then the print fails.
@@ -21,7 +22,7 @@ function refusalOf(err: unknown): ApplicationFailure | undefined {
   return undefined;
 }
 
-export async function certificateWorkflow(input: CertificateInput): Promise<CertificateResult> {
+export const certificateWorkflow: CertificateWorkflow = async (input: CertificateInput): Promise<CertificateResult> => {
   try {
     const data = await act.gatherCertificate(input);
     let { certificateNumber, issueDate } = data;
@@ -48,4 +49,4 @@ export async function certificateWorkflow(input: CertificateInput): Promise<Cert
     if (refusal) setBusinessStatus(`refused:${refusal.type ?? 'REFUSED'}`);
     throw refusal ?? err;
   }
-}
+};

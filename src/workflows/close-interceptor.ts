@@ -2,11 +2,8 @@
 // (src/worker/archive-on-close.ts) rather than at the archiver's next round. A sink is a call out
 // of the sandbox that leaves nothing in the history, so replays and determinism are untouched; a
 // replay does not call it (that close was seen when it happened).
-import { proxySinks, workflowInfo, type Sinks, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
-
-export interface ArchiveSinks extends Sinks {
-  archive: { workflowClosing(): void };
-}
+import { proxySinks, workflowInfo, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
+import type { ArchiveSinks } from '../contracts/upkeep';
 
 const { archive } = proxySinks<ArchiveSinks>();
 

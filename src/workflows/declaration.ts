@@ -1,20 +1,10 @@
 // 申报 (F-2 daily, F-3 special): submit the selected items, then wait for the bureau's
 // asynchronous result and record it.
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import type { DeclarationTiming } from '../config';
-import type { DeclarationKind } from '../domain/fee-items';
-import { LOOKUP, atBureau, persistent } from './activity-options';
-import type { DeclarationView } from './messages';
+import { LOOKUP, atBureau, database } from './activity-options';
+import type { DeclarationInput, DeclarationView } from '../contracts/declaration';
 import { ResultWait } from './result-wait';
 import { setBusinessStatus } from './search-attributes';
-
-export interface DeclarationInput {
-  declarationId: string; // also the bureau's request id, so a resubmission is recognised
-  taxpayerId: string;
-  kind: DeclarationKind;
-  itemIds: string[];
-  timing: DeclarationTiming;
-}
 
 /** Bureau answers that end a declaration at submission: retrying cannot change them. */
 const FINAL_SUBMIT_ERRORS = ['ITEM_NOT_DECLARABLE', 'UNKNOWN_EMPLOYER'];
@@ -35,7 +25,7 @@ export async function declarationWorkflow(input: DeclarationInput): Promise<Decl
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     if (!(cause instanceof ApplicationFailure) || !FINAL_SUBMIT_ERRORS.includes(cause.type ?? '')) throw err;
     const result = { status: 'rejected' as const, reason: cause.message, decidedAt: new Date().toISOString() };
-    await persistent.recordDeclarationDecision({ declarationId: input.declarationId, result });
+    await database.recordDeclarationDecision({ declarationId: input.declarationId, result });
     Object.assign(view, { status: 'rejected', reason: cause.message });
     setBusinessStatus(view.status);
     return current();
@@ -48,14 +38,14 @@ export async function declarationWorkflow(input: DeclarationInput): Promise<Decl
         throw err;
       });
       if (result.status === 'pending') return false;
-      await persistent.recordDeclarationDecision({ declarationId: input.declarationId, result });
+      await database.recordDeclarationDecision({ declarationId: input.declarationId, result });
       if (result.status === 'accepted') Object.assign(view, { status: 'accepted', serial: result.serial });
       else Object.assign(view, { status: 'rejected', reason: result.reason });
       setBusinessStatus(view.status);
       return true;
     },
     async () => {
-      await persistent.markDeclarationResultUnknown({ declarationId: input.declarationId });
+      await database.markDeclarationResultUnknown({ declarationId: input.declarationId });
       view.status = 'result_unknown';
       setBusinessStatus(view.status);
     },

@@ -2,18 +2,13 @@
 // for the day before (China time) and on demand for any day.
 import type { ActivityOptions } from '@temporalio/workflow';
 import { previousChinaDay, type ReconciliationSummary } from '../domain/reconciliation';
+import type { ReconciliationInput } from '../contracts/upkeep';
 import { atBureau } from './activity-options';
 
 const OPTIONS: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10 },
 };
-
-export interface ReconciliationInput {
-  /** YYYY-MM-DD; the schedule leaves it out: yesterday in China. */
-  date?: string | undefined;
-  actor?: string | undefined;
-}
 
 export async function reconciliationWorkflow(input: ReconciliationInput = {}): Promise<ReconciliationSummary> {
   // The workflow clock is deterministic: the time of the task that runs this.

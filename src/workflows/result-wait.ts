@@ -4,7 +4,7 @@
 import { condition, setHandler } from '@temporalio/workflow';
 import type { DeclarationTiming } from '../config';
 import { nextPollDelaySeconds } from '../domain/declaration';
-import { declarationStateQuery, fetchResultNowUpdate, type DeclarationView } from './messages';
+import { declarationStateQuery, fetchResultNowUpdate, type DeclarationView } from '../contracts/declaration';
 
 export class ResultWait {
   private asked = false;

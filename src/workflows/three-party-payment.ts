@@ -2,10 +2,10 @@
 // no retry is left before the payment deadline. An attempt whose outcome is unknown is never
 // sent again: the bureau is asked about its key until the answer is definite.
 import { ActivityFailure, ApplicationFailure, condition, setHandler, sleep } from '@temporalio/workflow';
-import { atBureau, persistent } from './activity-options';
+import { atBureau, database } from './activity-options';
 import { nextRetryAt } from '../domain/payment';
-import { cancelPaymentUpdate, paymentStateQuery, retryPaymentNowUpdate, type PaymentView } from './messages';
-import type { ThreePartyPaymentInput } from '../domain/payment-inputs';
+import { cancelPaymentUpdate, paymentStateQuery, retryPaymentNowUpdate, type PaymentView , type ThreePartyPaymentInput } from '../contracts/payment';
+
 import { setBusinessStatus } from './search-attributes';
 
 export async function threePartyPaymentWorkflow(input: ThreePartyPaymentInput): Promise<PaymentView> {
@@ -36,7 +36,7 @@ export async function threePartyPaymentWorkflow(input: ThreePartyPaymentInput): 
   );
 
   const finish = async (status: 'paid' | 'failed' | 'cancelled', reason: string | null): Promise<PaymentView> => {
-    await persistent.finishPayment({ paymentId: input.paymentId, state: status, reason });
+    await database.finishPayment({ paymentId: input.paymentId, state: status, reason });
     Object.assign(view, { status, reason: reason ?? undefined, nextRetryAt: undefined });
     setBusinessStatus(status);
     return { ...view };
@@ -48,7 +48,7 @@ export async function threePartyPaymentWorkflow(input: ThreePartyPaymentInput): 
     // The view changes before the record, so an operator's update never meets a stale view.
     Object.assign(view, { status: 'deducting', attempts: n, nextRetryAt: undefined });
     setBusinessStatus('deducting');
-    if (n > 1) await persistent.updatePaymentState({ paymentId: input.paymentId, state: 'deducting', reason: null, nextRetryAt: null });
+    if (n > 1) await database.updatePaymentState({ paymentId: input.paymentId, state: 'deducting', reason: null, nextRetryAt: null });
 
     let outcome;
     try {
@@ -73,7 +73,7 @@ export async function threePartyPaymentWorkflow(input: ThreePartyPaymentInput): 
     if (!next) return finish('failed', `${reason}; no retry is left before the payment deadline ${input.deadline}`);
     retryNow = false;
     Object.assign(view, { status: 'awaiting_retry', reason, nextRetryAt: next.toISOString() });
-    await persistent.updatePaymentState({ paymentId: input.paymentId, state: 'awaiting_retry', reason, nextRetryAt: next.toISOString() });
+    await database.updatePaymentState({ paymentId: input.paymentId, state: 'awaiting_retry', reason, nextRetryAt: next.toISOString() });
     setBusinessStatus('awaiting_retry');
     await condition(() => retryNow || cancelRequested, next.getTime() - Date.now());
     if (cancelRequested) return finish('cancelled', `cancelled by an operator after: ${reason}`);

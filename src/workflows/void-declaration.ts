@@ -1,17 +1,10 @@
 // 申报作废 (F-5.3): ask the bureau to void a declaration, then wait for its asynchronous answer
 // exactly as a declaration waits for its result (20 s or fetch-now, then polling).
 import { ActivityFailure } from '@temporalio/workflow';
-import type { DeclarationTiming } from '../config';
-import { LOOKUP, atBureau, persistent } from './activity-options';
-import type { DeclarationView } from './messages';
+import { LOOKUP, atBureau, database } from './activity-options';
+import type { DeclarationView, VoidInput } from '../contracts/declaration';
 import { ResultWait } from './result-wait';
 import { setBusinessStatus } from './search-attributes';
-
-export interface VoidInput {
-  declarationId: string;
-  voidRequestId: string; // the bureau's idempotency key for this void
-  timing: DeclarationTiming;
-}
 
 export async function voidDeclarationWorkflow(input: VoidInput): Promise<DeclarationView> {
   const wait = new ResultWait(input.timing);
@@ -26,14 +19,14 @@ export async function voidDeclarationWorkflow(input: VoidInput): Promise<Declara
         throw err;
       });
       if (result.status === 'pending') return false;
-      await persistent.recordVoidDecision({ declarationId: input.declarationId, result });
+      await database.recordVoidDecision({ declarationId: input.declarationId, result });
       if (result.status === 'accepted') view.status = 'voided';
       else Object.assign(view, { status: 'void_rejected', reason: result.reason });
       setBusinessStatus(view.status);
       return true;
     },
     // No answer by the deadline: the declaration stays `voiding` until an operator fetches it.
-    () => persistent.noteVoidResultUnknown({ declarationId: input.declarationId }),
+    () => database.noteVoidResultUnknown({ declarationId: input.declarationId }),
   );
   return current();
 }

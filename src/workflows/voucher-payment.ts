@@ -10,9 +10,8 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { reprintVoucherUpdate, voidVoucherUpdate, voucherStateQuery, type VoucherActionArgs, type VoucherPrintResult, type VoucherView } from './messages';
-import type { VoucherPaymentInput } from '../domain/payment-inputs';
-import { HEARTBEAT_TIMEOUT, LOOKUP, atBureau, persistent } from './activity-options';
+import { reprintVoucherUpdate, voidVoucherUpdate, voucherStateQuery, type VoucherActionArgs, type VoucherPrintResult, type VoucherView , type VoucherPaymentInput } from '../contracts/payment';
+import { HEARTBEAT_TIMEOUT, LOOKUP, atBureau, database } from './activity-options';
 import { setBusinessStatus } from './search-attributes';
 
 /** What a continued run starts from: the voucher is issued already. */
@@ -65,7 +64,7 @@ export async function voucherPaymentWorkflow(input: VoucherPaymentInput, resume?
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       view.lastPrintError = messageOf(err);
-      await persistent.recordVoucherPrintError({ voucherId: view.voucherId, error: view.lastPrintError, actor });
+      await database.recordVoucherPrintError({ voucherId: view.voucherId, error: view.lastPrintError, actor });
       return { ...view, printed: false };
     } finally {
       printing = false;
@@ -89,7 +88,7 @@ export async function voucherPaymentWorkflow(input: VoucherPaymentInput, resume?
   );
 
   const end = async (status: 'paid' | 'voided' | 'expired', extra: { paidAt?: string | undefined; reason?: string; actor?: string }) => {
-    await persistent.finishVoucher({
+    await database.finishVoucher({
       voucherId: view.voucherId,
       paymentId: input.paymentId,
       status,
@@ -119,7 +118,7 @@ export async function voucherPaymentWorkflow(input: VoucherPaymentInput, resume?
       const cause = err instanceof ActivityFailure ? err.cause : undefined;
       if (!(cause instanceof ApplicationFailure && cause.nonRetryable)) throw err;
       const reason = `${cause.type ?? 'REFUSED'}: ${cause.message}`;
-      await persistent.finishPayment({ paymentId: input.paymentId, state: 'failed', reason });
+      await database.finishPayment({ paymentId: input.paymentId, state: 'failed', reason });
       Object.assign(view, { status: 'failed', reason });
       setBusinessStatus('failed');
       return { ...view };

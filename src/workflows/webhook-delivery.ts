@@ -4,8 +4,8 @@
 import { condition, setHandler } from '@temporalio/workflow';
 import type { AttemptResult } from '../activities/webhooks';
 import { nextAttemptAt, type WebhookDeliveryInput } from '../domain/webhook-retries';
-import { persistent } from './activity-options';
-import { deliverNowSignal } from './messages';
+import { database } from './activity-options';
+import { deliverNowSignal } from '../contracts/webhook';
 
 export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Promise<AttemptResult['outcome']> {
   let now = false;
@@ -17,7 +17,7 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
     const next = nextAttemptAt(n, new Date(), input.retry, firstAttemptAt);
     const retryInSeconds = next ? (next.getTime() - Date.now()) / 1000 : null;
     now = false;
-    const { outcome } = await persistent.attemptWebhookDelivery({ deliveryId: input.deliveryId, round: input.round, n, retryInSeconds });
+    const { outcome } = await database.attemptWebhookDelivery({ deliveryId: input.deliveryId, round: input.round, n, retryInSeconds });
     if (outcome !== 'retrying' || retryInSeconds === null) return outcome;
     await condition(() => now, retryInSeconds * 1000);
   }

@@ -4,7 +4,7 @@
 // closed workflows; the audit log read by time and subject, verified, then tampered with in SQL.
 import { execFileSync } from 'node:child_process';
 import { historyFromJSON, historyToJSON } from '../../src/worker/history-json';
-import { ROUTINE_WORKFLOW_TYPES } from '../../src/worker/visibility';
+import { ROUTINE_WORKFLOW_TYPES } from '../../src/contracts/workflow-types';
 import { ensureWebhookDispatcher } from '../../src/starts/webhook-dispatcher';
 import { Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';

@@ -16,7 +16,7 @@ import { insertEmployer } from '../../src/db/employers';
 import { auditLog, declarationLines } from '../../src/db/schema';
 import { batchDeclarationId } from '../../src/domain/batch';
 import type { FeeItem } from '../../src/domain/fee-items';
-import { batchProgressQuery } from '../../src/workflows/messages';
+import { batchProgressQuery } from '../../src/contracts/batch';
 import { taxpayerId, unitNumber } from '../support/employers';
 import type { paths } from '../../client';
 import { feeItem } from '../support/fee-item';

@@ -17,7 +17,7 @@ import { auditLog, idempotencyKeys, vouchers as vouchersTable, workflowStarts } 
 import { ensureReconcilerSchedule, reconcilerScheduleId } from '../../src/starts/reconciler-schedule';
 import { reconcileStarts, recordStart, startValues } from '../../src/starts/workflow-starts';
 import type { FeeItem } from '../../src/domain/fee-items';
-import type { DeclarationInput } from '../../src/workflows/declaration';
+import type { DeclarationInput } from '../../src/contracts/declaration';
 import { NEW_PASSWORD, addSignedInEmployer, taxpayerId, unitNumber } from '../support/employers';
 import { initialPassword } from '../../src/domain/password';
 import { api, declaredEmployer, eventually, payThreeParty } from '../support/flows';

@@ -1,7 +1,7 @@
 // Every registered route, walked: no key → 401, a role it does not allow → 403, an allowed
 // role gets past authorization. Also: every route has a schema; size and rate limits hold.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../../src/api/auth';
+import { ROLES, type Role } from '../../src/api/api-keys';
 import { auth, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;

@@ -35,10 +35,12 @@ const detail = async (id: string) => {
 const trigger = (id: string, headers: Record<string, string> = {}) => stack.client.POST('/api/declaration-schedules/{id}/trigger', { params: { path: { id } }, headers });
 const services = () => ({ db: stack.database.db, temporal: stack.temporal, bureau: stack.bureau, config: stack.config, codec: stack.app.codec });
 
-/** One pass of the reconciler's activity, as its schedule runs it. */
-function reconcile() {
-  const { reconcileWorkflowStarts } = reconcilerActivities(services());
-  return new MockActivityEnvironment().run(reconcileWorkflowStarts, { graceSeconds: 0 }) as ReturnType<typeof reconcileWorkflowStarts>;
+/** One pass of the reconciler's activities, as its schedule runs them: the starts, then the schedules. */
+async function reconcile() {
+  const { reconcileWorkflowStarts, syncDeclarationSchedules } = reconcilerActivities(services());
+  const env = new MockActivityEnvironment();
+  const starts = (await env.run(reconcileWorkflowStarts, { graceSeconds: 0 })) as Awaited<ReturnType<typeof reconcileWorkflowStarts>>;
+  return { ...starts, schedules: (await env.run(syncDeclarationSchedules)) as Awaited<ReturnType<typeof syncDeclarationSchedules>> };
 }
 
 async function completedBatch(id: string): Promise<BatchView> {

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { formatYuanGrouped, toChineseCapitals } from '../../src/domain/money';
-import { voucherStateQuery } from '../../src/workflows/messages';
+import { voucherStateQuery } from '../../src/contracts/payment';
 import type { SifeeClient } from '../../client';
 import { declaredEmployer as declaredEmployerOf, payByVoucher } from '../support/flows';
 import { startStack, type Stack } from '../support/stack';

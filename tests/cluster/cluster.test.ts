@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatApiKeys, type ApiKey } from '../../src/api/auth';
+import { formatApiKeys, type ApiKey } from '../../src/api/api-keys';
 import type { BureauLedgerEntry, FaultRule } from '../../src/bureau/contract';
 import { checkInvariants, type AcceptedPayment, type BureauSnapshot } from '../../tools/chaos/checks';
 import { ApiClient, BureauAdmin } from '../../tools/chaos/http';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { formatApiKeys } from '../../src/api/auth';
+import { formatApiKeys } from '../../src/api/api-keys';
 import { buildBureau } from '../../src/bureau/server';
 import { ApiClient } from '../../tools/chaos/http';
 import { API, ServiceProcess, freePort } from '../../tools/chaos/processes';

@@ -15,7 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { formatApiKeys } from '../../src/api/auth';
+import { formatApiKeys } from '../../src/api/api-keys';
 import { requestRef } from '../../src/api/idempotency';
 import type { BureauLedgerEntry } from '../../src/bureau/contract';
 import { buildBureau } from '../../src/bureau/server';

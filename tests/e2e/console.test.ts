@@ -607,8 +607,7 @@ describe('schedules, batches and webhooks in the console', () => {
     const created = await api(stack).get(`/api/declaration-schedules/${scheduleId}`);
     expect(created.json()).toMatchObject({ allEmployers: false, employerIds: [ready.id, unchanged.id] });
     // The form is ready for the next: all employers, none picked.
-    expect(await page.$eval('#schedule-employer-picker', (el) => (el as HTMLElement).hidden)).toBe(true);
-    expect(await page.$$('#schedule-employers .chip')).toEqual([]);
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#schedule-employer-picker')?.hidden === true && document.querySelectorAll('#schedule-employers .chip').length === 0);
     expect(await text(page, '#schedule-next')).toMatch(/Next runs/);
     // Pause and unpause.
     await press(page, `${scheduleRow} button[data-action="pause-schedule"]`);

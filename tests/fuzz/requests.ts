@@ -8,7 +8,7 @@
 // or a body over the size limit.
 import fc from 'fast-check';
 import type { RouteEntry } from '../../src/api/app';
-import type { Role } from '../../src/api/auth';
+import type { Role } from '../../src/api/api-keys';
 
 export type JsonSchema = {
   type?: string | string[];

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { insertBatch } from '../../src/db/batches';
-import type { BatchDeclarationInput } from '../../src/workflows/batch-declaration';
+import type { BatchDeclarationInput } from '../../src/contracts/batch';
 import { startAttributes } from '../../src/search-attributes';
 import { bundleWorkflows, parseHistoryJson, replayHistories } from '../../src/worker/replay';
 import { NEW_PASSWORD, addEmployer, addSignedInEmployer } from '../support/employers';

@@ -8,7 +8,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/api/app';
-import type { ApiKey } from '../../src/api/auth';
+import type { ApiKey } from '../../src/api/api-keys';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import type { Config } from '../../src/config';
 import { NEW_PASSWORD, addEmployer } from '../support/employers';

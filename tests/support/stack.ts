@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/api/app';
-import type { ApiKey } from '../../src/api/auth';
+import type { ApiKey } from '../../src/api/api-keys';
 import { BureauClient } from '../../src/bureau/client';
 import { buildBureau } from '../../src/bureau/server';
 import { loadConfig, type Config, type DeclarationTiming } from '../../src/config';

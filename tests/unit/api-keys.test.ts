@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyRing, parseApiKeys } from '../../src/api/auth';
+import { KeyRing, parseApiKeys } from '../../src/api/api-keys';
 
 describe('API keys', () => {
   it('compares keys over digests of every key, whatever their lengths', () => {

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { and, count as countRows, eq, isNull, lt } from 'drizzle-orm';
 import postgres from 'postgres';
-import { formatApiKeys, type ApiKey } from '../../src/api/auth';
+import { formatApiKeys, type ApiKey } from '../../src/api/api-keys';
 import type { BureauLedgerEntry, FaultRule } from '../../src/bureau/contract';
 import { mulberry32 } from '../../src/bureau/generate';
 import { buildBureau } from '../../src/bureau/server';

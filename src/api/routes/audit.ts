@@ -11,8 +11,9 @@ import { verifyArchiveAndRecords } from '../../use-cases/verify-archive';
 import { queryAudit, verifyAuditLog } from '../../db/audit';
 import { BusinessStatus, EmployerId, FeePeriod } from '../../search-attributes';
 import { historyToJSON } from '../../worker/history-json';
-import { ARCHIVER_WORKFLOW_TYPE, TYPE_NAMES, WORKFLOW_TYPES, visibilityQuery } from '../../worker/visibility';
-import { Problem } from '../problem';
+import { SHORT_WORKFLOW_TYPES, type WorkflowTypeName } from '../../contracts/workflow-types';
+import { ARCHIVER_WORKFLOW_TYPE, TYPE_NAMES, visibilityQuery } from '../../worker/visibility';
+import { Problem } from '../../domain/problem';
 import {
   ArchiveCheck,
   ArchivePage,
@@ -25,12 +26,11 @@ import {
   ReplayAnswer,
   WorkflowList,
   type ExecutionStatusName,
-  type WorkflowTypeName,
 } from '../schemas/audit';
 import { Enum, Period, Type, errors } from '../schemas/common';
 import { DEFAULT_REPLAY_LIMIT, listWorkflows, locateHistory, replayWorkflows } from '../workflow-histories';
 
-export { visibilityQuery, WORKFLOW_TYPES };
+export { visibilityQuery };
 
 export interface AuditRoutesOptions {
   /** The current workflow code, prebuilt (tests bundle once per run); otherwise bundled at the first replay. */
@@ -75,7 +75,7 @@ const Routine = (what: string) => Type.Optional(Type.Boolean({ default: true, de
 const ROUTINE_AUDIT_ACTIONS = [ARCHIVED_ACTION];
 
 const TypeFilter = Type.Optional(
-  Enum(TYPE_NAMES, `a short name (${Object.keys(WORKFLOW_TYPES).join(', ')}) or the workflow type`),
+  Enum(TYPE_NAMES, `a short name (${Object.keys(SHORT_WORKFLOW_TYPES).join(', ')}) or the workflow type`),
 );
 const EmployerFilter = Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: ID_PATTERN, description: 'employer id' }));
 const Source = Type.Optional(
@@ -247,7 +247,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async (app, o
     async (request) => {
       const { type, limit = DEFAULT_LIMIT, ...q } = request.query;
       const rows = await listArchived(app.db, {
-        workflowTypes: type ? [WORKFLOW_TYPES[type as keyof typeof WORKFLOW_TYPES] ?? type] : undefined,
+        workflowTypes: type ? [SHORT_WORKFLOW_TYPES[type] ?? type] : undefined,
         employerId: q.employerId,
         from: parseTime(q.from, 'from'),
         to: parseTime(q.to, 'to'),

@@ -10,7 +10,7 @@ import { employerOr404 } from '../../use-cases/employer-access';
 import { printCertificate } from '../../use-cases/print-certificate';
 import { callerOf } from '../caller';
 import { pageKey } from '../paging';
-import { Problem, notFound } from '../problem';
+import { Problem, notFound } from '../../domain/problem';
 import { CertificateList, CertificatePdf } from '../schemas/certificates';
 import { IdParams, PageCursor, Period, Type, errors } from '../schemas/common';
 

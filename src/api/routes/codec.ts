@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { PayloadDecryptionError } from '../../codec/aes-gcm-codec';
 import { redactSecrets } from '../../domain/redact';
-import { Problem } from '../problem';
+import { Problem } from '../../domain/problem';
 import { PayloadsAnswer, PayloadsBody } from '../schemas/codec';
 import { NoContent, errors, type Static } from '../schemas/common';
 

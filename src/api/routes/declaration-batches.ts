@@ -5,10 +5,11 @@ import { batchCounts, getBatch, listBatchEntries, listBatches, type BatchEntryRe
 import { BATCH_ENTRY_STATUSES, DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY, type BatchCounts, type BatchEntryStatus, type BatchStatus } from '../../domain/batch';
 import type { DeclarationStatus } from '../../domain/declaration';
 import type { Excluded } from '../../domain/fee-items';
-import { MAX_BATCH_EMPLOYERS, startDeclarationBatch } from '../../use-cases/start-declaration-batch';
+import { MAX_BATCH_EMPLOYERS } from '../../domain/batch';
+import { startDeclarationBatch } from '../../use-cases/start-declaration-batch';
 import { callerOf } from '../caller';
 import { pageKey } from '../paging';
-import { notFound } from '../problem';
+import { notFound } from '../../domain/problem';
 import { BatchDetail, BatchId, BatchList, StartedBatch } from '../schemas/batches';
 import { Enum, Id, PageCursor, Period, Type, errors } from '../schemas/common';
 import { money } from '../views';

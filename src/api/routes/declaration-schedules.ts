@@ -9,7 +9,7 @@ import { SCHEDULE_TIMEZONE, type RunStatus } from '../../domain/declaration-sche
 import { nextRunTimes } from '../../starts/declaration-schedules';
 import { changeDeclarationSchedule, createDeclarationSchedule, triggerDeclarationSchedule } from '../../use-cases/declaration-schedules';
 import { callerOf } from '../caller';
-import { notFound } from '../problem';
+import { notFound } from '../../domain/problem';
 import { IdParams, NoContent, errors } from '../schemas/common';
 import { NoteBody, ScheduleBody, ScheduleDetail, ScheduleList, ScheduleView, TriggeredRun } from '../schemas/declaration-schedules';
 

@@ -10,9 +10,9 @@ import { hasUnpaidDeclarations, listDeclarations, type DeclarationRecord } from 
 import { payNowPrompt } from '../../domain/declaration';
 import { declarationOr404, startDeclaration } from '../../use-cases/start-declaration';
 import { voidDeclaration } from '../../use-cases/void-declaration';
-import { declarationStateQuery, fetchResultNowUpdate } from '../../workflows/messages';
+import { declarationStateQuery, fetchResultNowUpdate } from '../../contracts/declaration';
 import { callerOf } from '../caller';
-import { Problem } from '../problem';
+import { Problem } from '../../domain/problem';
 import { DeclarationDetail, DeclarationFetched, DeclarationList, DeclarationQuery, DeclarationStarted, DeclareBody, LIST_LIMIT, VoidStarted } from '../schemas/declarations';
 import { IdParams, errors } from '../schemas/common';
 import { activityFailureView, declarationLineView, declarationView } from '../views';

@@ -8,7 +8,7 @@ import { and, asc, eq, gt, isNotNull, lte, sql } from 'drizzle-orm';
 import { chainAudit } from '../../db/audit';
 import type { Db } from '../../db/client';
 import { auditLog } from '../../db/schema';
-import { Problem } from '../problem';
+import { Problem } from '../../domain/problem';
 import { Type, errors } from '../schemas/common';
 import { EventStream } from '../schemas/events';
 

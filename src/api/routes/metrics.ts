@@ -5,9 +5,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
 import { createServiceMetrics, type ServiceMetrics } from '../../metrics';
-import { KeyRing, bearerKey } from '../auth';
+import { KeyRing } from '../api-keys';
+import { bearerKey } from '../auth';
 import { allowedHostNames, hostAllowed } from '../host-names';
-import { Problem } from '../problem';
+import { Problem } from '../../domain/problem';
 import { FileAnswer, errors } from '../schemas/common';
 
 declare module 'fastify' {

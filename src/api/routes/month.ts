@@ -25,7 +25,7 @@ import type { PaymentState } from '../../domain/payment';
 import { startBulkAction } from '../../use-cases/start-bulk-action';
 import { callerOf } from '../caller';
 import { EXPORT_FORMATS, sendTable, type Column } from '../export';
-import { Problem, notFound } from '../problem';
+import { Problem, notFound } from '../../domain/problem';
 import { Enum, FileAnswer, IdParams, Type, errors } from '../schemas/common';
 import { BulkActionBody, BulkActionList, BulkActionReport, MonthAnswer, MonthQuery, MONTH_LIMIT, StartedBulkAction } from '../schemas/month';
 import { money } from '../views';

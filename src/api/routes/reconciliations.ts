@@ -7,9 +7,10 @@ import { formatYuan } from '../../domain/money';
 import { chinaDay } from '../../domain/china-time';
 import type { ReconciliationItem, ReconciliationSummary } from '../../domain/reconciliation';
 import { EXPORT_FORMATS, sendTable, type Column } from '../export';
-import { Problem } from '../problem';
+import { Problem } from '../../domain/problem';
 import { Enum, FileAnswer, Type, errors } from '../schemas/common';
 import { ReconciliationView } from '../schemas/reconciliations';
+import { WORKFLOW } from '../../contracts/workflow-types';
 
 const DateParams = Type.Object(
   { date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a day in China time, YYYY-MM-DD' }) },
@@ -77,7 +78,7 @@ const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       assertDay(date);
       const today = chinaDay(new Date());
       if (date > today) throw new Problem(400, 'DATE_IN_FUTURE', 'That day has not begun', `${date} is after today (${today}, China time)`);
-      const handle = await app.temporal.workflow.start('reconciliationWorkflow', {
+      const handle = await app.temporal.workflow.start(WORKFLOW.reconciliationWorkflow, {
         workflowId: `reconciliation-${date}-${app.config.taskQueue}`,
         taskQueue: app.config.taskQueue,
         args: [{ date, actor: request.actor!.name }],

@@ -2,8 +2,8 @@
 // API key sets an HttpOnly cookie holding a random session id (never the key), stored server-side.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/client';
-import { KeyRing, type ApiKey } from '../auth';
-import { Problem } from '../problem';
+import { KeyRing, type ApiKey } from '../api-keys';
+import { Problem } from '../../domain/problem';
 import { Enum, Type, errors } from '../schemas/common';
 import { clearedSessionCookies, endSession, sessionCookie, sessionIdOf, startSession } from '../sessions';
 

@@ -10,7 +10,7 @@ import { voucherOr404 } from '../../use-cases/payment-records';
 import { reprintVoucher } from '../../use-cases/reprint-voucher';
 import { voidVoucher } from '../../use-cases/void-voucher';
 import { callerOf } from '../caller';
-import { Problem } from '../problem';
+import { Problem } from '../../domain/problem';
 import { FileAnswer, IdParams, errors } from '../schemas/common';
 import { VoucherList, VoucherReprinted, VoucherView } from '../schemas/vouchers';
 import { money } from '../views';

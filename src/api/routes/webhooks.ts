@@ -6,7 +6,7 @@ import { maskUrlCredentials } from '../../domain/redact';
 import { eventIdOf } from '../../domain/webhook-events';
 import { redeliver, registerWebhook, removeWebhook } from '../../use-cases/webhooks';
 import { callerOf } from '../caller';
-import { notFound } from '../problem';
+import { notFound } from '../../domain/problem';
 import { Enum, NoContent, Type, errors } from '../schemas/common';
 import { DeliveryId, DeliveryList, DeliveryView, NewWebhook, WebhookEventName, WebhookId, WebhookList, WebhookView } from '../schemas/webhooks';
 

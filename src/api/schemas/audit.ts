@@ -1,32 +1,13 @@
 // The answers of the auditor's routes: workflows from Temporal visibility, their histories and
 // replays, the archive with its check, and the hash-chained audit log with its check.
 import { CloneType } from '@sinclair/typebox';
-import type * as workflows from '../../workflows';
+import { WORKFLOW_TYPE_FACTS, WORKFLOW_TYPE_NAMES } from '../../contracts/workflow-types';
 import { EXECUTION_STATUSES } from '../../worker/visibility';
 import { Enum, Id, Nullable, Period, Timestamp, Type } from './common';
 
-/** Every workflow type the worker runs, with what it does (a Record: a new workflow must be named here). */
-const WORKFLOW_TYPE_MEANINGS: Record<WorkflowTypeName, string> = {
-  declarationWorkflow: 'a declaration (申报)',
-  threePartyPaymentWorkflow: 'a three-party agreement payment (三方协议缴费)',
-  voidDeclarationWorkflow: 'a void of a declaration (作废申报)',
-  voucherPaymentWorkflow: 'a bank-side voucher payment (银行端凭证缴费)',
-  batchDeclarationWorkflow: 'a batch declaration (批量申报)',
-  bulkActionWorkflow: 'a bulk payment or print from the month view (批量操作)',
-  certificateWorkflow: 'a certificate print (缴费证明, 完税证明)',
-  reconcilerWorkflow: 'the reconciler of recorded starts',
-  archiveWorkflow: 'the archiver of closed histories',
-  reconciliationWorkflow: 'a reconciliation with the bureau’s ledger (对账)',
-  webhookDeliveryWorkflow: 'a webhook delivery, one round of it (docs/webhooks.md)',
-  webhookDispatcherWorkflow: 'the webhook dispatcher following the audit log',
-  declarationScheduleWorkflow: 'a run of a declaration schedule (申报计划), starting its batch',
-};
-export type WorkflowTypeName = keyof typeof workflows;
-const WORKFLOW_TYPE_NAMES = Object.keys(WORKFLOW_TYPE_MEANINGS) as WorkflowTypeName[];
-
 export const WorkflowType = Enum(
   WORKFLOW_TYPE_NAMES,
-  `the Temporal workflow type: ${Object.entries(WORKFLOW_TYPE_MEANINGS).map(([type, meaning]) => `${type}: ${meaning}`).join('; ')}`,
+  `the Temporal workflow type: ${WORKFLOW_TYPE_NAMES.map((type) => `${type}: ${WORKFLOW_TYPE_FACTS[type].meaning}`).join('; ')}`,
 );
 
 export type ExecutionStatusName = keyof typeof EXECUTION_STATUSES;

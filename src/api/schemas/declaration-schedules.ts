@@ -2,7 +2,7 @@
 // with its batch), and the answer of "run now".
 import { BATCH_STATUSES } from '../../domain/batch';
 import { MAX_SCHEDULE_DAY, RUN_STATUSES, RUN_TRIGGERS, SCHEDULE_PERIODS, SCHEDULE_TIMEZONE, SCHEDULE_TIME_PATTERN } from '../../domain/declaration-schedule';
-import { MAX_BATCH_EMPLOYERS } from '../../use-cases/start-declaration-batch';
+import { MAX_BATCH_EMPLOYERS } from '../../domain/batch';
 import { HEADCOUNT_WARNING } from '../../domain/notices';
 import { BatchId, BatchProgress } from './batches';
 import { Enum, Id, Nullable, Period, Timestamp, Type } from './common';

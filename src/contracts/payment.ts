@@ -1,20 +1,53 @@
-// Signals, queries and updates of the workflows, as exported constants shared with the API.
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DeclarationStatus } from '../domain/declaration';
+// The payment workflows (缴费): what they are started with (money in fen; no password ever, the
+// API checks it with the bureau before starting; an account number only inside encrypted
+// payloads), and the updates and queries the API sends them.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { PaymentLine, VoucherAccount } from '../bureau/contract';
+import type { PaymentTiming } from '../config';
 import type { PaymentState } from '../domain/payment';
 
-export interface DeclarationView {
-  declarationId: string;
-  status: DeclarationStatus;
-  serial?: string; // 申报序号, once accepted
-  reason?: string; // the bureau's reason, once rejected
-  fetches: number; // how often the result was fetched from the bureau
-  nextFetchAt?: string; // when the result will be fetched next without an operator asking
+export interface ThreePartyPaymentInput {
+  paymentId: string;
+  taxpayerId: string;
+  agreementId: string; // 三方协议号
+  lines: PaymentLine[];
+  amountFen: number;
+  retryScheduleSeconds: number[]; // waits between failed deductions
+  deadline: string; // ISO time: no retry after it (the fees' payment deadline)
+  statusPollSeconds: number; // while an attempt's outcome is unknown, ask the bureau this often
 }
 
-/** F-2.6 立即获取: fetch the result now; answers the state after that fetch. */
-export const fetchResultNowUpdate = defineUpdate<DeclarationView>('fetchResultNow');
-export const declarationStateQuery = defineQuery<DeclarationView>('declarationState');
+export interface VoucherPaymentInput {
+  paymentId: string;
+  employerId: string;
+  taxpayerId: string;
+  lines: PaymentLine[];
+  amountFen: number;
+  account: VoucherAccount | null; // typed in by the operator, or a reported account; null: the bureau's default
+  counterPollSeconds: number; // how often to ask the bureau whether the voucher was paid at a counter
+}
+
+/** A three-party payment's input: the lines at what is still due on each, and their total. */
+export function threePartyPaymentInput(p: {
+  paymentId: string;
+  taxpayerId: string;
+  agreementId: string;
+  lines: readonly { itemId: string; dueFen: number }[];
+  deadline: Date;
+  timing: PaymentTiming;
+}): ThreePartyPaymentInput {
+  const lines = p.lines.map((l) => ({ itemId: l.itemId, amountFen: l.dueFen }));
+  return {
+    paymentId: p.paymentId,
+    taxpayerId: p.taxpayerId,
+    agreementId: p.agreementId,
+    lines,
+    amountFen: lines.reduce((sum, l) => sum + l.amountFen, 0),
+    retryScheduleSeconds: p.timing.retryScheduleSeconds,
+    deadline: p.deadline.toISOString(),
+    statusPollSeconds: p.timing.statusPollSeconds,
+  };
+}
 
 export interface PaymentView {
   paymentId: string;
@@ -60,27 +93,3 @@ export const voidVoucherUpdate = defineUpdate<VoucherView, [VoucherActionArgs]>(
 /** F-4.8: print the same voucher again (补打), e.g. after a failed print; only while it is issued. */
 export const reprintVoucherUpdate = defineUpdate<VoucherPrintResult, [VoucherActionArgs]>('reprintVoucher');
 export const voucherStateQuery = defineQuery<VoucherView>('voucherState');
-
-/** 批量申报: where a batch declaration stands, as its workflow knows it. */
-export interface BatchProgressView {
-  batchId: string;
-  status: 'running' | 'completed';
-  period: string;
-  total: number;
-  cursor: number; // employers before this place were taken up by earlier runs
-  run: number; // 1 for the first run, +1 at each continue-as-new
-  inFlight: number[]; // places of the employers being prepared now
-  declaring: number; // declarations started and waiting for their result, as last counted
-  done: number; // declarations whose workflow ended
-  accepted: number;
-  rejected: number;
-  resultUnknown: number;
-  skipped: number;
-  failed: number;
-  pending: number; // not finished yet
-}
-
-export const batchProgressQuery = defineQuery<BatchProgressView>('batchProgress');
-
-/** A webhook delivery waiting for its next attempt: try at once (a redelivery asked meanwhile). */
-export const deliverNowSignal = defineSignal('deliverNow');
