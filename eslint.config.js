@@ -48,7 +48,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [noTools, { group: ['**/contracts/*', '**/db/*', '**/api/*', '**/use-cases/*', '**/activities/*', '**/workflows/*', '**/starts/*', '**/worker/*'], message: 'The domain is pure rules: it imports only the domain.' }] },
+        { patterns: [noTools, { group: ['**/contracts/*', '**/db/*', '**/api/*', '**/use-cases/*', '**/activities/*', '**/workflows/*', '**/temporal/*', '**/worker/*'], message: 'The domain is pure rules: it imports only the domain.' }] },
       ],
     },
   },
@@ -57,7 +57,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [noTools, { group: ['**/db/*', '**/api/*', '**/use-cases/*', '**/activities/*', '**/workflows/*', '**/starts/*', '**/worker/*'], message: 'Contracts are types and message definitions over the domain.' }] },
+        { patterns: [noTools, { group: ['**/db/*', '**/api/*', '**/use-cases/*', '**/activities/*', '**/workflows/*', '**/temporal/*', '**/worker/*'], message: 'Contracts are types and message definitions over the domain.' }] },
       ],
     },
   },
@@ -66,7 +66,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [noTools, noWorkflowCode] }] },
   },
   {
-    files: ['src/use-cases/**/*.ts', 'src/starts/**/*.ts', 'src/db/**/*.ts'],
+    files: ['src/use-cases/**/*.ts', 'src/temporal/**/*.ts', 'src/db/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noTools, noWorkflowCode, { group: ['**/api/*'], message: 'The API is the outer layer: nothing below imports it (the problem type is src/domain/problem.ts).' }] }],
     },

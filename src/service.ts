@@ -19,10 +19,10 @@ import { BrowserPool, Renderer } from './render';
 import { createWorker } from './worker/worker';
 import { bundleWorkflowsOutOfProcess } from './worker/bundle-out-of-process';
 import { ensureSearchAttributes } from './worker/search-attributes';
-import { ensureReconcilerSchedule } from './starts/reconciler-schedule';
-import { ensureWebhookDispatcher } from './starts/webhook-dispatcher';
-import { reconcileStarts } from './starts/workflow-starts';
-import { syncUnsyncedSchedules } from './starts/declaration-schedules';
+import { ensureReconcilerSchedule } from './temporal/reconciler-schedule';
+import { ensureWebhookDispatcher } from './temporal/webhook-dispatcher';
+import { reconcileStarts } from './temporal/workflow-starts';
+import { syncUnsyncedSchedules } from './temporal/declaration-schedules';
 import { ensureSchedules } from './worker/schedules';
 
 export async function runService(parts: { api: boolean; worker: boolean }): Promise<void> {

@@ -10,7 +10,7 @@ import { PASSWORD_CHANGE_REASON } from '../domain/batch';
 import { bulkEntryId, planBulkPayment, type BulkEntryStatus, type BulkReason } from '../domain/bulk-action';
 import type { CertificateInput } from '../domain/certificates';
 import { threePartyPaymentInput } from '../contracts/payment';
-import { dispatchStart, findStart, recordStart } from '../starts/workflow-starts';
+import { dispatchStart, findStart, recordStart } from '../temporal/workflow-starts';
 import { callBureau } from './bureau-errors';
 import type { ActivityDeps } from './deps';
 import { WORKFLOW } from '../contracts/workflow-types';

@@ -1,8 +1,8 @@
 // The activities of a declaration schedule's run (申报计划): record the run with its batch, then
-// start the batch (src/starts/scheduled-runs.ts). `runDeclarationSchedule` takes both steps at
+// start the batch (src/temporal/scheduled-runs.ts). `runDeclarationSchedule` takes both steps at
 // once, for the runs started before the workflow took them one by one (SCHEDULE_RUN_STEPS_PATCH).
 import type { ScheduleRunSummary } from '../domain/declaration-schedule';
-import { recordScheduledRun, startRunBatch, type ScheduledRun } from '../starts/scheduled-runs';
+import { recordScheduledRun, startRunBatch, type ScheduledRun } from '../temporal/scheduled-runs';
 import type { ActivityDeps } from './deps';
 
 type RunInput = { scheduleId: string; scheduledAt: string };

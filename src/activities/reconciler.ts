@@ -1,7 +1,7 @@
 // The reconciler's activities: start the workflows whose start was recorded but never made, and
 // bring Temporal's declaration schedules to what their rows say (two repairs, each its own step).
-import { syncUnsyncedSchedules, type ScheduleSyncReport } from '../starts/declaration-schedules';
-import { reconcileStarts, type ReconcileReport } from '../starts/workflow-starts';
+import { syncUnsyncedSchedules, type ScheduleSyncReport } from '../temporal/declaration-schedules';
+import { reconcileStarts, type ReconcileReport } from '../temporal/workflow-starts';
 import type { ActivityDeps } from './deps';
 
 export function reconcilerActivities({ db, temporal, codec, config }: Pick<ActivityDeps, 'db' | 'temporal' | 'codec' | 'config'>) {

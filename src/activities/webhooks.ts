@@ -7,7 +7,7 @@ import { cancelDelivery, deliveryToSend, deliveryWorkflowId, getAttempt, recordD
 import { eventIdOf, webhookEventBody } from '../domain/webhook-events';
 import { WEBHOOK_TIMEOUT_MS } from '../domain/webhook-retries';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from '../domain/webhook-signature';
-import { dispatchStart, findStart, recordStart } from '../starts/workflow-starts';
+import { dispatchStart, findStart, recordStart } from '../temporal/workflow-starts';
 import { postWebhook, type PostOutcome } from '../webhooks/post';
 import { openSecret } from '../webhooks/secret';
 import { WebhookTargetRefused, resolveWebhookTarget } from '../webhooks/target';
@@ -40,7 +40,7 @@ export function webhookActivities({ db, temporal, codec, config }: Pick<Activity
     /**
      * The dispatcher: for `seconds`, passes over the audit chain every `pollMs` (at once while a
      * backlog lasts), making each new delivery with its workflow start and starting it. A start
-     * that fails here is the reconciler's (the outbox, src/starts/workflow-starts.ts).
+     * that fails here is the reconciler's (the outbox, src/temporal/workflow-starts.ts).
      */
     async followAuditLogForWebhooks(input: { seconds: number; pollMs: number }): Promise<{ deliveries: number }> {
       const ctx = Context.current();

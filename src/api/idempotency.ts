@@ -2,7 +2,7 @@
 // unchanged. A key is held by a lease that its request renews while it runs: when the process
 // running it dies, the lease runs out (IDEMPOTENCY_LEASE_SECONDS) and a repeat takes the key over.
 // The repeat then finishes the work exactly once, because every start of work is recorded under
-// the key's `ref` (see src/starts/workflow-starts.ts) and a handler carries on with what it finds.
+// the key's `ref` (see src/temporal/workflow-starts.ts) and a handler carries on with what it finds.
 import { createHash, createHmac } from 'node:crypto';
 import { and, eq, lte, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';

@@ -1,6 +1,6 @@
 // Declaration schedules (申报计划) and their runs. Every change of a schedule raises its
 // `sync_version` in the transaction that records it (with its audit entry); Temporal is then
-// brought to it and `synced_version` follows (src/starts/declaration-schedules.ts).
+// brought to it and `synced_version` follows (src/temporal/declaration-schedules.ts).
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { RunStatus, RunTrigger, SchedulePeriod } from '../domain/declaration-schedule';
 import { appendAudit, type Transaction } from './audit';

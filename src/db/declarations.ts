@@ -4,7 +4,7 @@ import type { DecisionResult } from '../bureau/contract';
 import type { DeclarationStatus, PaymentStatus } from '../domain/declaration';
 import type { DeclarationKind, FeeItem } from '../domain/fee-items';
 import { sumFen } from '../domain/money';
-import type { StartValues } from '../starts/workflow-starts';
+import type { StartValues } from '../temporal/workflow-starts';
 import { appendAudit, audited } from './audit';
 import { recountFinishedBatch } from './batches';
 import type { Db } from './client';

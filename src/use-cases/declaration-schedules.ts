@@ -1,12 +1,12 @@
 // Declaration schedules (申报计划): created, paused, unpaused, deleted and run now by an operator.
 // Each change is recorded first (row and audit entry in one transaction), then Temporal's schedule
-// is brought to it (src/starts/declaration-schedules.ts); when Temporal does not answer the change
+// is brought to it (src/temporal/declaration-schedules.ts); when Temporal does not answer the change
 // stands and the reconciler finishes it (the answer says `synced: false`).
 import { HEADCOUNT_WARNING } from '../domain/notices';
 import { Problem, notFound } from '../domain/problem';
 import { changeSchedule, findScheduleRow, insertSchedule, type ScheduleChange, type ScheduleRow } from '../db/declaration-schedules';
 import type { SchedulePeriod, ScheduleRunSummary } from '../domain/declaration-schedule';
-import { syncSchedule, temporalScheduleIdOf } from '../starts/declaration-schedules';
+import { syncSchedule, temporalScheduleIdOf } from '../temporal/declaration-schedules';
 import type { Caller, Services } from './context';
 import { runDeclarationSchedule } from './run-declaration-schedule';
 import { MAX_BATCH_EMPLOYERS } from '../domain/batch';

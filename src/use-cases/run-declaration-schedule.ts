@@ -1,7 +1,7 @@
 // An operator's "run now" of a declaration schedule (申报计划): the run recorded with its batch and
-// started, as the schedule's own runs are (src/starts/scheduled-runs.ts), said in the log.
+// started, as the schedule's own runs are (src/temporal/scheduled-runs.ts), said in the log.
 import type { ScheduleRunSummary } from '../domain/declaration-schedule';
-import { recordScheduledRun, startRunBatch, type ScheduledRun } from '../starts/scheduled-runs';
+import { recordScheduledRun, startRunBatch, type ScheduledRun } from '../temporal/scheduled-runs';
 import type { Caller, Services } from './context';
 
 export async function runDeclarationSchedule(services: Services, run: ScheduledRun & { log: Caller['log'] }): Promise<ScheduleRunSummary> {

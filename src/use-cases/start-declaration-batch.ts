@@ -6,7 +6,7 @@ import { HEADCOUNT_WARNING } from '../domain/notices';
 import { Problem } from '../domain/problem';
 import { batchCounts, getBatch, type BatchRow } from '../db/batches';
 import { DEFAULT_BATCH_CONCURRENCY, countBatch, type BatchCounts } from '../domain/batch';
-import { batchEmployers, recordDeclarationBatch, type BatchRefusal } from '../starts/declaration-batches';
+import { batchEmployers, recordDeclarationBatch, type BatchRefusal } from '../temporal/declaration-batches';
 import type { Caller, Services } from './context';
 import { earlierStart, newWorkId, startRecorded } from './start-work';
 
@@ -34,7 +34,7 @@ export async function checkKnownEmployers(services: Services, ids: string[]): Pr
 
 const refusalProblem = (r: BatchRefusal) => new Problem(422, r.code, r.title, r.detail, r.employerIds ? { employerIds: r.employerIds } : {});
 
-/** Starts a batch (a schedule's runs record theirs with the run: src/starts/scheduled-runs.ts). */
+/** Starts a batch (a schedule's runs record theirs with the run: src/temporal/scheduled-runs.ts). */
 export async function startDeclarationBatch(services: Services, caller: Caller, input: BatchRequest): Promise<StartedBatch> {
   if (input.headcountConfirmed !== true) {
     throw new Problem(422, 'HEADCOUNT_NOT_CONFIRMED', 'Confirm the headcount before declaring', HEADCOUNT_WARNING);

@@ -15,7 +15,7 @@ import {
   type StartRow,
   type StartSubject,
   type StartValues,
-} from '../starts/workflow-starts';
+} from '../temporal/workflow-starts';
 import type { Caller, Services } from './context';
 
 export type WorkStart = Omit<StartRequest, 'taskQueue' | 'requestRef'>;

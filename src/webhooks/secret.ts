@@ -7,7 +7,7 @@ import type { AesGcmCodec } from '../codec/aes-gcm-codec';
 import type { Db } from '../db/client';
 import type { StoredWebhookSecret } from '../db/schema';
 import { legacySealedSecrets, replaceLegacySecret } from '../db/webhooks';
-import { openArgs } from '../starts/workflow-starts';
+import { openArgs } from '../temporal/workflow-starts';
 
 const PURPOSE = 'webhook-secret';
 const FORMAT = 'webhook-secret/v1';

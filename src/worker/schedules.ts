@@ -4,7 +4,7 @@
 import { ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config';
 import { WORKFLOW } from '../contracts/workflow-types';
-import { upsertSchedule } from '../starts/upsert-schedule';
+import { upsertSchedule } from '../temporal/upsert-schedule';
 
 export function scheduleIds(taskQueue: string) {
   return { archive: `sifee-archive-${taskQueue}`, reconciliation: `sifee-reconciliation-${taskQueue}` };

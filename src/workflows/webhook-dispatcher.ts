@@ -1,4 +1,4 @@
-// The webhook dispatcher: one per task queue, for ever (started by each worker, src/starts/
+// The webhook dispatcher: one per task queue, for ever (started by each worker, src/temporal/
 // webhook-dispatcher.ts). Each activity run follows the audit chain for a minute, polling every
 // second; after an hour of runs the workflow continues as new, so its history stays short.
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';

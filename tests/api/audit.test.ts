@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { historyFromJSON, historyToJSON } from '../../src/worker/history-json';
 import { ROUTINE_WORKFLOW_TYPES } from '../../src/contracts/workflow-types';
-import { ensureWebhookDispatcher } from '../../src/starts/webhook-dispatcher';
+import { ensureWebhookDispatcher } from '../../src/temporal/webhook-dispatcher';
 import { Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';

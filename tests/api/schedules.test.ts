@@ -12,7 +12,7 @@ import { reconcilerActivities } from '../../src/activities/reconciler';
 import { changeSchedule, insertSchedule } from '../../src/db/declaration-schedules';
 import { auditLog, declarationBatches, declarationScheduleRuns } from '../../src/db/schema';
 import { schedulePeriod } from '../../src/domain/declaration-schedule';
-import { temporalScheduleIdOf } from '../../src/starts/declaration-schedules';
+import { temporalScheduleIdOf } from '../../src/temporal/declaration-schedules';
 import { addSignedInEmployer } from '../support/employers';
 import { eventually } from '../support/flows';
 import { startStack, type Stack } from '../support/stack';

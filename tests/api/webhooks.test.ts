@@ -11,12 +11,12 @@ import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryWorkflowId } from '../../src/db/webhooks';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
-import { ensureWebhookDispatcher, webhookDispatcherId } from '../../src/starts/webhook-dispatcher';
+import { ensureWebhookDispatcher, webhookDispatcherId } from '../../src/temporal/webhook-dispatcher';
 import { addEmployer } from '../support/employers';
 import { declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { historyText } from '../support/history';
 import { TEST_CODEC_KEYS, startStack, type Stack } from '../support/stack';
-import { sealArgs } from '../../src/starts/workflow-starts';
+import { sealArgs } from '../../src/temporal/workflow-starts';
 import { resealLegacySecrets } from '../../src/webhooks/secret';
 
 interface Received {

@@ -26,7 +26,7 @@ import { CHAOS_PASSWORD, signedInEmployer } from '../../tools/chaos/setup';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { openDatabase, type Database } from '../../src/db/client';
 import { auditLog, declarationLines, declarations, idempotencyKeys, payments, workflowStarts } from '../../src/db/schema';
-import { reconcilerScheduleId } from '../../src/starts/reconciler-schedule';
+import { reconcilerScheduleId } from '../../src/temporal/reconciler-schedule';
 import { taxpayerId, unitNumber } from '../support/employers';
 import { KEYS, TEST_CODEC_KEYS, createDatabaseCopy } from '../support/stack';
 

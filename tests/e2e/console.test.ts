@@ -15,7 +15,7 @@ import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY } from '../../src/doma
 import { schedulePeriod } from '../../src/domain/declaration-schedule';
 import { AMOUNT_NOTICE, HEADCOUNT_NOTICE, PAY_NOW_NOTICE } from '../../src/domain/notices';
 import { AUDIT_ACTIONS } from '../../src/domain/webhook-events';
-import { ensureWebhookDispatcher, webhookDispatcherId } from '../../src/starts/webhook-dispatcher';
+import { ensureWebhookDispatcher, webhookDispatcherId } from '../../src/temporal/webhook-dispatcher';
 import { NEW_PASSWORD as EMPLOYER_PASSWORD, addEmployer, addSignedInEmployer, taxpayerId as taxpayerIdOf, unitNumber as unitNumberOf } from '../support/employers';
 import { api } from '../support/flows';
 import { KEYS, startStack, type Stack } from '../support/stack';

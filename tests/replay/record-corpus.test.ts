@@ -21,7 +21,7 @@ import { CORPUS_CODEC_KEYS, CORPUS_DIR, CORPUS_SCENARIOS } from './corpus';
 import { loadFeeItems } from '../../src/use-cases/fee-items';
 import { insertDeclaration } from '../../src/db/declarations';
 import { findEmployer } from '../../src/db/employers';
-import { startValues } from '../../src/starts/workflow-starts';
+import { startValues } from '../../src/temporal/workflow-starts';
 
 const RECORD = process.env.RECORD_CORPUS === '1';
 const PERIOD = '2026-10';

@@ -6,7 +6,7 @@ import { batchCounts } from '../../db/batches';
 import { findScheduleRow, latestRuns, listRuns, listSchedules, type ScheduleRow, type ScheduleRunRecord } from '../../db/declaration-schedules';
 import type { BatchCounts, BatchStatus } from '../../domain/batch';
 import { SCHEDULE_TIMEZONE, type RunStatus } from '../../domain/declaration-schedule';
-import { nextRunTimes } from '../../starts/declaration-schedules';
+import { nextRunTimes } from '../../temporal/declaration-schedules';
 import { changeDeclarationSchedule, createDeclarationSchedule, triggerDeclarationSchedule } from '../../use-cases/declaration-schedules';
 import { callerOf } from '../caller';
 import { notFound } from '../../domain/problem';

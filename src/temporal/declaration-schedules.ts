@@ -4,7 +4,7 @@
 // row. A row that Temporal has not caught up with (created, paused, unpaused or deleted and the
 // process died before telling Temporal) has sync_version > synced_version; the next change, the
 // API's start and every reconciler pass bring Temporal to it. A run whose row is deleted starts
-// nothing (src/starts/scheduled-runs.ts), so a schedule left behind is harmless
+// nothing (src/temporal/scheduled-runs.ts), so a schedule left behind is harmless
 // until its deletion is synced.
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config';
