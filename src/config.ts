@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { hostList } from './api/host-names';
 import { parseDurationSeconds, parseRetention } from './domain/duration';
-import { parseRetrySchedule } from './domain/payment';
+import { parseRetrySchedule } from './domain/retry-schedule';
 import { DEFAULT_WEBHOOK_RETRY_FOR, DEFAULT_WEBHOOK_RETRY_SCHEDULE, parseWebhookRetry, type WebhookRetry } from './domain/webhook-retries';
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

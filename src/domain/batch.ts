@@ -151,3 +151,8 @@ export function runRange(cursor: number, total: number, every: number): { from: 
 
 /** Employers in one batch at most; more go into several batches. */
 export const MAX_BATCH_EMPLOYERS = 10_000;
+
+/** A declaration whose workflow failed (not the bureau's refusal): its employer fails, with where to look. */
+export function failedDeclaration(message: string, declarationId: string): BatchReason {
+  return { code: 'DECLARATION_FAILED', message: `the declaration workflow failed: ${message}; see declaration ${declarationId}` };
+}

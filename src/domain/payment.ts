@@ -1,7 +1,6 @@
 // Payments (缴费, F-4): statuses, the retry schedule of failed deductions, and what a
 // payment does to the declarations it pays.
 import type { PaymentStatus } from './declaration';
-import { parseDurationSeconds } from './duration';
 import type { Fen } from './money';
 
 
@@ -30,26 +29,6 @@ export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 /** A bank-side voucher (银行端查询缴费凭证): waiting at the bank, paid at the counter, voided, or past its 限缴日期. */
 export const VOUCHER_STATES = ['issued', 'paid', 'voided', 'expired'] as const;
 export type VoucherState = (typeof VOUCHER_STATES)[number];
-
-/**
- * When to try a failed deduction again: the schedule's delays one after another (the last one
- * repeating), never after the payment deadline. Null when no attempt fits before it.
- */
-export function nextRetryAt(failedAttempts: number, now: Date, scheduleSeconds: readonly number[], deadline: Date): Date | null {
-  if (scheduleSeconds.length === 0 || failedAttempts < 1) return null;
-  const delay = scheduleSeconds[Math.min(failedAttempts, scheduleSeconds.length) - 1] as number;
-  const at = new Date(now.getTime() + delay * 1000);
-  return at <= deadline ? at : null;
-}
-
-/** Parses a schedule such as "10m,1h,4h,1d" into seconds. */
-export function parseRetrySchedule(spec: string): number[] {
-  return spec
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((part) => parseDurationSeconds(part, 'retry schedule entry'));
-}
 
 /** The payment deadline: the end (China time) of the earliest last valid day among the lines. */
 export function paymentDeadline(validUntilDates: readonly string[]): Date {

@@ -2,7 +2,7 @@
 // another, the last repeating, until WEBHOOK_RETRY_FOR after the first attempt. The same rule as
 // failed deductions (nextRetryAt), with the give-up time in place of the payment deadline.
 import { parseDurationSeconds } from './duration';
-import { nextRetryAt, parseRetrySchedule } from './payment';
+import { nextRetryAt, parseRetrySchedule } from './retry-schedule';
 
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '10s,1m,5m,30m,2h,6h';
 export const DEFAULT_WEBHOOK_RETRY_FOR = '3d';

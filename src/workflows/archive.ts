@@ -2,12 +2,9 @@
 // histories of newly closed workflows into our archive, a batch per activity, until none is left.
 import { proxyActivities } from '@temporalio/workflow';
 import type { DatabaseActivities } from '../activities';
+import { ARCHIVE_ROUND } from './activity-options';
 
-const act = proxyActivities<DatabaseActivities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-});
+const act = proxyActivities<DatabaseActivities>(ARCHIVE_ROUND);
 
 /** Rounds per run; the next scheduled run carries on from the checkpoint. */
 const MAX_ROUNDS = 50;

@@ -19,24 +19,23 @@ import {
   continueAsNew,
   patched,
   setHandler,
-  sleep,
   startChild,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { BureauActivities } from '../activities';
-import { isFinalDeclarationStatus, preparationFailure, runRange, type BatchCounts, type BatchReason } from '../domain/batch';
-import type { DeclarationStatus } from '../domain/declaration';
-import { atBureau, database } from './activity-options';
+import { failedDeclaration, preparationFailure, runRange, type BatchCounts, type BatchReason } from '../domain/batch';
+import { PREPARE_ATTEMPTS, PREPARE_BATCH_ENTRY, atBureau, database } from './activity-options';
 import { declarationWorkflow } from './declaration';
 import { batchProgressQuery, type BatchCarry, type BatchDeclarationInput, type BatchDeclarationResult, type BatchProgressView } from '../contracts/batch';
+import { legacyBatchRun } from './batch-declaration-legacy';
 import { setBusinessStatus } from './search-attributes';
 import { startAttributes } from '../search-attributes';
 
 /**
  * The batch paced by the bureau. Runs of the older code, which waited in the run for every
- * declaration it started, replay without it (`legacyRun`); see "Replay and workflow changes".
+ * declaration it started, replay without it (`legacyBatchRun`, ./batch-declaration-legacy.ts); see
+ * "Replay and workflow changes".
  */
 export const BUREAU_PACED_BATCH_PATCH = 'bureau-paced-batch';
 
@@ -49,15 +48,6 @@ const SETTLE_MAX_MS = 30_000;
 /** Past its result deadline and this much more, an undecided declaration's workflow is looked up: did it fail? */
 const STUCK_AFTER_DEADLINE_SECONDS = 60;
 
-/** Preparing gives up after a few attempts: a bureau that does not answer fails that employer only. */
-export const PREPARE_ATTEMPTS = 3;
-const PREPARE: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '20 seconds', // a page of items is a heartbeat: a lost worker is noticed soon
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: PREPARE_ATTEMPTS },
-};
-
-
 type BatchPreparation = Awaited<ReturnType<BureauActivities['prepareBatchDeclaration']>>;
 type Declare = Extract<BatchPreparation, { action: 'declare' }>;
 
@@ -68,10 +58,6 @@ function reasonOf(err: ActivityFailure): BatchReason {
   return preparationFailure(undefined, cause?.message ?? err.message, PREPARE_ATTEMPTS);
 }
 
-function failedDeclaration(err: ChildWorkflowFailure, declarationId: string): BatchReason {
-  const message = err.cause?.message ?? err.message;
-  return { code: 'DECLARATION_FAILED', message: `the declaration workflow failed: ${message}; see declaration ${declarationId}` };
-}
 
 export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Promise<BatchDeclarationResult> {
   const carry: BatchCarry = input.carry ?? { cursor: 0, run: 1, done: 0, accepted: 0, rejected: 0, resultUnknown: 0, skipped: 0, failed: 0 };
@@ -106,7 +92,7 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
   /** Prepares employer `n`; a preparation that gave up fails the employer (answers null). */
   async function prepare(n: number): Promise<BatchPreparation | null> {
     try {
-      return await atBureau(PREPARE).prepareBatchDeclaration({ batchId: input.batchId, n });
+      return await atBureau(PREPARE_BATCH_ENTRY).prepareBatchDeclaration({ batchId: input.batchId, n });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       // Given up after a few attempts, or refused by the bureau: this employer fails, the batch goes on.
@@ -166,7 +152,7 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
     return { batchId: input.batchId, total: input.total, ...carry };
   }
 
-  if (!patched(BUREAU_PACED_BATCH_PATCH)) return legacyRun();
+  if (!patched(BUREAU_PACED_BATCH_PATCH)) return legacyBatchRun({ input, carry, handleRange, prepare, fail, startDeclaration, finish });
 
   // Counts from the database, where every employer's outcome is recorded.
   const counted = (c: BatchCounts) => {
@@ -217,7 +203,7 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
       if (!(err instanceof ChildWorkflowFailure)) throw err;
       recordingFailures++;
       try {
-        await fail(n, failedDeclaration(err, prepared.declarationId), false);
+        await fail(n, failedDeclaration(err.cause?.message ?? err.message, prepared.declarationId), false);
       } finally {
         recordingFailures--;
       }
@@ -233,56 +219,4 @@ export async function batchDeclarationWorkflow(input: BatchDeclarationInput): Pr
   await settler;
   await condition(() => recordingFailures === 0);
   return finish();
-
-  /** The batch as the code before BUREAU_PACED_BATCH_PATCH ran it: each employer handled until its declaration was decided. */
-  async function legacyRun(): Promise<BatchDeclarationResult> {
-    async function awaitStarted(declarationId: string): Promise<DeclarationStatus | null> {
-      for (;;) {
-        const status = await database.readDeclarationStatus({ declarationId });
-        if (status === null || isFinalDeclarationStatus(status)) return status;
-        await sleep(`${Math.max(1, input.timing.pollMaxSeconds)} seconds`);
-      }
-    }
-    const next = await handleRange(async (n) => {
-      const prepared = await prepare(n);
-      if (prepared === null) {
-        carry.failed += 1;
-        return;
-      }
-      if (prepared.action === 'skipped') {
-        carry.skipped += 1;
-        return;
-      }
-      if (prepared.action === 'finished') {
-        carry[prepared.status === 'failed' ? 'failed' : prepared.status === 'skipped' ? 'skipped' : 'done'] += 1;
-        return;
-      }
-      const { declarationId } = prepared;
-      let status: DeclarationStatus | null;
-      try {
-        status = (await (await startDeclaration(prepared)).result()).status;
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          status = await awaitStarted(declarationId);
-        } else if (err instanceof ChildWorkflowFailure) {
-          carry.failed += 1;
-          return fail(n, failedDeclaration(err, declarationId), false);
-        } else throw err;
-      }
-      if (status === null) {
-        carry.failed += 1;
-        return fail(n, { code: 'DECLARATION_FAILED', message: `declaration ${declarationId} is gone although its workflow had started` }, false);
-      }
-      await database.recordBatchDeclared({ batchId: input.batchId, n, declarationId, status });
-      carry.done += 1;
-      if (status === 'accepted') carry.accepted += 1;
-      else if (status === 'rejected') carry.rejected += 1;
-      else carry.resultUnknown += 1;
-    });
-    carry.cursor = next;
-    if (next < input.total) {
-      await continueAsNew<typeof batchDeclarationWorkflow>({ ...input, carry: { ...carry, run: carry.run + 1 } });
-    }
-    return finish();
-  }
 }

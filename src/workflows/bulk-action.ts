@@ -10,7 +10,6 @@ import {
   condition,
   continueAsNew,
   executeChild,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { runRange } from '../domain/batch';
@@ -18,16 +17,9 @@ import type { BulkActionInput } from '../contracts/bulk-action';
 import type { BulkReason } from '../domain/bulk-action';
 import { certificateWorkflowId } from '../domain/certificates';
 import { startAttributes } from '../search-attributes';
-import { atBureau, database } from './activity-options';
+import { PAY_BULK_ENTRY, atBureau, database } from './activity-options';
 import { certificateWorkflow } from './certificate';
 import { setBusinessStatus } from './search-attributes';
-
-/** A bureau that does not answer fails that employer only, after a few attempts. */
-export const PAY_ATTEMPTS = 3;
-const PAY: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: PAY_ATTEMPTS },
-};
 
 /** The refusals of the certificate workflow that mean "nothing to print here" rather than a fault. */
 const NOT_PRINTABLE = new Set(['NOTHING_PAID', 'NOT_PAID', 'ALREADY_PRINTED']);
@@ -42,7 +34,7 @@ export async function bulkActionWorkflow(input: BulkActionInput): Promise<void> 
 
   async function pay(n: number): Promise<void> {
     try {
-      await atBureau(PAY).payBulkEntry({ bulkId: input.bulkId, n });
+      await atBureau(PAY_BULK_ENTRY).payBulkEntry({ bulkId: input.bulkId, n });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       await database.recordBulkEntry({ bulkId: input.bulkId, n, status: 'failed', reason: reasonOf(err) });

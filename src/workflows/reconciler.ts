@@ -4,14 +4,9 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { DatabaseActivities } from '../activities';
 import type { ReconcilerInput } from '../contracts/upkeep';
-import { HEARTBEAT_TIMEOUT } from './activity-options';
+import { RECONCILER_PASS } from './activity-options';
 
-const janitor = proxyActivities<DatabaseActivities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  // The next scheduled run tries again: no long retry here.
-  retry: { initialInterval: '1 second', maximumAttempts: 3 },
-});
+const janitor = proxyActivities<DatabaseActivities>(RECONCILER_PASS);
 
 /** Passes of the older code synced the schedules inside the starts' activity. */
 export const SCHEDULE_SYNC_STEP_PATCH = 'schedule-sync-step';

@@ -3,7 +3,7 @@
 // sent again: the bureau is asked about its key until the answer is definite.
 import { ActivityFailure, ApplicationFailure, condition, setHandler, sleep } from '@temporalio/workflow';
 import { atBureau, database } from './activity-options';
-import { nextRetryAt } from '../domain/payment';
+import { nextRetryAt } from '../domain/retry-schedule';
 import { cancelPaymentUpdate, paymentStateQuery, retryPaymentNowUpdate, type PaymentView , type ThreePartyPaymentInput } from '../contracts/payment';
 
 import { setBusinessStatus } from './search-attributes';

@@ -8,23 +8,15 @@ import {
   continueAsNew,
   setHandler,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import { reprintVoucherUpdate, voidVoucherUpdate, voucherStateQuery, type VoucherActionArgs, type VoucherPrintResult, type VoucherView , type VoucherPaymentInput } from '../contracts/payment';
-import { HEARTBEAT_TIMEOUT, LOOKUP, atBureau, database } from './activity-options';
+import { LOOKUP, VOUCHER_PRINT, atBureau, database } from './activity-options';
 import { setBusinessStatus } from './search-attributes';
 
 /** What a continued run starts from: the voucher is issued already. */
 export interface VoucherResume {
   view: VoucherView;
 }
-
-/** A print that keeps failing is recorded and can be done again from the print records (F-4.8). */
-const PRINT: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
-};
 
 /** Polls per run before continuing as new (each poll adds a timer and an activity to the history). */
 const POLLS_PER_RUN = 500;
@@ -57,7 +49,7 @@ export async function voucherPaymentWorkflow(input: VoucherPaymentInput, resume?
       if (view.status !== 'issued') {
         throw ApplicationFailure.nonRetryable(`voucher ${view.voucherNumber} is ${view.status}: it can no longer be printed`, 'VOUCHER_NOT_ISSUED');
       }
-      await atBureau(PRINT).printVoucher({ voucherId: view.voucherId, n: view.printCount + 1, actor });
+      await atBureau(VOUCHER_PRINT).printVoucher({ voucherId: view.voucherId, n: view.printCount + 1, actor });
       view.printCount += 1;
       delete view.lastPrintError;
       return { ...view, printed: true };

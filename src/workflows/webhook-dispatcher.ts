@@ -3,18 +3,13 @@
 // second; after an hour of runs the workflow continues as new, so its history stays short.
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { HEARTBEAT_TIMEOUT } from './activity-options';
+import { followingFor } from './activity-options';
 
 const RUN_SECONDS = 60;
 const POLL_MS = 1000;
 const RUNS_PER_WORKFLOW = 60;
 
-const follower = proxyActivities<Activities>({
-  startToCloseTimeout: `${RUN_SECONDS + 60} seconds`,
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  // The database down: try again, without end.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const follower = proxyActivities<Activities>(followingFor(RUN_SECONDS));
 
 export async function webhookDispatcherWorkflow(): Promise<void> {
   for (let run = 0; run < RUNS_PER_WORKFLOW; run++) await follower.followAuditLogForWebhooks({ seconds: RUN_SECONDS, pollMs: POLL_MS });

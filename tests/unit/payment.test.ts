@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { declarationPaymentStatus, maskAccount, nextRetryAt, parseRetrySchedule, paymentDeadline } from '../../src/domain/payment';
+import { declarationPaymentStatus, maskAccount, paymentDeadline } from '../../src/domain/payment';
+import { nextRetryAt, parseRetrySchedule } from '../../src/domain/retry-schedule';
 
 describe('the retry schedule of failed deductions (F-4.7)', () => {
   const now = new Date('2026-11-27T02:00:00Z');
