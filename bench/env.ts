@@ -18,7 +18,7 @@ import { openDatabase, type Database } from '../src/db/client';
 import { insertEmployer } from '../src/db/employers';
 import type { FeeItem } from '../src/domain/fee-items';
 import { checkCharacter } from '../src/domain/taxpayer-id';
-import { WORKFLOW_BUNDLE } from '../src/worker/workflows-path';
+import { WORKFLOW_BUNDLE } from '../src/temporal/workflows-path';
 import { searchAttributeFlags } from '../src/search-attributes';
 
 export const CODEC_KEYS = `bench1:${Buffer.alloc(32, 9).toString('base64')}`;

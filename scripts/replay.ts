@@ -16,8 +16,8 @@ import { dataConverterFor } from '../src/codec/aes-gcm-codec';
 import { loadConfig } from '../src/config';
 import { getArchived, listArchived } from '../src/db/archive';
 import { openDatabase } from '../src/db/client';
-import { historyFromJSON } from '../src/worker/history-json';
-import { bundleWorkflows, parseHistoryJson, replayHistories, type History } from '../src/worker/replay';
+import { historyFromJSON } from '../src/temporal/history-json';
+import { bundleWorkflows, parseHistoryJson, replayHistories, type History } from '../src/temporal/replay';
 import { CORPUS_CODEC_KEYS, CORPUS_DIR } from '../tests/replay/corpus';
 
 const ARCHIVE_REPLAY_LIMIT = 1000;

@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { archivedRunIds, getCheckpoint, setCheckpoint } from '../db/archive';
 import { archiveRun } from '../worker/archive-on-close';
-import { closedSinceQuery } from '../worker/visibility';
+import { closedSinceQuery } from '../temporal/visibility';
 import type { ActivityDeps } from './deps';
 
 /** Visibility is eventually consistent: look back this far behind the checkpoint (already archived runs are skipped). */

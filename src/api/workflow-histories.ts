@@ -3,9 +3,9 @@
 // against the current workflow code. GET /api/workflows, …/history and POST /api/audit/replay.
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { getArchived, listArchived, type ArchivedRow } from '../db/archive';
-import { historyFromJSON, type History } from '../worker/history-json';
-import type { ReplayOutcome } from '../worker/replay';
-import { visibilityQuery } from '../worker/visibility';
+import { historyFromJSON, type History } from '../temporal/history-json';
+import type { ReplayOutcome } from '../temporal/replay';
+import { visibilityQuery } from '../temporal/visibility';
 import type { Services } from '../use-cases/context';
 import { Problem } from '../domain/problem';
 
@@ -84,7 +84,7 @@ let sharedBundle: Promise<{ code: string }> | undefined;
 /** The current workflow code: the one given (tests bundle once per run), or bundled at the first replay. */
 function workflowBundle(given: { code: string } | undefined): Promise<{ code: string }> {
   if (given) return Promise.resolve(given);
-  sharedBundle ??= import('../worker/replay').then((m) => m.bundleWorkflows());
+  sharedBundle ??= import('../temporal/replay').then((m) => m.bundleWorkflows());
   sharedBundle.catch(() => {
     sharedBundle = undefined; // try again next time
   });
@@ -119,7 +119,7 @@ export async function replayWorkflows(services: Readers, log: Log, request: Repl
     const l = located[i];
     return l ? [{ workflowId: t.workflowId, history: l.source === 'temporal' ? l.history : historyFromJSON(JSON.parse(l.row.history)) }] : [];
   });
-  const { replayHistories } = await import('../worker/replay');
+  const { replayHistories } = await import('../temporal/replay');
   const bundle = await workflowBundle(given);
   const dataConverter = { payloadCodecs: [services.codec] };
   const replayed = found.length > 0 ? await serially(() => replayHistories(found, { workflowBundle: bundle, dataConverter })) : [];

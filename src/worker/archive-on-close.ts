@@ -11,8 +11,8 @@ import { archiveHistory } from '../db/archive';
 import type { Db } from '../db/client';
 import { BusinessStatus, EmployerId, FeePeriod } from '../search-attributes';
 import type { ArchiveSinks } from '../contracts/upkeep';
-import { historyToJSON } from './history-json';
-import { ARCHIVER_WORKFLOW_TYPE } from './visibility';
+import { historyToJSON } from '../temporal/history-json';
+import { ARCHIVER_WORKFLOW_TYPE } from '../temporal/visibility';
 
 /** Copies one closed run into the archive; false when it was archived already or is gone from Temporal. */
 type ClosedRun = Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'type' | 'status' | 'typedSearchAttributes' | 'startTime' | 'closeTime'>;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_BUNDLE } from './workflows-path';
+import { WORKFLOW_BUNDLE } from '../temporal/workflows-path';
 
 const SELF = fileURLToPath(import.meta.url);
 

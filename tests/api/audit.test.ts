@@ -3,7 +3,7 @@
 // that replays, and that round-trips with the Temporal CLI's own export; the replay route on real
 // closed workflows; the audit log read by time and subject, verified, then tampered with in SQL.
 import { execFileSync } from 'node:child_process';
-import { historyFromJSON, historyToJSON } from '../../src/worker/history-json';
+import { historyFromJSON, historyToJSON } from '../../src/temporal/history-json';
 import { ROUTINE_WORKFLOW_TYPES } from '../../src/contracts/workflow-types';
 import { ensureWebhookDispatcher } from '../../src/temporal/webhook-dispatcher';
 import { Worker } from '@temporalio/worker';

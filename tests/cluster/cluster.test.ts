@@ -24,7 +24,7 @@ import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { openDatabase, type Database } from '../../src/db/client';
 import { initialPassword } from '../../src/domain/password';
 import { FINAL_PAYMENT_STATES, type PaymentState } from '../../src/domain/payment';
-import { bundleWorkflows, replayHistories } from '../../src/worker/replay';
+import { bundleWorkflows, replayHistories } from '../../src/temporal/replay';
 import { RetryingClient } from './retrying-client';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');

@@ -13,7 +13,7 @@ import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { insertBatch } from '../../src/db/batches';
 import type { BatchDeclarationInput } from '../../src/contracts/batch';
 import { startAttributes } from '../../src/search-attributes';
-import { bundleWorkflows, parseHistoryJson, replayHistories } from '../../src/worker/replay';
+import { bundleWorkflows, parseHistoryJson, replayHistories } from '../../src/temporal/replay';
 import { NEW_PASSWORD, addEmployer, addSignedInEmployer } from '../support/employers';
 import { api, declaredEmployer, eventually, payThreeParty } from '../support/flows';
 import { auth, startStack, type Stack } from '../support/stack';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
-import { parseHistoryJson, replayHistories, type History, type ReplaySetup } from '../../src/worker/replay';
+import { parseHistoryJson, replayHistories, type History, type ReplaySetup } from '../../src/temporal/replay';
 import { TEST_CODEC_KEYS } from '../support/stack';
 import { CORPUS_CODEC_KEYS, CORPUS_DIR, CORPUS_SCENARIOS } from './corpus';
 

@@ -10,7 +10,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client';
-import { WORKFLOW_BUNDLE } from '../../src/worker/workflows-path';
+import { WORKFLOW_BUNDLE } from '../../src/temporal/workflows-path';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes';
 
 declare module 'vitest' {

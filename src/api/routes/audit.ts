@@ -10,9 +10,9 @@ import { ARCHIVED_ACTION, listArchived, type ArchivedSummary } from '../../db/ar
 import { verifyArchiveAndRecords } from '../../use-cases/verify-archive';
 import { queryAudit, verifyAuditLog } from '../../db/audit';
 import { BusinessStatus, EmployerId, FeePeriod } from '../../search-attributes';
-import { historyToJSON } from '../../worker/history-json';
+import { historyToJSON } from '../../temporal/history-json';
 import { SHORT_WORKFLOW_TYPES, type WorkflowTypeName } from '../../contracts/workflow-types';
-import { ARCHIVER_WORKFLOW_TYPE, TYPE_NAMES, visibilityQuery } from '../../worker/visibility';
+import { ARCHIVER_WORKFLOW_TYPE, TYPE_NAMES, visibilityQuery } from '../../temporal/visibility';
 import { Problem } from '../../domain/problem';
 import {
   ArchiveCheck,

@@ -2,7 +2,7 @@
 // replays, the archive with its check, and the hash-chained audit log with its check.
 import { CloneType } from '@sinclair/typebox';
 import { WORKFLOW_TYPE_FACTS, WORKFLOW_TYPE_NAMES } from '../../contracts/workflow-types';
-import { EXECUTION_STATUSES } from '../../worker/visibility';
+import { EXECUTION_STATUSES } from '../../temporal/visibility';
 import { Enum, Id, Nullable, Period, Timestamp, Type } from './common';
 
 export const WorkflowType = Enum(
