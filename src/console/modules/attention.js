@@ -7,6 +7,10 @@ import { employerName, state } from './state.js';
 import { chooseEmployer, remember, showTab } from './tabs.js';
 import { act, readButton, readList, table, toast, writeButton } from './ui.js';
 import { badge, TONE } from './words.js';
+import { registerTab, registerView } from './views.js';
+
+registerView('attention', { load: () => loadAttention(), refreshedBy: ['declaration', 'declaration_schedule', 'payment', 'deduction', 'voucher'] });
+registerTab('attention', { acrossEmployers: true });
 
 export const ATTENTION_KIND = {
   payment_awaiting_retry: 'payment awaiting retry 扣款待重试',

@@ -5,6 +5,11 @@ import { $, fenToYuan, formValues, h, qs, time, yuan } from './dom.js';
 import { state } from './state.js';
 import { readButton, readList, table, temporalLink, toast } from './ui.js';
 import { badge } from './words.js';
+import { registerTab, registerView } from './views.js';
+
+registerView('workflows', { load: () => loadWorkflows(), refreshedBy: ['*', 'workflow', 'reconciliation'] });
+registerView('auditLog', { load: () => loadAuditLog(), refreshedBy: ['*', 'workflow', 'reconciliation'] });
+registerTab('audit', { views: ['workflows', 'auditLog'], acrossEmployers: true });
 
 export function listOf(data, ...keys) {
   if (Array.isArray(data)) return data;

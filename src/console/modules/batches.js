@@ -6,6 +6,9 @@ import { state } from './state.js';
 import { showTab } from './tabs.js';
 import { readButton, readList, requireEmployer, table, temporalLink, toast } from './ui.js';
 import { badge, DECLARATION_STATUS, EXCLUSION_REASON, TONE } from './words.js';
+import { registerView } from './views.js';
+
+registerView('batches', { load: () => loadBatches(), refreshedBy: ['declaration', 'declaration_batch'] });
 
 export const BATCH_ENTRY = { pending: 'pending 待处理', declaring: 'declaring 申报中', done: 'done 已完成', skipped: 'skipped 已跳过', failed: 'failed 出错' };
 Object.assign(TONE, { running: 'info', completed: 'ok', done: 'ok', declaring: 'info', pending: 'muted', skipped: 'muted', started: 'info' });

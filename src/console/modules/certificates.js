@@ -3,6 +3,9 @@ import { api } from './api.js';
 import { $, h, time } from './dom.js';
 import { employer, state } from './state.js';
 import { readList, requireEmployer, table, tableProblem, toast } from './ui.js';
+import { registerView } from './views.js';
+
+registerView('certificates', { load: () => loadCertificates(), refreshedBy: ['certificate'] });
 
 export async function printCertificate(url, body, what) {
   const e = requireEmployer();

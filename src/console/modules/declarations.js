@@ -6,6 +6,9 @@ import { canWrite, employerName, state } from './state.js';
 import { chooseEmployer, showTab } from './tabs.js';
 import { confirmDialog, dialog, readButton, readList, table, temporalLink, toast, writeButton } from './ui.js';
 import { badge, DECLARATION_STATUS, KIND, notice, PAID_STATUS } from './words.js';
+import { registerView } from './views.js';
+
+registerView('declarations', { load: () => loadDeclarations(), refreshedBy: ['declaration', 'declaration_batch', 'payment'] });
 
 export async function loadDeclarations(more = false) {
   state.loaded.add('declarations');

@@ -4,6 +4,9 @@ import { $, clock, formValues, h, time } from './dom.js';
 import { isStaff, state } from './state.js';
 import { chooseEmployer, remember, renderEmployerContext } from './tabs.js';
 import { act, confirmDialog, pageOf, readButton, retryingDialog, table, toast, withFieldErrors, writeButton } from './ui.js';
+import { registerView } from './views.js';
+
+registerView('employers', { load: () => loadEmployers(), refreshedBy: ['employer'] });
 
 export function employerState(e) {
   if (e.passwordChangeRequired) return ['warn', 'change the password first 需修改密码'];

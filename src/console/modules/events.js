@@ -1,21 +1,12 @@
 // Live events: the event stream, and the views each event refreshes.
 /* global EventSource, console, setTimeout, clearTimeout */
 import { get } from './api.js';
-import { loadAttention } from './attention.js';
-import { loadAuditLog, loadWorkflows } from './audit.js';
-import { loadBatches } from './batches.js';
-import { loadCertificates } from './certificates.js';
-import { declarationDecided, loadDeclarations } from './declarations.js';
+import { declarationDecided } from './declarations.js';
 import { $, h, time } from './dom.js';
-import { loadEmployers } from './employers.js';
-import { loadMonth } from './month.js';
-import { loadPayables, loadPayments } from './payments.js';
-import { loadSchedules } from './schedules.js';
 import { signedOut } from './session.js';
 import { state } from './state.js';
 import { toast } from './ui.js';
-import { loadVouchers } from './vouchers.js';
-import { loadWebhooks } from './webhooks.js';
+import { loadView, viewNames, viewsRefreshedBy } from './views.js';
 
 export function connectEvents() {
   disconnectEvents();
@@ -57,23 +48,6 @@ export function setLive(mode) {
   el.textContent = mode === 'on' ? 'live 实时' : mode === 'connecting' ? 'reconnecting…' : 'offline';
 }
 
-export const VIEWS_OF = {
-  employer: ['employers'],
-  declaration: ['declarations', 'payables', 'attention', 'batches', 'month'],
-  declaration_batch: ['declarations', 'batches', 'schedules', 'month'],
-  declaration_schedule: ['schedules', 'attention'],
-  payment: ['payments', 'payables', 'declarations', 'vouchers', 'attention', 'month'],
-  deduction: ['payments', 'attention', 'month'],
-  voucher: ['vouchers', 'payments', 'attention', 'month'],
-  certificate: ['certificates', 'month'],
-  bulk_action: ['month'],
-  webhook: ['webhooks'],
-  // Only the workflows and the audit log, refreshed after every event.
-  workflow: [],
-  reconciliation: [],
-};
-export const ALL_VIEWS = ['attention', 'month', 'employers', 'declarations', 'payables', 'payments', 'vouchers', 'certificates', 'schedules', 'batches', 'webhooks'];
-
 export function handleEvent(e) {
   // A gap in the seq: an event we do not listen for; refresh everything shown.
   const missed = state.lastSeq > 0 && e.seq > state.lastSeq + 1;
@@ -83,7 +57,7 @@ export function handleEvent(e) {
     h('time', {}, time(e.at)), ' ', h('code', {}, e.action), ' ', h('span', {}, e.subject), ' ', h('span', { class: 'muted' }, `by ${e.actor}`)));
   while (feed.children.length > 100) feed.lastChild.remove();
   const kind = e.action.split('.')[0];
-  refreshSoon([...(missed ? ALL_VIEWS : VIEWS_OF[kind] ?? ALL_VIEWS), 'workflows', 'auditLog']);
+  refreshSoon(missed ? viewNames() : viewsRefreshedBy(kind));
   notify(e);
 }
 
@@ -116,21 +90,6 @@ export function notify(e) {
   }
 }
 
-export const LOADERS = {
-  employers: () => loadEmployers(),
-  month: () => loadMonth(),
-  declarations: () => loadDeclarations(),
-  payables: () => loadPayables(),
-  payments: () => loadPayments(),
-  vouchers: () => loadVouchers(),
-  certificates: () => loadCertificates(),
-  workflows: () => loadWorkflows(),
-  auditLog: () => loadAuditLog(),
-  attention: () => loadAttention(),
-  schedules: () => loadSchedules(),
-  batches: () => loadBatches(),
-  webhooks: () => loadWebhooks(),
-};
 export let pendingViews = new Set();
 export let refreshTimer = null;
 export function refreshSoon(views) {
@@ -139,6 +98,6 @@ export function refreshSoon(views) {
   refreshTimer = setTimeout(async () => {
     const views = [...pendingViews].filter((v) => state.loaded.has(v));
     pendingViews = new Set();
-    await Promise.all(views.map((v) => LOADERS[v]().catch(() => undefined)));
+    await Promise.all(views.map((v) => loadView(v)?.catch(() => undefined)));
   }, 200);
 }

@@ -7,6 +7,9 @@ import { canWrite, employer, state } from './state.js';
 import { showTab } from './tabs.js';
 import { confirmDialog, readButton, requireEmployer, table, tableProblem, toast } from './ui.js';
 import { badge, EXCLUSION_REASON, KIND, notice } from './words.js';
+import { registerTab } from './views.js';
+
+registerTab('items', { load: () => (employer() && (!state.items || state.items.employerId !== state.employerId) ? downloadItems() : undefined) });
 
 export function itemFilter() {
   const v = formValues($('#items-filter'));

@@ -8,6 +8,10 @@ import { canWrite, state } from './state.js';
 import { chooseEmployer, showTab } from './tabs.js';
 import { confirmDialog, readList, retryingDialog, table, temporalLink, toast } from './ui.js';
 import { badge, notice, PAYMENT_STATUS, TONE } from './words.js';
+import { registerTab, registerView } from './views.js';
+
+registerView('month', { load: () => loadMonth(), refreshedBy: ['declaration', 'declaration_batch', 'payment', 'deduction', 'voucher', 'certificate', 'bulk_action'] });
+registerTab('month', { acrossEmployers: true });
 
 export const BULK_KIND = { pay: 'pay by agreement 批量缴费', print_payment_certificates: 'payment certificates 缴费证明', print_tax_certificates: 'tax certificates 完税证明' };
 Object.assign(TONE, { not_declared: 'muted', declaring: 'info', result_unknown: 'warn', rejected: 'bad', accepted: 'warn', paying: 'info', deduction_failed: 'bad', voucher_waiting: 'info', certified: 'ok' });

@@ -8,6 +8,11 @@ import { confirmDialog, readButton, readList, requireEmployer, retryingDialog, t
 import { showTab } from './tabs.js';
 import { openVoucher } from './vouchers.js';
 import { badge, METHOD, notice, PAYMENT_STATUS, RUNNING_PAYMENTS } from './words.js';
+import { registerTab, registerView } from './views.js';
+
+registerView('payables', { load: () => loadPayables(), refreshedBy: ['declaration', 'payment'] });
+registerView('payments', { load: () => loadPayments(), refreshedBy: ['payment', 'deduction', 'voucher'] });
+registerTab('payments', { views: ['payables', 'payments'] });
 
 export async function loadPayables() {
   state.loaded.add('payables');

@@ -5,6 +5,10 @@ import { $, formValues, h, time } from './dom.js';
 import { employerName, state } from './state.js';
 import { confirmDialog, deleteButton, readButton, readList, table, toast, writeButton } from './ui.js';
 import { badge, notice } from './words.js';
+import { registerTab, registerView } from './views.js';
+
+registerView('schedules', { load: () => loadSchedules(), refreshedBy: ['declaration_batch', 'declaration_schedule'] });
+registerTab('schedules', { acrossEmployers: true });
 
 export const PERIOD_RULE = { previous_month: 'previous month 上月', current_month: 'current month 当月' };
 export const confirmHeadcount = () => confirmDialog('Check the headcount 核对缴费人数', notice('headcount'), 'OK 确定', { id: 'headcount' });

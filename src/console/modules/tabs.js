@@ -1,14 +1,11 @@
 // Tabs and the employer in context.
 /* global location, history, localStorage, setTimeout, clearTimeout */
 import { get } from './api.js';
-import { loadAuditLog, loadWorkflows } from './audit.js';
 import { $, $$, h, qs } from './dom.js';
 import { employerState, signIn } from './employers.js';
-import { LOADERS } from './events.js';
-import { downloadItems } from './items.js';
-import { loadPayables, loadPayments } from './payments.js';
 import { canWrite, employer, state } from './state.js';
 import { act, toast, writeButton } from './ui.js';
+import { tabOf } from './views.js';
 
 export async function showTab(tab) {
   if (!$(`#tab-${tab}`)) tab = 'attention';
@@ -16,15 +13,9 @@ export async function showTab(tab) {
   if (location.hash !== `#${tab}`) history.replaceState(null, '', `#${tab}`);
   for (const s of $$('.tab')) s.hidden = s.id !== `tab-${tab}`;
   for (const b of $$('#tabs button')) b.classList.toggle('active', b.dataset.tab === tab);
-  // Across all employers: no employer in context.
-  $('#context').hidden = ['audit', 'attention', 'month', 'schedules', 'webhooks'].includes(tab);
-  // A tab shows its view of the same name, but for these.
-  const load = {
-    items: () => (employer() && (!state.items || state.items.employerId !== state.employerId) ? downloadItems() : undefined),
-    payments: () => Promise.all([loadPayables(), loadPayments()]),
-    audit: () => Promise.all([loadWorkflows(), loadAuditLog()]),
-  }[tab] ?? LOADERS[tab];
-  await act(null, load);
+  const shown = tabOf(tab);
+  $('#context').hidden = shown.acrossEmployers;
+  await act(null, shown.load);
 }
 
 /** Employers seen in an answer, kept (newest data wins) so the current one and names in tables are known. */

@@ -6,6 +6,9 @@ import { openPayment } from './payments.js';
 import { showTab } from './tabs.js';
 import { confirmDialog, readButton, readList, table, tableProblem, toast, writeButton } from './ui.js';
 import { badge, VOUCHER_STATUS } from './words.js';
+import { registerView } from './views.js';
+
+registerView('vouchers', { load: () => loadVouchers(), refreshedBy: ['payment', 'voucher'] });
 
 export async function loadVouchers() {
   state.loaded.add('vouchers');

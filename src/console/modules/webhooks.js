@@ -5,6 +5,10 @@ import { idList } from './schedules.js';
 import { state } from './state.js';
 import { deleteButton, dialog, readButton, readList, table, toast, writeButton } from './ui.js';
 import { badge, TONE } from './words.js';
+import { registerTab, registerView } from './views.js';
+
+registerView('webhooks', { load: () => loadWebhooks(), refreshedBy: ['webhook'] });
+registerTab('webhooks', { acrossEmployers: true });
 
 Object.assign(TONE, { delivered: 'ok', cancelled: 'muted' });
 export async function loadWebhooks() {
