@@ -13,7 +13,7 @@ import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { BrowserPool, Renderer } from '../src/render';
-import { startAttributes } from '../src/search-attributes';
+import { startAttributes } from '../src/contracts/search-attributes';
 import { WORKER_NODE_ARGS } from '../src/worker/heap';
 import { createWorker } from '../src/worker/worker';
 import { addEmployers, log, percentile, pool, round, type BenchEmployer, type BenchEnv, type BenchResult } from './env';

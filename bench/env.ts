@@ -19,7 +19,7 @@ import { insertEmployer } from '../src/db/employers';
 import type { FeeItem } from '../src/domain/fee-items';
 import { checkCharacter } from '../src/domain/taxpayer-id';
 import { WORKFLOW_BUNDLE } from '../src/temporal/workflows-path';
-import { searchAttributeFlags } from '../src/search-attributes';
+import { searchAttributeFlags } from '../src/contracts/search-attributes';
 
 export const CODEC_KEYS = `bench1:${Buffer.alloc(32, 9).toString('base64')}`;
 export const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -17,7 +17,7 @@ import { secureDataDir } from '../src/data-dir';
 import { retentionFlag } from '../src/domain/duration';
 import { freePort } from '../src/runtime/free-port';
 import { retentionUpdateArgs } from '../src/worker/retention';
-import { searchAttributeFlags } from '../src/search-attributes';
+import { searchAttributeFlags } from '../src/contracts/search-attributes';
 import { startTemporalUiGate, temporalUiLaunch } from '../src/temporal-ui';
 import { demoEmployers, devSecret, keysAndEmployers } from './lib/demo';
 

@@ -18,7 +18,7 @@ import { installWorkerRuntime } from './metrics/worker-runtime';
 import { BrowserPool, Renderer } from './render';
 import { createWorker } from './worker/worker';
 import { bundleWorkflowsOutOfProcess } from './worker/bundle-out-of-process';
-import { ensureSearchAttributes } from './worker/search-attributes';
+import { ensureSearchAttributes } from './worker/register-search-attributes';
 import { ensureReconcilerSchedule } from './temporal/reconciler-schedule';
 import { ensureWebhookDispatcher } from './temporal/webhook-dispatcher';
 import { reconcileStarts } from './temporal/workflow-starts';

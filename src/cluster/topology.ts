@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import postgres from 'postgres';
-import { ensureSearchAttributes } from '../worker/search-attributes';
+import { ensureSearchAttributes } from '../worker/register-search-attributes';
 import { Child, sleep, type Log } from './child';
 import { PrivatePostgres } from './postgres';
 import { secureDataDir } from '../data-dir';

@@ -10,7 +10,7 @@ import { appendAudit, type Transaction } from '../db/audit';
 import type { WorkflowTypeName } from '../contracts/workflow-types';
 import type { Db } from '../db/client';
 import { workflowStarts } from '../db/schema';
-import { startAttributes } from '../search-attributes';
+import { startAttributes } from '../contracts/search-attributes';
 
 export type StartSubject = 'declaration' | 'payment' | 'void' | 'batch' | 'bulk_action' | 'webhook_delivery';
 

@@ -11,7 +11,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temp
 import { ApplicationFailure } from '@temporalio/common';
 import { Problem } from '../domain/problem';
 import { certificateWorkflowId, type CertificateInput, type CertificateRefusal, type CertificateResult } from '../domain/certificates';
-import { startAttributes } from '../search-attributes';
+import { startAttributes } from '../contracts/search-attributes';
 import type { CertificateWorkflow } from '../contracts/certificate';
 import type { Caller, Services } from './context';
 import { openEmployer } from './employer-access';

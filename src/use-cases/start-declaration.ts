@@ -21,7 +21,7 @@ import {
 import { chinaDay } from '../domain/china-time';
 import { HEADCOUNT_WARNING } from '../domain/notices';
 import { partitionItems, type DeclarationKind, type FeeItem } from '../domain/fee-items';
-import { singlePeriod } from '../search-attributes';
+import { singlePeriod } from '../contracts/search-attributes';
 import type { DeclarationInput } from '../contracts/declaration';
 import { Problem, notFound } from '../domain/problem';
 import type { Caller, Services } from './context';

@@ -8,7 +8,7 @@ import { LinesNotPayableError, createPayment, listPayables, type Payable, type P
 import { chinaTime } from '../domain/china-time';
 import { AMOUNT_CHECK } from '../domain/notices';
 import { maskAccount, paymentDeadline, type PaymentMethod } from '../domain/payment';
-import { singlePeriod } from '../search-attributes';
+import { singlePeriod } from '../contracts/search-attributes';
 import { threePartyPaymentInput, type VoucherPaymentInput } from '../contracts/payment';
 import { Problem } from '../domain/problem';
 import type { Caller, Services } from './context';

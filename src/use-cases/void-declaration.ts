@@ -4,7 +4,7 @@
 // first try recorded the void carries on with that void.
 import type { DeclarationRecord } from '../db/declarations';
 import { VoidRefusedError, startVoid } from '../db/voids';
-import { singlePeriod } from '../search-attributes';
+import { singlePeriod } from '../contracts/search-attributes';
 import type { VoidInput } from '../contracts/declaration';
 import { Problem } from '../domain/problem';
 import type { Caller, Services } from './context';

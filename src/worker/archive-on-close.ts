@@ -9,7 +9,7 @@ import type { InjectedSinks } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import { archiveHistory } from '../db/archive';
 import type { Db } from '../db/client';
-import { BusinessStatus, EmployerId, FeePeriod } from '../search-attributes';
+import { BusinessStatus, EmployerId, FeePeriod } from '../contracts/search-attributes';
 import type { ArchiveSinks } from '../contracts/upkeep';
 import { historyToJSON } from '../temporal/history-json';
 import { ARCHIVER_WORKFLOW_TYPE } from '../temporal/visibility';

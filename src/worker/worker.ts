@@ -12,7 +12,7 @@
 import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { bureauActivities, createActivities, type Activities, type ActivityDeps } from '../activities';
 import { bureauPacer } from '../db/bureau-pace';
-import { bureauTaskQueue } from '../task-queues';
+import { bureauTaskQueue } from '../contracts/task-queues';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../temporal/workflows-path';
 import { ActivityGuard } from './activity-interceptors';
 import { archiveOnClose } from './archive-on-close';

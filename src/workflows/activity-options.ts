@@ -3,7 +3,7 @@
 // within the heartbeat timeout, not after its start-to-close timeout.
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { BureauActivities, DatabaseActivities } from '../activities';
-import { bureauTaskQueue } from '../task-queues';
+import { bureauTaskQueue } from '../contracts/task-queues';
 
 export const HEARTBEAT_TIMEOUT = '8 seconds';
 

@@ -29,8 +29,8 @@ import { PREPARE_ATTEMPTS, PREPARE_BATCH_ENTRY, atBureau, database } from './act
 import { declarationWorkflow } from './declaration';
 import { batchProgressQuery, type BatchCarry, type BatchDeclarationInput, type BatchDeclarationResult, type BatchProgressView } from '../contracts/batch';
 import { legacyBatchRun } from './batch-declaration-legacy';
-import { setBusinessStatus } from './search-attributes';
-import { startAttributes } from '../search-attributes';
+import { setBusinessStatus } from './business-status';
+import { startAttributes } from '../contracts/search-attributes';
 
 /**
  * The batch paced by the bureau. Runs of the older code, which waited in the run for every

@@ -16,10 +16,10 @@ import { runRange } from '../domain/batch';
 import type { BulkActionInput } from '../contracts/bulk-action';
 import type { BulkReason } from '../domain/bulk-action';
 import { certificateWorkflowId } from '../domain/certificates';
-import { startAttributes } from '../search-attributes';
+import { startAttributes } from '../contracts/search-attributes';
 import { PAY_BULK_ENTRY, atBureau, database } from './activity-options';
 import { certificateWorkflow } from './certificate';
-import { setBusinessStatus } from './search-attributes';
+import { setBusinessStatus } from './business-status';
 
 /** The refusals of the certificate workflow that mean "nothing to print here" rather than a fault. */
 const NOT_PRINTABLE = new Set(['NOTHING_PAID', 'NOT_PAID', 'ALREADY_PRINTED']);

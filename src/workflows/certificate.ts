@@ -2,7 +2,7 @@
 // print only), render and store, record. The API waits for the result and answers the PDF.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { DatabaseActivities } from '../activities';
-import { setBusinessStatus } from './search-attributes';
+import { setBusinessStatus } from './business-status';
 import { WAITED_FOR, atBureau } from './activity-options';
 import type { CertificateWorkflow } from '../contracts/certificate';
 import type { CertificateInput, CertificateResult } from '../domain/certificates';

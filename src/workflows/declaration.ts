@@ -4,7 +4,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { LOOKUP, atBureau, database } from './activity-options';
 import type { DeclarationInput, DeclarationView } from '../contracts/declaration';
 import { ResultWait } from './result-wait';
-import { setBusinessStatus } from './search-attributes';
+import { setBusinessStatus } from './business-status';
 
 /** Bureau answers that end a declaration at submission: retrying cannot change them. */
 const FINAL_SUBMIT_ERRORS = ['ITEM_NOT_DECLARABLE', 'UNKNOWN_EMPLOYER'];

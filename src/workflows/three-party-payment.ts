@@ -6,7 +6,7 @@ import { atBureau, database } from './activity-options';
 import { nextRetryAt } from '../domain/retry-schedule';
 import { cancelPaymentUpdate, paymentStateQuery, retryPaymentNowUpdate, type PaymentView , type ThreePartyPaymentInput } from '../contracts/payment';
 
-import { setBusinessStatus } from './search-attributes';
+import { setBusinessStatus } from './business-status';
 
 export async function threePartyPaymentWorkflow(input: ThreePartyPaymentInput): Promise<PaymentView> {
   const view: PaymentView = { paymentId: input.paymentId, status: 'deducting', attempts: 0 };

@@ -4,7 +4,7 @@ import { ActivityFailure } from '@temporalio/workflow';
 import { LOOKUP, atBureau, database } from './activity-options';
 import type { DeclarationView, VoidInput } from '../contracts/declaration';
 import { ResultWait } from './result-wait';
-import { setBusinessStatus } from './search-attributes';
+import { setBusinessStatus } from './business-status';
 
 export async function voidDeclarationWorkflow(input: VoidInput): Promise<DeclarationView> {
   const wait = new ResultWait(input.timing);

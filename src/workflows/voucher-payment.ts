@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { reprintVoucherUpdate, voidVoucherUpdate, voucherStateQuery, type VoucherActionArgs, type VoucherPrintResult, type VoucherView , type VoucherPaymentInput } from '../contracts/payment';
 import { LOOKUP, VOUCHER_PRINT, atBureau, database } from './activity-options';
-import { setBusinessStatus } from './search-attributes';
+import { setBusinessStatus } from './business-status';
 
 /** What a continued run starts from: the voucher is issued already. */
 export interface VoucherResume {

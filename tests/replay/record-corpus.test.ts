@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataConverterFor } from '../../src/codec/aes-gcm-codec';
 import { insertBatch } from '../../src/db/batches';
 import type { BatchDeclarationInput } from '../../src/contracts/batch';
-import { startAttributes } from '../../src/search-attributes';
+import { startAttributes } from '../../src/contracts/search-attributes';
 import { bundleWorkflows, parseHistoryJson, replayHistories } from '../../src/temporal/replay';
 import { NEW_PASSWORD, addEmployer, addSignedInEmployer } from '../support/employers';
 import { api, declaredEmployer, eventually, payThreeParty } from '../support/flows';

@@ -11,7 +11,7 @@ import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client';
 import { WORKFLOW_BUNDLE } from '../../src/temporal/workflows-path';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/contracts/search-attributes';
 
 declare module 'vitest' {
   export interface ProvidedContext {

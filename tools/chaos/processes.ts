@@ -6,7 +6,7 @@ import { createWriteStream, readdirSync, readFileSync, type WriteStream } from '
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { searchAttributeFlags } from '../../src/search-attributes';
+import { searchAttributeFlags } from '../../src/contracts/search-attributes';
 
 export type Log = (line: string) => void;
 

@@ -9,7 +9,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { ARCHIVED_ACTION, listArchived, type ArchivedSummary } from '../../db/archive';
 import { verifyArchiveAndRecords } from '../../use-cases/verify-archive';
 import { queryAudit, verifyAuditLog } from '../../db/audit';
-import { BusinessStatus, EmployerId, FeePeriod } from '../../search-attributes';
+import { BusinessStatus, EmployerId, FeePeriod } from '../../contracts/search-attributes';
 import { historyToJSON } from '../../temporal/history-json';
 import { SHORT_WORKFLOW_TYPES, type WorkflowTypeName } from '../../contracts/workflow-types';
 import { ARCHIVER_WORKFLOW_TYPE, TYPE_NAMES, visibilityQuery } from '../../temporal/visibility';

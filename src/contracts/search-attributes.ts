@@ -1,9 +1,9 @@
 // Custom search attributes, so operators and auditors find work in Temporal's visibility (and
 // the Temporal UI) by employer, fee period and business status. Registered on the dev server by
 // `npm start` and the tests (`--search-attribute`), and by the service at start (see
-// src/worker/search-attributes.ts). The API sets EmployerId and FeePeriod when it starts a
+// src/worker/register-search-attributes.ts). The API sets EmployerId and FeePeriod when it starts a
 // workflow; workflows upsert BusinessStatus as their status changes
-// (src/workflows/search-attributes.ts). Kept out of src/workflows so activities, the API and the
+// (src/workflows/business-status.ts). Kept out of src/workflows so activities, the API and the
 // worker use the keys without importing workflow code.
 import { SearchAttributeType, defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
 

@@ -4,7 +4,7 @@
 // production) gets them here once.
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { SEARCH_ATTRIBUTE_KEYS } from '../search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../contracts/search-attributes';
 
 const KEYWORD = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 

@@ -1,7 +1,7 @@
-// Workflow side of the search attributes (keys in src/search-attributes.ts): the BusinessStatus
+// Workflow side of the search attributes (keys in src/contracts/search-attributes.ts): the BusinessStatus
 // upsert, only callable in workflow code.
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { BusinessStatus } from '../search-attributes';
+import { BusinessStatus } from '../contracts/search-attributes';
 
 /** The patch that brought the BusinessStatus upserts (see "Replay and workflow changes" in the README). */
 export const BUSINESS_STATUS_PATCH = 'business-status-search-attribute';
