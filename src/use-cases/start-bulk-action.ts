@@ -14,7 +14,7 @@ import type { BulkActionInput } from '../contracts/bulk-action';
 import type { Caller, Services } from './context';
 import { openEmployer, withDeclarationPassword } from './employer-access';
 import { checkKnownEmployers } from './start-declaration-batch';
-import { earlierStart, newWorkId, recordStartOf, startRecorded } from './start-work';
+import { newWorkId, startWork } from './start-work';
 import { WORKFLOW } from '../contracts/workflow-types';
 
 /** Employers handled at once: payments wait for the bureau's budget, prints for the browser pool. */
@@ -86,34 +86,38 @@ async function checkPayment(services: Services, request: BulkActionRequest): Pro
 }
 
 export async function startBulkAction(services: Services, caller: Caller, request: BulkActionRequest): Promise<StartedBulkAction> {
-  const earlier = await earlierStart(services, caller, 'bulk_action');
-  if (earlier) {
-    const bulk = (await getBulkAction(services.db, earlier.subjectId))!;
-    return { bulk, progress: await bulkCounts(services.db, bulk.id), workflowStarted: earlier.started };
-  }
-  const employerIds = request.employers.map((e) => e.employerId);
-  const repeated = employerIds.filter((id, i) => employerIds.indexOf(id) !== i);
-  if (repeated.length > 0) throw new Problem(422, 'EMPLOYER_REPEATED', 'An employer is listed twice', `list each employer once: ${[...new Set(repeated)].join(', ')}`);
-  const max = request.kind === 'pay' ? MAX_BULK_PAYMENT_EMPLOYERS : MAX_BULK_PRINT_EMPLOYERS;
-  if (employerIds.length > max) throw new Problem(422, 'BULK_TOO_LARGE', 'Too many employers for one action', `at most ${max}: select fewer, or run several actions`);
-  await checkKnownEmployers(services, employerIds);
-  if (request.kind === 'pay') await checkPayment(services, request);
-  else if (request.employers.some((e) => e.password)) {
-    throw new Problem(422, 'PASSWORD_NOT_ALLOWED', 'A print needs no password', 'omit password: certificates are printed without the declaration password');
-  }
+  const { result, workflowStarted } = await startWork(services, caller, {
+    subject: 'bulk_action',
+    found: async (earlier) => {
+      const bulk = (await getBulkAction(services.db, earlier.subjectId))!;
+      return { bulk, progress: await bulkCounts(services.db, bulk.id) };
+    },
+    record: async ({ startWith }) => {
+      const employerIds = request.employers.map((e) => e.employerId);
+      const repeated = employerIds.filter((id, i) => employerIds.indexOf(id) !== i);
+      if (repeated.length > 0) throw new Problem(422, 'EMPLOYER_REPEATED', 'An employer is listed twice', `list each employer once: ${[...new Set(repeated)].join(', ')}`);
+      const max = request.kind === 'pay' ? MAX_BULK_PAYMENT_EMPLOYERS : MAX_BULK_PRINT_EMPLOYERS;
+      if (employerIds.length > max) throw new Problem(422, 'BULK_TOO_LARGE', 'Too many employers for one action', `at most ${max}: select fewer, or run several actions`);
+      await checkKnownEmployers(services, employerIds);
+      if (request.kind === 'pay') await checkPayment(services, request);
+      else if (request.employers.some((e) => e.password)) {
+        throw new Problem(422, 'PASSWORD_NOT_ALLOWED', 'A print needs no password', 'omit password: certificates are printed without the declaration password');
+      }
 
-  const id = newWorkId(caller, 'M');
-  const workflowId = `bulk-action-${id}`;
-  const input: BulkActionInput = { bulkId: id, kind: request.kind, period: request.period, total: employerIds.length, concurrency: BULK_CONCURRENCY, continueAsNewEvery: DEFAULT_CONTINUE_AS_NEW_EVERY };
-  const recordStart = recordStartOf(services, caller, {
-    workflowId,
-    workflowType: WORKFLOW.bulkActionWorkflow,
-    subjectType: 'bulk_action',
-    subjectId: id,
-    attributes: { period: request.period, status: 'running' },
-    args: [input],
+      const id = newWorkId(caller, 'M');
+      const workflowId = `bulk-action-${id}`;
+      const input: BulkActionInput = { bulkId: id, kind: request.kind, period: request.period, total: employerIds.length, concurrency: BULK_CONCURRENCY, continueAsNewEvery: DEFAULT_CONTINUE_AS_NEW_EVERY };
+      const start = startWith({
+        workflowId,
+        workflowType: WORKFLOW.bulkActionWorkflow,
+        subjectType: 'bulk_action',
+        subjectId: id,
+        attributes: { period: request.period, status: 'running' },
+        args: [input],
+      });
+      const bulk = await insertBulkAction(services.db, { id, kind: request.kind, period: request.period, employerIds, workflowId, actor: caller.actor }, start);
+      return { result: { bulk, progress: countBulk([{ status: 'pending', n: employerIds.length }]) }, start: workflowId };
+    },
   });
-  const bulk = await insertBulkAction(services.db, { id, kind: request.kind, period: request.period, employerIds, workflowId, actor: caller.actor }, recordStart);
-  const workflowStarted = await startRecorded(services, caller, workflowId);
-  return { bulk, progress: countBulk([{ status: 'pending', n: employerIds.length }]), workflowStarted };
+  return { ...result, workflowStarted };
 }

@@ -8,7 +8,7 @@ import { batchCounts, getBatch, type BatchRow } from '../db/batches';
 import { DEFAULT_BATCH_CONCURRENCY, countBatch, type BatchCounts } from '../domain/batch';
 import { batchEmployers, recordDeclarationBatch, type BatchRefusal } from '../temporal/declaration-batches';
 import type { Caller, Services } from './context';
-import { earlierStart, newWorkId, startRecorded } from './start-work';
+import { newWorkId, startWork } from './start-work';
 
 export interface BatchRequest {
   period: string;
@@ -39,27 +39,28 @@ export async function startDeclarationBatch(services: Services, caller: Caller, 
   if (input.headcountConfirmed !== true) {
     throw new Problem(422, 'HEADCOUNT_NOT_CONFIRMED', 'Confirm the headcount before declaring', HEADCOUNT_WARNING);
   }
-  const earlier = await earlierStart(services, caller, 'batch');
-  if (earlier) {
-    const batch = (await getBatch(services.db, earlier.subjectId))!;
-    const counts = await batchCounts(services.db, [batch.id]);
-    return { batch, progress: counts.get(batch.id)!, workflowStarted: earlier.started };
-  }
-  const found = await batchEmployers(services.db, input.employerIds);
-  if ('refusal' in found) throw refusalProblem(found.refusal);
-  const { employerIds } = found;
-  const batch = await recordDeclarationBatch(
-    services,
-    {
-      id: newWorkId(caller, 'B'),
-      period: input.period,
-      employerIds,
-      allEmployers: !input.employerIds,
-      concurrency: input.concurrency ?? DEFAULT_BATCH_CONCURRENCY,
-      actor: caller.actor,
-      requestRef: caller.idempotency?.ref ?? null,
+  const { result, workflowStarted } = await startWork(services, caller, {
+    subject: 'batch',
+    found: async (earlier) => {
+      const batch = (await getBatch(services.db, earlier.subjectId))!;
+      return { batch, progress: (await batchCounts(services.db, [batch.id])).get(batch.id)! };
     },
-  );
-  const workflowStarted = await startRecorded(services, caller, batch.workflowId);
-  return { batch, progress: countBatch([{ status: 'pending', weight: employerIds.length }]), workflowStarted };
+    record: async () => {
+      const found = await batchEmployers(services.db, input.employerIds);
+      if ('refusal' in found) throw refusalProblem(found.refusal);
+      const { employerIds } = found;
+      // Its start is recorded with it as every batch's is (src/temporal/declaration-batches.ts).
+      const batch = await recordDeclarationBatch(services, {
+        id: newWorkId(caller, 'B'),
+        period: input.period,
+        employerIds,
+        allEmployers: !input.employerIds,
+        concurrency: input.concurrency ?? DEFAULT_BATCH_CONCURRENCY,
+        actor: caller.actor,
+        requestRef: caller.idempotency?.ref ?? null,
+      });
+      return { result: { batch, progress: countBatch([{ status: 'pending', weight: employerIds.length }]) }, start: batch.workflowId };
+    },
+  });
+  return { ...result, workflowStarted };
 }

@@ -27,7 +27,7 @@ import { Problem, notFound } from '../domain/problem';
 import type { Caller, Services } from './context';
 import { openEmployer } from './employer-access';
 import { downloadFeeItems, recentFeeItems } from './fee-items';
-import { earlierStart, newWorkId, prepareStart, startPrepared } from './start-work';
+import { newWorkId, startWork } from './start-work';
 import { WORKFLOW } from '../contracts/workflow-types';
 
 
@@ -63,42 +63,46 @@ export async function startDeclaration(services: Services, caller: Caller, reque
   if (request.headcountConfirmed !== true) {
     throw new Problem(422, 'HEADCOUNT_NOT_CONFIRMED', 'Confirm the headcount before declaring', HEADCOUNT_WARNING);
   }
-  const earlier = await earlierStart(services, caller, 'declaration');
-  if (earlier) return { record: await declarationOr404(services, earlier.subjectId), workflowStarted: earlier.started, recordedNow: false };
-
-  const employer = await knownEmployer(services, request.employerId);
-  const selected = await declarableChoice(services, employer, kind, itemIds);
-  const id = newWorkId(caller, 'D');
-  const workflowId = `declaration-${id}`;
-  const start = await prepareStart(services, caller, {
-    workflowId,
-    workflowType: WORKFLOW.declarationWorkflow,
-    subjectType: 'declaration',
-    subjectId: id,
-    attributes: { employerId: employer.id, period: singlePeriod(selected.map((i) => i.period)), status: 'submitted' },
-    args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind, itemIds: selected.map((i) => i.itemId), timing: services.config.declaration } satisfies DeclarationInput],
+  const { result, workflowStarted } = await startWork(services, caller, {
+    subject: 'declaration',
+    found: async (earlier) => ({ record: await declarationOr404(services, earlier.subjectId), recordedNow: false }),
+    record: async ({ prepare }) => {
+      const employer = await knownEmployer(services, request.employerId);
+      const selected = await declarableChoice(services, employer, kind, itemIds);
+      const id = newWorkId(caller, 'D');
+      const workflowId = `declaration-${id}`;
+      // Sealed before the write, so the write only inserts (bench (h)).
+      const start = await prepare({
+        workflowId,
+        workflowType: WORKFLOW.declarationWorkflow,
+        subjectType: 'declaration',
+        subjectId: id,
+        attributes: { employerId: employer.id, period: singlePeriod(selected.map((i) => i.period)), status: 'submitted' },
+        args: [{ declarationId: id, taxpayerId: employer.taxpayerId, kind, itemIds: selected.map((i) => i.itemId), timing: services.config.declaration } satisfies DeclarationInput],
+      });
+      const declaration = { id, employerId: employer.id, kind, workflowId, actor: caller.actor, items: selected, whileOpen: true };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return { result: { record: await insertDeclaration(services.db, declaration, start), recordedNow: true }, start: workflowId };
+        } catch (err) {
+          // Nothing was recorded. Not open: openEmployer says why (unless it was opened meanwhile: once more).
+          if (err instanceof EmployerNotOpenError) {
+            await openEmployer(services, employer.id);
+            if (attempt === 1) continue;
+          }
+          // Another declaration of ours holds some of the items (a download cannot know).
+          if (err instanceof ItemsAlreadyDeclaredError) {
+            const confirmed = await freshCheck(services, employer, kind, itemIds);
+            throw confirmed instanceof Problem
+              ? confirmed
+              : new Problem(409, 'ALREADY_DECLARED', 'These items are declared already', `held by another declaration: ${err.itemIds.join(', ')}`, { itemIds: err.itemIds });
+          }
+          throw err;
+        }
+      }
+    },
   });
-  const declaration = { id, employerId: employer.id, kind, workflowId, actor: caller.actor, items: selected, whileOpen: true };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const record = await insertDeclaration(services.db, declaration, start.values);
-      return { record, workflowStarted: await startPrepared(services, caller, start), recordedNow: true };
-    } catch (err) {
-      // Nothing was recorded. Not open: openEmployer says why (unless it was opened meanwhile: once more).
-      if (err instanceof EmployerNotOpenError) {
-        await openEmployer(services, employer.id);
-        if (attempt === 1) continue;
-      }
-      // Another declaration of ours holds some of the items (a download cannot know).
-      if (err instanceof ItemsAlreadyDeclaredError) {
-        const confirmed = await freshCheck(services, employer, kind, itemIds);
-        throw confirmed instanceof Problem
-          ? confirmed
-          : new Problem(409, 'ALREADY_DECLARED', 'These items are declared already', `held by another declaration: ${err.itemIds.join(', ')}`, { itemIds: err.itemIds });
-      }
-      throw err;
-    }
-  }
+  return { ...result, workflowStarted };
 }
 
 /** Employer id → taxpayer id, per database, of the employers declared for before. */

@@ -14,7 +14,7 @@ import { Problem } from '../domain/problem';
 import type { Caller, Services } from './context';
 import { openEmployer, withDeclarationPassword } from './employer-access';
 import { paymentOr404 } from './payment-records';
-import { earlierStart, newWorkId, recordStartOf, startRecorded, type WorkStart } from './start-work';
+import { newWorkId, startWork, type WorkStart } from './start-work';
 import { WORKFLOW } from '../contracts/workflow-types';
 
 export interface PaymentRequest {
@@ -110,23 +110,21 @@ function paymentStart(
 
 export async function startPayment(services: Services, caller: Caller, request: PaymentRequest): Promise<StartedPayment> {
   checkRequest(request);
-  // A repeat whose first try recorded the payment (and maybe died): the same payment, never a second.
-  const earlier = await earlierStart(services, caller, 'payment');
-  if (earlier) return { payment: await paymentOr404(services, earlier.subjectId), workflowStarted: earlier.started };
+  const { result: payment, workflowStarted } = await startWork(services, caller, {
+    subject: 'payment',
+    // A repeat whose first try recorded the payment (and maybe died): the same payment, never a second.
+    found: (earlier) => paymentOr404(services, earlier.subjectId),
+    record: async ({ startWith }) => {
+      const employer = await openEmployer(services, request.employerId);
+      const { lines, deadline } = await payableLines(services, employer, request.lineIds);
+      // F-4.3: the declaration password, checked by the bureau and never passed on.
+      await withDeclarationPassword(services, employer.taxpayerId, () => services.bureau.verifyPassword(employer.taxpayerId, request.password));
+      const { agreementId, account } = await payer(services, employer, request);
 
-  const employer = await openEmployer(services, request.employerId);
-  const { lines, deadline } = await payableLines(services, employer, request.lineIds);
-  // F-4.3: the declaration password, checked by the bureau and never passed on.
-  await withDeclarationPassword(services, employer.taxpayerId, () => services.bureau.verifyPassword(employer.taxpayerId, request.password));
-  const { agreementId, account } = await payer(services, employer, request);
-
-  const id = newWorkId(caller, 'P');
-  const workflowId = `payment-${id}`;
-  const start = paymentStart(services, { id, workflowId, method: request.method, employer, lines, deadline, agreementId, account });
-  try {
-    await createPayment(
-      services.db,
-      {
+      const id = newWorkId(caller, 'P');
+      const workflowId = `payment-${id}`;
+      const start = paymentStart(services, { id, workflowId, method: request.method, employer, lines, deadline, agreementId, account });
+      const record = {
         id,
         employerId: employer.id,
         method: request.method,
@@ -136,13 +134,15 @@ export async function startPayment(services: Services, caller: Caller, request: 
         workflowId,
         deadline,
         actor: caller.actor,
-      },
-      recordStartOf(services, caller, start),
-    );
-  } catch (err) {
-    if (err instanceof LinesNotPayableError) throw new Problem(409, 'LINES_NOT_PAYABLE', 'Some lines are in another payment', err.message, { lineIds: err.lineIds });
-    throw err;
-  }
-  const workflowStarted = await startRecorded(services, caller, workflowId);
-  return { payment: await paymentOr404(services, id), workflowStarted };
+      };
+      try {
+        await createPayment(services.db, record, startWith(start));
+      } catch (err) {
+        if (err instanceof LinesNotPayableError) throw new Problem(409, 'LINES_NOT_PAYABLE', 'Some lines are in another payment', err.message, { lineIds: err.lineIds });
+        throw err;
+      }
+      return { result: await paymentOr404(services, id), start: workflowId };
+    },
+  });
+  return { payment, workflowStarted };
 }

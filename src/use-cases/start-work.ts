@@ -1,6 +1,8 @@
-// How a route starts work so that no instant of a dying process loses or doubles it: the record
-// and its start request are written in one transaction, then the workflow is started. A repeat
-// of the same keyed request finds the start it recorded and carries on with it.
+// How a use case starts work so that no instant of a dying process loses or doubles it, in one
+// call (`startWork`): a repeat of a keyed request finds the work its first try recorded (started
+// now if that try died before); otherwise the use case's own steps run, writing its record with
+// the start request beside it in one transaction, and the workflow is started, or left to the
+// reconciler when Temporal does not answer (src/temporal/workflow-starts.ts has the outbox).
 import { randomBytes } from 'node:crypto';
 import type { Transaction } from '../db/audit';
 import { chinaDay } from '../domain/china-time';
@@ -27,50 +29,49 @@ export function newWorkId(caller: Caller, prefix: string): string {
   return `${prefix}${day}-${id ? id.ref.slice(0, 10) : randomBytes(5).toString('hex')}`;
 }
 
-/** The transaction step that records the start beside its record. */
-export function recordStartOf(services: Services, caller: Caller, work: WorkStart): (tx: Transaction) => Promise<void> {
-  return (tx) => recordStart(tx, services.codec, startRequest(services, caller, work));
+/** How the use case's steps record a start beside their record. */
+export interface StartRecorder {
+  /** The transaction step that records the start. */
+  startWith(work: WorkStart): (tx: Transaction) => Promise<void>;
+  /** The start sealed ahead of the write, for a write that only inserts (its values go in the same statement). */
+  prepare(work: WorkStart): Promise<StartValues>;
 }
 
-function startRequest(services: Services, caller: Caller, work: WorkStart): StartRequest {
-  return { ...work, taskQueue: services.config.taskQueue, requestRef: caller.idempotency?.ref ?? null };
+export interface WorkSteps<T> {
+  subject: StartSubject;
+  /** What a repeat answers: the work its first try recorded. */
+  found(earlier: StartRow): Promise<T>;
+  /** The use case's own steps; `start`: the workflow they recorded (none: nothing to start). */
+  record(recorder: StartRecorder): Promise<{ result: T; start: string | undefined }>;
 }
 
-/** A start sealed ahead of the write that records it, with its arguments kept in the clear to start it with. */
-export interface PreparedStart {
-  values: StartValues;
-  args: unknown[];
+export async function startWork<T>(services: Services, caller: Caller, steps: WorkSteps<T>): Promise<{ result: T; workflowStarted: boolean }> {
+  const earlier = await findStartByRequest(services.db, caller.idempotency?.ref);
+  if (earlier && earlier.subjectType === steps.subject) {
+    caller.log.info({ workflowId: earlier.workflowId }, 'repeat of a keyed request: carrying on with its recorded work');
+    const workflowStarted = await dispatchStart(services.temporal, services.db, services.codec, earlier);
+    return { result: await steps.found(earlier), workflowStarted };
+  }
+  const requestOf = (work: WorkStart): StartRequest => ({ ...work, taskQueue: services.config.taskQueue, requestRef: caller.idempotency?.ref ?? null });
+  const prepared = new Map<string, { values: StartValues; args: unknown[] }>();
+  const { result, start } = await steps.record({
+    startWith: (work) => (tx) => recordStart(tx, services.codec, requestOf(work)),
+    prepare: async (work) => {
+      const values = await startValues(services.codec, requestOf(work));
+      prepared.set(work.workflowId, { values, args: work.args });
+      return values;
+    },
+  });
+  if (start === undefined) return { result, workflowStarted: false };
+  const sealed = prepared.get(start);
+  // Just recorded and sealed here: started with its arguments in the clear, nothing to read back.
+  const started = sealed
+    ? await startJustRecorded(services.temporal, services.db, sealed.values, sealed.args)
+    : await dispatchStart(services.temporal, services.db, services.codec, (await findStart(services.db, start)) ?? missing(start));
+  if (!started) caller.log.warn({ workflowId: start }, 'workflow not started now; the reconciler will start it');
+  return { result, workflowStarted: started };
 }
 
-/** Seals the start request before the record's write, so the write itself only inserts. */
-export async function prepareStart(services: Services, caller: Caller, work: WorkStart): Promise<PreparedStart> {
-  return { values: await startValues(services.codec, startRequest(services, caller, work)), args: work.args };
-}
-
-/**
- * Starts the recorded workflow. When Temporal does not answer, the work stays recorded and the
- * reconciler starts it: the answer is still 202, with `workflowStarted: false`.
- */
-export async function startRecorded(services: Services, caller: Caller, workflowId: string): Promise<boolean> {
-  const row = await findStart(services.db, workflowId);
-  if (!row) throw new Error(`no recorded start for ${workflowId}`);
-  return startedOrLeft(caller, workflowId, await dispatchStart(services.temporal, services.db, services.codec, row));
-}
-
-/** Starts the workflow this request has just recorded (prepareStart): nothing to read back first. */
-export async function startPrepared(services: Services, caller: Caller, start: PreparedStart): Promise<boolean> {
-  return startedOrLeft(caller, start.values.workflowId, await startJustRecorded(services.temporal, services.db, start.values, start.args));
-}
-
-function startedOrLeft(caller: Caller, workflowId: string, started: boolean): boolean {
-  if (!started) caller.log.warn({ workflowId }, 'workflow not started now; the reconciler will start it');
-  return started;
-}
-
-/** The work this keyed request recorded on an earlier try, started if that try died before. */
-export async function earlierStart(services: Services, caller: Caller, subjectType: StartSubject): Promise<(StartRow & { started: boolean }) | undefined> {
-  const row = await findStartByRequest(services.db, caller.idempotency?.ref);
-  if (!row || row.subjectType !== subjectType) return undefined;
-  caller.log.info({ workflowId: row.workflowId }, 'repeat of a keyed request: carrying on with its recorded work');
-  return { ...row, started: await dispatchStart(services.temporal, services.db, services.codec, row) };
+function missing(workflowId: string): never {
+  throw new Error(`no recorded start for ${workflowId}`);
 }

@@ -9,7 +9,7 @@ import type { VoidInput } from '../contracts/declaration';
 import { Problem } from '../domain/problem';
 import type { Caller, Services } from './context';
 import { declarationOr404 } from './start-declaration';
-import { earlierStart, recordStartOf, startRecorded } from './start-work';
+import { startWork } from './start-work';
 import { WORKFLOW } from '../contracts/workflow-types';
 
 export interface StartedVoid {
@@ -21,31 +21,35 @@ export interface StartedVoid {
 }
 
 export async function voidDeclaration(services: Services, caller: Caller, declarationId: string): Promise<StartedVoid> {
-  const earlier = await earlierStart(services, caller, 'void');
-  if (earlier) return { record: await declarationOr404(services, earlier.subjectId), voidWorkflowId: earlier.workflowId, workflowStarted: earlier.started };
-
-  const record = await declarationOr404(services, declarationId);
-  let voidWorkflowId: string;
-  try {
-    voidWorkflowId = await startVoid(
-      services.db,
-      record.id,
-      caller.actor,
-      (n) => `void-${record.id}-${n}`,
-      (tx, workflowId) =>
-        recordStartOf(services, caller, {
-          workflowId,
-          workflowType: WORKFLOW.voidDeclarationWorkflow,
-          subjectType: 'void',
-          subjectId: record.id,
-          attributes: { employerId: record.employerId, period: singlePeriod(record.lines.map((l) => l.period)), status: 'voiding' },
-          args: [{ declarationId: record.id, voidRequestId: workflowId, timing: services.config.declaration } satisfies VoidInput],
-        })(tx),
-    );
-  } catch (err) {
-    if (err instanceof VoidRefusedError) throw new Problem(err.reason === 'NOT_FOUND' ? 404 : 409, err.reason, 'This declaration cannot be voided now', err.message);
-    throw err;
-  }
-  const workflowStarted = await startRecorded(services, caller, voidWorkflowId);
-  return { record: await declarationOr404(services, record.id), voidWorkflowId, workflowStarted };
+  const { result, workflowStarted } = await startWork(services, caller, {
+    subject: 'void',
+    found: async (earlier) => ({ record: await declarationOr404(services, earlier.subjectId), voidWorkflowId: earlier.workflowId }),
+    record: async ({ startWith }) => {
+      const record = await declarationOr404(services, declarationId);
+      let voidWorkflowId: string;
+      try {
+        voidWorkflowId = await startVoid(
+          services.db,
+          record.id,
+          caller.actor,
+          (n) => `void-${record.id}-${n}`,
+          (tx, workflowId) =>
+            startWith({
+              workflowId,
+              workflowType: WORKFLOW.voidDeclarationWorkflow,
+              subjectType: 'void',
+              subjectId: record.id,
+              attributes: { employerId: record.employerId, period: singlePeriod(record.lines.map((l) => l.period)), status: 'voiding' },
+              args: [{ declarationId: record.id, voidRequestId: workflowId, timing: services.config.declaration } satisfies VoidInput],
+            })(tx),
+        );
+      } catch (err) {
+        if (err instanceof VoidRefusedError) throw new Problem(err.reason === 'NOT_FOUND' ? 404 : 409, err.reason, 'This declaration cannot be voided now', err.message);
+        throw err;
+      }
+      return { result: { record, voidWorkflowId }, start: voidWorkflowId };
+    },
+  });
+  // The declaration as it is now: voiding, unless the void was decided already.
+  return { record: await declarationOr404(services, result.record.id), voidWorkflowId: result.voidWorkflowId, workflowStarted };
 }

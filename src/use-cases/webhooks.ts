@@ -20,7 +20,7 @@ import type { WebhookDeliveryInput } from '../domain/webhook-retries';
 import { WebhookTargetRefused, resolveWebhookTarget } from '../webhooks/target';
 import { sealSecret } from '../webhooks/secret';
 import type { Caller, Services } from './context';
-import { earlierStart, newWorkId, recordStartOf, startRecorded } from './start-work';
+import { newWorkId, startWork } from './start-work';
 import { WORKFLOW } from '../contracts/workflow-types';
 
 export interface WebhookRequest {
@@ -83,23 +83,28 @@ export async function webhookDelivery(services: Services, webhookId: string, del
  * retry schedule. Either way the receiver gets the same event id.
  */
 export async function redeliver(services: Services, caller: Caller, input: { webhookId: string; deliveryId: string }): Promise<DeliveryRecord> {
-  const delivery = await webhookDelivery(services, input.webhookId, input.deliveryId);
-  if (await earlierStart(services, caller, 'webhook_delivery')) return webhookDelivery(services, input.webhookId, input.deliveryId);
-  if (delivery.status === 'pending') {
-    try {
-      await services.temporal.workflow.getHandle(deliveryWorkflowId(delivery.id, delivery.round)).signal(deliverNowSignal);
-      await auditDeliverNow(services.db, delivery.id, delivery.round, caller.actor);
-      return delivery;
-    } catch (err) {
-      // Its workflow ended (or was never started): a new round.
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-  }
-  const round = await startDeliveryRound(services.db, { deliveryId: delivery.id, fromRound: delivery.round, actor: caller.actor }, (tx, round) => {
-    const args: [WebhookDeliveryInput] = [{ deliveryId: delivery.id, round, retry: services.config.webhooks.retry }];
-    return recordStartOf(services, caller, { workflowId: deliveryWorkflowId(delivery.id, round), workflowType: WORKFLOW.webhookDeliveryWorkflow, subjectType: 'webhook_delivery', subjectId: delivery.id, attributes: {}, args })(tx);
+  await startWork(services, caller, {
+    subject: 'webhook_delivery',
+    found: () => webhookDelivery(services, input.webhookId, input.deliveryId),
+    record: async ({ startWith }) => {
+      const delivery = await webhookDelivery(services, input.webhookId, input.deliveryId);
+      if (delivery.status === 'pending') {
+        try {
+          await services.temporal.workflow.getHandle(deliveryWorkflowId(delivery.id, delivery.round)).signal(deliverNowSignal);
+          await auditDeliverNow(services.db, delivery.id, delivery.round, caller.actor);
+          return { result: delivery, start: undefined };
+        } catch (err) {
+          // Its workflow ended (or was never started): a new round.
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
+      }
+      const round = await startDeliveryRound(services.db, { deliveryId: delivery.id, fromRound: delivery.round, actor: caller.actor }, (tx, round) => {
+        const args: [WebhookDeliveryInput] = [{ deliveryId: delivery.id, round, retry: services.config.webhooks.retry }];
+        return startWith({ workflowId: deliveryWorkflowId(delivery.id, round), workflowType: WORKFLOW.webhookDeliveryWorkflow, subjectType: 'webhook_delivery', subjectId: delivery.id, attributes: {}, args })(tx);
+      });
+      // Undefined: another redelivery started a round first; that one is under way.
+      return { result: delivery, start: round === undefined ? undefined : deliveryWorkflowId(delivery.id, round) };
+    },
   });
-  // Undefined: another redelivery started a round first; that one is under way.
-  if (round !== undefined) await startRecorded(services, caller, deliveryWorkflowId(delivery.id, round));
   return webhookDelivery(services, input.webhookId, input.deliveryId);
 }
