@@ -1,10 +1,10 @@
 // Our workflows in Temporal's visibility: their types by short name, execution statuses, and the
 // list queries of GET /api/workflows and of the archiver, always within one task queue.
-import { ROUTINE_WORKFLOW_TYPES, SHORT_WORKFLOW_TYPES, WORKFLOW, WORKFLOW_TYPE_NAMES } from '../contracts/workflow-types';
+import { ROUTINE_WORKFLOW_TYPES, SHORT_WORKFLOW_TYPES, WORKFLOW } from '../contracts/workflow-types';
 import { BusinessStatus, EmployerId, FeePeriod } from '../contracts/search-attributes';
 
 /** Our workflow types by a short name or their own (the filter takes either). */
-export const TYPE_NAMES = [...Object.keys(SHORT_WORKFLOW_TYPES), ...WORKFLOW_TYPE_NAMES];
+export const TYPE_NAMES = [...Object.keys(SHORT_WORKFLOW_TYPES), ...Object.values(SHORT_WORKFLOW_TYPES)];
 
 /** Execution statuses as the API shows them, and as visibility queries spell them. */
 export const EXECUTION_STATUSES = {
