@@ -95,8 +95,14 @@ export function bulkActionActivities({ db, bureau, temporal, codec, config }: Pi
       return { action: 'print', input: { certificateId, employerId: employer.id, kind, period: bulk.period, actor: bulk.createdBy } };
     },
 
+    /**
+     * An entry's outcome. A step that gave up after making its payment or print (its last write
+     * failed) is not a failure: what it made is there, under the entry's id, and is recorded.
+     */
     async recordBulkEntry(input: { bulkId: string; n: number; status: Exclude<BulkEntryStatus, 'pending'>; subjectId?: string; reason?: BulkReason }): Promise<void> {
-      await finishBulkEntry(db, input.bulkId, input.n, input, 'system');
+      const id = bulkEntryId(input.bulkId, input.n);
+      const made = input.status === 'failed' && ((await getPayment(db, id)) || (await findCertificate(db, id)));
+      await finishBulkEntry(db, input.bulkId, input.n, made ? { status: 'done', subjectId: id } : input, 'system');
     },
 
     async completeBulkAction(input: { bulkId: string }): Promise<void> {

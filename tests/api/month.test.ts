@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkActionActivities } from '../../src/activities/bulk-actions';
 import { createAesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { getBulkEntry, insertBulkAction } from '../../src/db/bulk-actions';
-import { auditLog, bulkActions, payments } from '../../src/db/schema';
+import { auditLog, bulkActionEntries, bulkActions, payments } from '../../src/db/schema';
 import { NEW_PASSWORD, addSignedInEmployer } from '../support/employers';
 import { declaredEmployer, eventually } from '../support/flows';
 import { KEYS, TEST_CODEC_KEYS, startStack, type Stack } from '../support/stack';
@@ -178,6 +178,16 @@ describe('a bulk payment (F-4 for each employer)', () => {
     const made = await db.select().from(payments).where(eq(payments.employerId, d.employer.id));
     expect(made.map((p) => p.id)).toEqual([`${bulkId}-00000`]);
     expect((await getBulkEntry(db, bulkId, 0))?.entry).toMatchObject({ status: 'done', subjectId: `${bulkId}-00000` });
+
+    // A step that made its payment and then gave up (its last write failed) is recorded as done, not failed.
+    const failedId = `M-gaveup-${Date.now()}`;
+    const e = await declaredEmployer(stack, 3105);
+    await insertBulkAction(db, { id: failedId, kind: 'pay', period: PERIOD, employerIds: [e.employer.id], workflowId: `bulk-action-${failedId}`, actor: 'olivia' }, async () => {});
+    const { recordBulkEntry } = bulkActionActivities({ db, bureau: stack.bureau, temporal: stack.temporal, codec: createAesGcmCodec(TEST_CODEC_KEYS), config: stack.config });
+    await env.run(payBulkEntry, { bulkId: failedId, n: 0 });
+    await db.update(bulkActionEntries).set({ status: 'pending', subjectId: null }).where(eq(bulkActionEntries.bulkId, failedId));
+    await env.run(recordBulkEntry, { bulkId: failedId, n: 0, status: 'failed' as const, reason: { code: 'BUREAU_UNAVAILABLE', message: 'after 3 attempts' } });
+    expect((await getBulkEntry(db, failedId, 0))?.entry).toMatchObject({ status: 'done', subjectId: `${failedId}-00000` });
   });
 });
 
