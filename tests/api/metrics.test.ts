@@ -150,7 +150,8 @@ describe('the worker process', () => {
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
       const text = await eventually(
-        () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => ''),
+        // Each look gives up after 5 s: a worker busy bundling may accept and not answer for long.
+        () => fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text(), () => ''),
         (t) => /^temporal_(num_pollers|worker_task_slots_available)/m.test(t) || child.exitCode !== null,
         // The process bundles the workflows before its workers poll: slow when the whole suite runs
         // (7 s alone; over 150 s once on two CPUs shared with the suite and another test run).
