@@ -732,24 +732,26 @@ describe('the month at a glance in the console (本月进度)', () => {
     expect(await text(page, '#dialog')).toContain(employers[0]!.name);
     await page.keyboard.press('Enter'); // the default button confirms
     await answerByKeyboard(page, 'bulk-passwords', [EMPLOYER_PASSWORD, EMPLOYER_PASSWORD]);
-    await page.waitForSelector('#bulk-detail[data-status="completed"]', { timeout: 60_000 });
+    // The action's report, or the dialog asking again with the refusal (which then fails the test with its words).
+    await page.waitForFunction(() => document.querySelector('#bulk-detail[data-status="completed"]') || document.querySelector('#dialog[open] .problem'), { timeout: 120_000 });
+    expect(await page.$eval('#dialog', (d) => ((d as HTMLDialogElement).open ? (d as HTMLElement).innerText : ''))).toBe('');
     expect(await page.$$eval('#bulk-employers-table tr[data-status="done"]', (rows) => rows.length)).toBe(2);
     for (const e of employers) await page.waitForSelector(`${cell(e.id, PERIOD)}[data-state="paid"]`, { timeout: 60_000 });
     // The period before was not part of it.
     for (const e of employers) await page.waitForSelector(`${cell(e.id, '2026-09')}[data-state="accepted"]`);
     await shot(page, 'month-bulk-payment');
-  });
+  }, 240_000);
 
   it('prints every payment certificate of the selected, each in the report with its PDF', async () => {
     for (const e of employers) await press(page, `#month-table tr[data-employer-id="${e.id}"] input[type=checkbox]`);
     await press(page, 'button[data-action="month-print-payment"]');
     await answer(page, 'confirm-bulk-print');
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#bulk-detail')?.dataset.status === 'completed' && document.querySelectorAll('#bulk-employers-table a[href$="/pdf"]').length === 2, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#bulk-detail')?.dataset.status === 'completed' && document.querySelectorAll('#bulk-employers-table a[href$="/pdf"]').length === 2, { timeout: 120_000 });
     for (const e of employers) await page.waitForSelector(`${cell(e.id, PERIOD)}[data-state="certified"]`);
     const href = await page.$eval('#bulk-employers-table a[href$="/pdf"]', (a) => (a as HTMLAnchorElement).href);
     expect(await page.evaluate((u) => fetch(u).then((r) => r.headers.get('content-type')), href)).toBe('application/pdf');
     await shot(page, 'month-bulk-print');
-  });
+  }, 180_000);
 
   it('filters to what needs me and exports the view', async () => {
     await press(page, '#month-filter [name=needsMe]');
